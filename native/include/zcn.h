@@ -1,0 +1,891 @@
+/*
+ * zcn.h - the ZeroCopyNative C contract.
+ *
+ * libzcn is a thin layer over the Linux zero-copy system calls: sendfile, splice, tee, vmsplice,
+ * copy_file_range, the mmap family, posix_memalign and O_DIRECT. This header is the only public
+ * interface; the C# bindings are generated from it, so it follows strict rules:
+ *
+ *  - Every function returns >= 0 on success (a count, a descriptor, or 0) and -errno on failure.
+ *    errno itself is never part of the contract, so callers across an FFI boundary need not read it.
+ *  - EINTR is retried inside the library (never for close). EAGAIN is returned as -EAGAIN.
+ *    A partial transfer returns the count that was transferred.
+ *  - Every descriptor the library creates is O_CLOEXEC.
+ *  - Only fixed-width integer types cross this boundary; pointers come back through out-parameters.
+ *  - Constants are C enums, not macros, so that the generated bindings carry them exactly. Where
+ *    Linux uses the same value on every supported architecture (x86-64, aarch64), the enum value is
+ *    the libc value and the library proves it with _Static_assert. Where the value differs between
+ *    architectures (open flags), the enum holds the asm-generic value and the library translates it,
+ *    so that one managed assembly serves every architecture.
+ *  - SIGPIPE: writing into a pipe or socket whose reader is gone raises SIGPIPE, which kills a
+ *    process that does not ignore it. The .NET runtime ignores it; a C caller must do the same
+ *    (signal(SIGPIPE, SIG_IGN)) to receive -EPIPE instead.
+ *
+ * Every function is thread-safe. The only global state is a set of cached capability flags.
+ */
+#ifndef ZCN_H
+#define ZCN_H
+
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define ZCN_API __attribute__((visibility("default")))
+#else
+#define ZCN_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Linux error numbers, with their asm-generic values (shared by x86-64 and aarch64).
+ *  Functions return the negated value: -ZCN_EAGAIN means EAGAIN. */
+typedef enum zcn_errno {
+    ZCN_EPERM = 1,
+    ZCN_ENOENT = 2,
+    ZCN_ESRCH = 3,
+    ZCN_EINTR = 4,
+    ZCN_EIO = 5,
+    ZCN_ENXIO = 6,
+    ZCN_E2BIG = 7,
+    ZCN_ENOEXEC = 8,
+    ZCN_EBADF = 9,
+    ZCN_ECHILD = 10,
+    ZCN_EAGAIN = 11,
+    ZCN_ENOMEM = 12,
+    ZCN_EACCES = 13,
+    ZCN_EFAULT = 14,
+    ZCN_ENOTBLK = 15,
+    ZCN_EBUSY = 16,
+    ZCN_EEXIST = 17,
+    ZCN_EXDEV = 18,
+    ZCN_ENODEV = 19,
+    ZCN_ENOTDIR = 20,
+    ZCN_EISDIR = 21,
+    ZCN_EINVAL = 22,
+    ZCN_ENFILE = 23,
+    ZCN_EMFILE = 24,
+    ZCN_ENOTTY = 25,
+    ZCN_ETXTBSY = 26,
+    ZCN_EFBIG = 27,
+    ZCN_ENOSPC = 28,
+    ZCN_ESPIPE = 29,
+    ZCN_EROFS = 30,
+    ZCN_EMLINK = 31,
+    ZCN_EPIPE = 32,
+    ZCN_EDOM = 33,
+    ZCN_ERANGE = 34,
+    ZCN_EDEADLK = 35,
+    ZCN_ENAMETOOLONG = 36,
+    ZCN_ENOLCK = 37,
+    ZCN_ENOSYS = 38,
+    ZCN_ENOTEMPTY = 39,
+    ZCN_ELOOP = 40,
+    /** Alias of EAGAIN. */
+    ZCN_EWOULDBLOCK = ZCN_EAGAIN,
+    ZCN_ENOMSG = 42,
+    ZCN_EIDRM = 43,
+    ZCN_ECHRNG = 44,
+    ZCN_EL2NSYNC = 45,
+    ZCN_EL3HLT = 46,
+    ZCN_EL3RST = 47,
+    ZCN_ELNRNG = 48,
+    ZCN_EUNATCH = 49,
+    ZCN_ENOCSI = 50,
+    ZCN_EL2HLT = 51,
+    ZCN_EBADE = 52,
+    ZCN_EBADR = 53,
+    ZCN_EXFULL = 54,
+    ZCN_ENOANO = 55,
+    ZCN_EBADRQC = 56,
+    ZCN_EBADSLT = 57,
+    /** Alias of EDEADLK. */
+    ZCN_EDEADLOCK = ZCN_EDEADLK,
+    ZCN_EBFONT = 59,
+    ZCN_ENOSTR = 60,
+    ZCN_ENODATA = 61,
+    ZCN_ETIME = 62,
+    ZCN_ENOSR = 63,
+    ZCN_ENONET = 64,
+    ZCN_ENOPKG = 65,
+    ZCN_EREMOTE = 66,
+    ZCN_ENOLINK = 67,
+    ZCN_EADV = 68,
+    ZCN_ESRMNT = 69,
+    ZCN_ECOMM = 70,
+    ZCN_EPROTO = 71,
+    ZCN_EMULTIHOP = 72,
+    ZCN_EDOTDOT = 73,
+    ZCN_EBADMSG = 74,
+    ZCN_EOVERFLOW = 75,
+    ZCN_ENOTUNIQ = 76,
+    ZCN_EBADFD = 77,
+    ZCN_EREMCHG = 78,
+    ZCN_ELIBACC = 79,
+    ZCN_ELIBBAD = 80,
+    ZCN_ELIBSCN = 81,
+    ZCN_ELIBMAX = 82,
+    ZCN_ELIBEXEC = 83,
+    ZCN_EILSEQ = 84,
+    ZCN_ERESTART = 85,
+    ZCN_ESTRPIPE = 86,
+    ZCN_EUSERS = 87,
+    ZCN_ENOTSOCK = 88,
+    ZCN_EDESTADDRREQ = 89,
+    ZCN_EMSGSIZE = 90,
+    ZCN_EPROTOTYPE = 91,
+    ZCN_ENOPROTOOPT = 92,
+    ZCN_EPROTONOSUPPORT = 93,
+    ZCN_ESOCKTNOSUPPORT = 94,
+    ZCN_EOPNOTSUPP = 95,
+    ZCN_EPFNOSUPPORT = 96,
+    ZCN_EAFNOSUPPORT = 97,
+    ZCN_EADDRINUSE = 98,
+    ZCN_EADDRNOTAVAIL = 99,
+    ZCN_ENETDOWN = 100,
+    ZCN_ENETUNREACH = 101,
+    ZCN_ENETRESET = 102,
+    ZCN_ECONNABORTED = 103,
+    ZCN_ECONNRESET = 104,
+    ZCN_ENOBUFS = 105,
+    ZCN_EISCONN = 106,
+    ZCN_ENOTCONN = 107,
+    ZCN_ESHUTDOWN = 108,
+    ZCN_ETOOMANYREFS = 109,
+    ZCN_ETIMEDOUT = 110,
+    ZCN_ECONNREFUSED = 111,
+    ZCN_EHOSTDOWN = 112,
+    ZCN_EHOSTUNREACH = 113,
+    ZCN_EALREADY = 114,
+    ZCN_EINPROGRESS = 115,
+    ZCN_ESTALE = 116,
+    ZCN_EUCLEAN = 117,
+    ZCN_ENOTNAM = 118,
+    ZCN_ENAVAIL = 119,
+    ZCN_EISNAM = 120,
+    ZCN_EREMOTEIO = 121,
+    ZCN_EDQUOT = 122,
+    ZCN_ENOMEDIUM = 123,
+    ZCN_EMEDIUMTYPE = 124,
+    ZCN_ECANCELED = 125,
+    ZCN_ENOKEY = 126,
+    ZCN_EKEYEXPIRED = 127,
+    ZCN_EKEYREVOKED = 128,
+    ZCN_EKEYREJECTED = 129,
+    ZCN_EOWNERDEAD = 130,
+    ZCN_ENOTRECOVERABLE = 131,
+    ZCN_ERFKILL = 132,
+    ZCN_EHWPOISON = 133,
+    /** Alias of EOPNOTSUPP. */
+    ZCN_ENOTSUP = ZCN_EOPNOTSUPP,
+} zcn_errno;
+
+/** Flags for zcn_splice, zcn_tee and zcn_vmsplice (SPLICE_F_*). */
+typedef enum zcn_splice_flags {
+    /** SPLICE_F_MOVE: a hint to move pages instead of copying; currently a no-op in Linux. */
+    ZCN_SPLICE_F_MOVE = 1,
+    /** SPLICE_F_NONBLOCK: do not block on the pipe; return -EAGAIN instead. */
+    ZCN_SPLICE_F_NONBLOCK = 2,
+    /** SPLICE_F_MORE: more data will follow (like MSG_MORE on a socket). */
+    ZCN_SPLICE_F_MORE = 4,
+    /** SPLICE_F_GIFT: (vmsplice) the pages are gifted to the kernel; the caller must not touch them again. */
+    ZCN_SPLICE_F_GIFT = 8,
+} zcn_splice_flags;
+
+/** Flags for zcn_copy_file_range. Linux defines none yet; the value must be 0. */
+typedef enum zcn_copy_flags {
+    /** No flags. */
+    ZCN_COPY_NONE = 0,
+} zcn_copy_flags;
+
+/** Memory protection for zcn_mmap (PROT_*). */
+typedef enum zcn_prot {
+    /** PROT_NONE: the pages cannot be accessed. */
+    ZCN_PROT_NONE = 0,
+    /** PROT_READ: the pages can be read. */
+    ZCN_PROT_READ = 1,
+    /** PROT_WRITE: the pages can be written. */
+    ZCN_PROT_WRITE = 2,
+    /** PROT_EXEC: the pages can be executed. */
+    ZCN_PROT_EXEC = 4,
+} zcn_prot;
+
+/** Mapping flags for zcn_mmap (MAP_*). */
+typedef enum zcn_map_flags {
+    /** MAP_SHARED: updates are visible to other mappings of the file and carried to the file. */
+    ZCN_MAP_SHARED = 0x01,
+    /** MAP_PRIVATE: a private copy-on-write mapping. */
+    ZCN_MAP_PRIVATE = 0x02,
+    /** MAP_SHARED_VALIDATE: MAP_SHARED that fails with -EOPNOTSUPP on unknown flags. */
+    ZCN_MAP_SHARED_VALIDATE = 0x03,
+    /** MAP_FIXED: place the mapping exactly at the hint address, replacing what is there. */
+    ZCN_MAP_FIXED = 0x10,
+    /** MAP_ANONYMOUS: no file backs the mapping; fd must be -1 and the memory is zeroed. */
+    ZCN_MAP_ANONYMOUS = 0x20,
+    /** MAP_NORESERVE: do not reserve swap space for the mapping. */
+    ZCN_MAP_NORESERVE = 0x4000,
+    /** MAP_POPULATE: prefault the page tables (read-ahead for file mappings). */
+    ZCN_MAP_POPULATE = 0x8000,
+    /** MAP_HUGETLB: back the mapping with huge pages (fails with -ENOMEM if none are reserved). */
+    ZCN_MAP_HUGETLB = 0x40000,
+    /** MAP_FIXED_NOREPLACE: like MAP_FIXED but fails with -EEXIST instead of replacing a mapping. */
+    ZCN_MAP_FIXED_NOREPLACE = 0x100000,
+} zcn_map_flags;
+
+/** Flags for zcn_msync (MS_*). */
+typedef enum zcn_msync_flags {
+    /** MS_ASYNC: schedule the write-back and return. */
+    ZCN_MS_ASYNC = 1,
+    /** MS_INVALIDATE: invalidate other mappings of the same file. */
+    ZCN_MS_INVALIDATE = 2,
+    /** MS_SYNC: write back and wait for completion. */
+    ZCN_MS_SYNC = 4,
+} zcn_msync_flags;
+
+/** Advice for zcn_madvise (MADV_*). */
+typedef enum zcn_madvise_advice {
+    /** MADV_NORMAL: no special treatment. */
+    ZCN_MADV_NORMAL = 0,
+    /** MADV_RANDOM: expect random access; read-ahead is reduced. */
+    ZCN_MADV_RANDOM = 1,
+    /** MADV_SEQUENTIAL: expect sequential access; read-ahead is increased. */
+    ZCN_MADV_SEQUENTIAL = 2,
+    /** MADV_WILLNEED: expect access soon; start read-ahead. */
+    ZCN_MADV_WILLNEED = 3,
+    /** MADV_DONTNEED: the range is not needed; private and anonymous pages are dropped (zero on next touch). */
+    ZCN_MADV_DONTNEED = 4,
+    /** MADV_FREE: the pages may be freed lazily (private anonymous mappings only). */
+    ZCN_MADV_FREE = 8,
+    /** MADV_REMOVE: free the range and its backing store (shared mappings of shmem/tmpfs). */
+    ZCN_MADV_REMOVE = 9,
+    /** MADV_DONTFORK: do not make the range available to a child after fork. */
+    ZCN_MADV_DONTFORK = 10,
+    /** MADV_DOFORK: undo MADV_DONTFORK. */
+    ZCN_MADV_DOFORK = 11,
+    /** MADV_MERGEABLE: enable kernel same-page merging for the range. */
+    ZCN_MADV_MERGEABLE = 12,
+    /** MADV_UNMERGEABLE: undo MADV_MERGEABLE. */
+    ZCN_MADV_UNMERGEABLE = 13,
+    /** MADV_HUGEPAGE: enable transparent huge pages for the range. */
+    ZCN_MADV_HUGEPAGE = 14,
+    /** MADV_NOHUGEPAGE: disable transparent huge pages for the range. */
+    ZCN_MADV_NOHUGEPAGE = 15,
+    /** MADV_DONTDUMP: exclude the range from core dumps. */
+    ZCN_MADV_DONTDUMP = 16,
+    /** MADV_DODUMP: undo MADV_DONTDUMP. */
+    ZCN_MADV_DODUMP = 17,
+    /** MADV_COLD: deactivate the range (reclaim it first under pressure). */
+    ZCN_MADV_COLD = 20,
+    /** MADV_PAGEOUT: reclaim the range now. */
+    ZCN_MADV_PAGEOUT = 21,
+    /** MADV_POPULATE_READ: prefault the page tables readable, faulting in all pages (Linux 5.14). */
+    ZCN_MADV_POPULATE_READ = 22,
+    /** MADV_POPULATE_WRITE: prefault the page tables writable (Linux 5.14). */
+    ZCN_MADV_POPULATE_WRITE = 23,
+} zcn_madvise_advice;
+
+/** Advice for zcn_fadvise (POSIX_FADV_*). */
+typedef enum zcn_fadvise_advice {
+    /** POSIX_FADV_NORMAL: no special treatment. */
+    ZCN_FADV_NORMAL = 0,
+    /** POSIX_FADV_RANDOM: expect random access; read-ahead is disabled. */
+    ZCN_FADV_RANDOM = 1,
+    /** POSIX_FADV_SEQUENTIAL: expect sequential access; read-ahead is doubled. */
+    ZCN_FADV_SEQUENTIAL = 2,
+    /** POSIX_FADV_WILLNEED: read the range into the page cache now. */
+    ZCN_FADV_WILLNEED = 3,
+    /** POSIX_FADV_DONTNEED: drop the clean pages of the range from the page cache. */
+    ZCN_FADV_DONTNEED = 4,
+    /** POSIX_FADV_NOREUSE: the data will be accessed once. */
+    ZCN_FADV_NOREUSE = 5,
+} zcn_fadvise_advice;
+
+/** Flags for zcn_open (O_*), with their asm-generic values. zcn_open translates them to the
+ *  values of the architecture it runs on; O_CLOEXEC is always added. */
+typedef enum zcn_open_flags {
+    /** O_RDONLY: open for reading only. */
+    ZCN_O_RDONLY = 0,
+    /** O_WRONLY: open for writing only. */
+    ZCN_O_WRONLY = 01,
+    /** O_RDWR: open for reading and writing. */
+    ZCN_O_RDWR = 02,
+    /** O_CREAT: create the file if it does not exist (with the given mode). */
+    ZCN_O_CREAT = 0100,
+    /** O_EXCL: with O_CREAT, fail with -EEXIST if the file exists. */
+    ZCN_O_EXCL = 0200,
+    /** O_NOCTTY: do not make a terminal the controlling terminal. */
+    ZCN_O_NOCTTY = 0400,
+    /** O_TRUNC: truncate a regular file to length 0. */
+    ZCN_O_TRUNC = 01000,
+    /** O_APPEND: every write goes to the end of the file. */
+    ZCN_O_APPEND = 02000,
+    /** O_NONBLOCK: non-blocking mode. */
+    ZCN_O_NONBLOCK = 04000,
+    /** O_DSYNC: every write waits for the data (not all metadata) to reach the device. */
+    ZCN_O_DSYNC = 010000,
+    /** O_DIRECT: bypass the page cache; buffers, offsets and lengths must be aligned (see zcn_dio_alignment). */
+    ZCN_O_DIRECT = 040000,
+    /** O_LARGEFILE: always in effect on 64-bit Linux; accepted for completeness. */
+    ZCN_O_LARGEFILE = 0100000,
+    /** O_DIRECTORY: fail with -ENOTDIR unless the path is a directory. */
+    ZCN_O_DIRECTORY = 0200000,
+    /** O_NOFOLLOW: fail with -ELOOP if the last path component is a symbolic link. */
+    ZCN_O_NOFOLLOW = 0400000,
+    /** O_NOATIME: do not update the access time. */
+    ZCN_O_NOATIME = 01000000,
+    /** O_CLOEXEC: close on exec. Always in effect; accepted for completeness. */
+    ZCN_O_CLOEXEC = 02000000,
+    /** O_SYNC: every write waits for data and metadata to reach the device. */
+    ZCN_O_SYNC = 04010000,
+    /** O_PATH: obtain a descriptor usable only for path operations. */
+    ZCN_O_PATH = 010000000,
+    /** O_TMPFILE: create an unnamed temporary file in the given directory. */
+    ZCN_O_TMPFILE = 020200000,
+} zcn_open_flags;
+
+/** Flags for zcn_pipe. */
+typedef enum zcn_pipe_flags {
+    /** No flags: a blocking pipe. */
+    ZCN_PIPE_NONE = 0,
+    /** O_NONBLOCK on both ends. */
+    ZCN_PIPE_NONBLOCK = 1,
+    /** O_DIRECT: packet mode; each write is one packet. */
+    ZCN_PIPE_PACKET = 2,
+} zcn_pipe_flags;
+
+/** Flags for zcn_memfd_create (MFD_*). MFD_CLOEXEC is always added. */
+typedef enum zcn_memfd_flags {
+    /** No flags. */
+    ZCN_MFD_NONE = 0,
+    /** MFD_CLOEXEC: close on exec. Always in effect; accepted for completeness. */
+    ZCN_MFD_CLOEXEC = 1,
+    /** MFD_ALLOW_SEALING: allow seals (zcn_memfd_add_seals) on the file. */
+    ZCN_MFD_ALLOW_SEALING = 2,
+    /** MFD_HUGETLB: back the file with huge pages. */
+    ZCN_MFD_HUGETLB = 4,
+} zcn_memfd_flags;
+
+/** File seals for zcn_memfd_add_seals (F_SEAL_*). */
+typedef enum zcn_seals {
+    /** F_SEAL_SEAL: no more seals can be added. */
+    ZCN_SEAL_SEAL = 0x1,
+    /** F_SEAL_SHRINK: the file cannot shrink; protects mappings from SIGBUS. */
+    ZCN_SEAL_SHRINK = 0x2,
+    /** F_SEAL_GROW: the file cannot grow. */
+    ZCN_SEAL_GROW = 0x4,
+    /** F_SEAL_WRITE: the contents cannot change. */
+    ZCN_SEAL_WRITE = 0x8,
+    /** F_SEAL_FUTURE_WRITE: no new writable mappings or writes; existing ones keep working. */
+    ZCN_SEAL_FUTURE_WRITE = 0x10,
+} zcn_seals;
+
+/** Events for zcn_poll (POLL*). */
+typedef enum zcn_poll_events {
+    /** POLLIN: there is data to read. */
+    ZCN_POLLIN = 0x001,
+    /** POLLPRI: there is urgent data to read. */
+    ZCN_POLLPRI = 0x002,
+    /** POLLOUT: writing will not block. */
+    ZCN_POLLOUT = 0x004,
+    /** POLLERR: an error condition (returned only). */
+    ZCN_POLLERR = 0x008,
+    /** POLLHUP: the peer hung up (returned only). */
+    ZCN_POLLHUP = 0x010,
+    /** POLLNVAL: the descriptor is not open (returned only). */
+    ZCN_POLLNVAL = 0x020,
+} zcn_poll_events;
+
+/** Origins for zcn_lseek (SEEK_*). */
+typedef enum zcn_whence {
+    /** SEEK_SET: from the start of the file. */
+    ZCN_SEEK_SET = 0,
+    /** SEEK_CUR: from the current position. */
+    ZCN_SEEK_CUR = 1,
+    /** SEEK_END: from the end of the file. */
+    ZCN_SEEK_END = 2,
+    /** SEEK_DATA: the next data at or after the offset. */
+    ZCN_SEEK_DATA = 3,
+    /** SEEK_HOLE: the next hole at or after the offset. */
+    ZCN_SEEK_HOLE = 4,
+} zcn_whence;
+
+/** What kind of object a descriptor refers to (from fstat's st_mode). */
+typedef enum zcn_fd_kind {
+    /** Unknown kind. */
+    ZCN_FD_UNKNOWN = 0,
+    /** A regular file. */
+    ZCN_FD_REGULAR = 1,
+    /** A directory. */
+    ZCN_FD_DIRECTORY = 2,
+    /** A character device (/dev/null, a terminal). */
+    ZCN_FD_CHARDEV = 3,
+    /** A block device. */
+    ZCN_FD_BLOCKDEV = 4,
+    /** A pipe or FIFO. */
+    ZCN_FD_PIPE = 5,
+    /** A socket. */
+    ZCN_FD_SOCKET = 6,
+    /** A symbolic link (only through O_PATH|O_NOFOLLOW). */
+    ZCN_FD_SYMLINK = 7,
+} zcn_fd_kind;
+
+/** Where zcn_dio_alignment found its answer. */
+typedef enum zcn_dio_source {
+    /** statx with STATX_DIOALIGN (Linux 6.1 and later, on filesystems that report it). */
+    ZCN_DIO_SOURCE_STATX = 1,
+    /** The logical block size of the block device that holds the file (BLKSSZGET). */
+    ZCN_DIO_SOURCE_BLOCK_DEVICE = 2,
+    /** The file's st_blksize, a conservative guess. */
+    ZCN_DIO_SOURCE_BLKSIZE = 3,
+} zcn_dio_source;
+
+/** Capability bits reported by zcn_capabilities. */
+typedef enum zcn_capability {
+    /** copy_file_range(2) is implemented by the kernel. */
+    ZCN_CAP_COPY_FILE_RANGE = 0x1,
+    /** splice(2) is implemented by the kernel. */
+    ZCN_CAP_SPLICE = 0x2,
+    /** vmsplice(2) is implemented by the kernel. */
+    ZCN_CAP_VMSPLICE = 0x4,
+    /** tee(2) is implemented by the kernel. */
+    ZCN_CAP_TEE = 0x8,
+    /** memfd_create(2) is implemented by the kernel. */
+    ZCN_CAP_MEMFD = 0x10,
+    /** statx(2) reports STATX_DIOALIGN (Linux 6.1). */
+    ZCN_CAP_STATX_DIOALIGN = 0x20,
+    /** io_uring_setup(2) is implemented and not disabled (kernel.io_uring_disabled). */
+    ZCN_CAP_IO_URING = 0x40,
+} zcn_capability;
+
+/** One buffer segment for zcn_vmsplice; the same layout as struct iovec. */
+typedef struct zcn_iovec {
+    /** Start of the buffer. */
+    void *base;
+    /** Length of the buffer in bytes. */
+    uint64_t len;
+} zcn_iovec;
+
+/** Direct I/O alignment requirements, from zcn_dio_alignment. */
+typedef struct zcn_dio_info {
+    /** Required alignment of the memory buffer's address and length, in bytes. */
+    uint32_t mem_align;
+    /** Required alignment of the file offset and the transfer length, in bytes. */
+    uint32_t offset_align;
+    /** Where the answer came from: a zcn_dio_source value. */
+    int32_t source;
+    /** Reserved; always 0. */
+    int32_t reserved;
+} zcn_dio_info;
+
+/** Facts about an open descriptor, from fstat and fcntl(F_GETFL). */
+typedef struct zcn_fd_info {
+    /** The kind of object: a zcn_fd_kind value. */
+    int32_t kind;
+    /** The status flags (F_GETFL) as zcn_open_flags values: access mode, O_APPEND, O_NONBLOCK, O_DIRECT, ... */
+    int32_t status_flags;
+    /** The file mode bits (st_mode & 07777). */
+    uint32_t mode;
+    /** Reserved; always 0. */
+    uint32_t reserved;
+    /** The size in bytes for a regular file or block device; 0 otherwise. */
+    int64_t size;
+    /** The preferred I/O block size (st_blksize). */
+    int64_t block_size;
+    /** The device that holds the file (st_dev). */
+    uint64_t device;
+    /** The inode number (st_ino). */
+    uint64_t inode;
+} zcn_fd_info;
+
+/* ---------------------------------------------------------------------------------------------
+ * Library information (version.c, errno.c, capabilities.c)
+ * ------------------------------------------------------------------------------------------- */
+
+/** The library version, (major << 16) | (minor << 8) | patch.
+ *  @return The version; never fails. */
+ZCN_API int32_t zcn_version(void);
+
+/** The symbolic name of an error number ("EAGAIN").
+ *  @param error An error number, positive or negated as the library returns it.
+ *  @return A static string, or NULL when the number is not a known Linux errno. */
+ZCN_API const char *zcn_errno_name(int32_t error);
+
+/** The message for an error number ("Resource temporarily unavailable"), as strerror gives it.
+ *  @param error An error number, positive or negated as the library returns it.
+ *  @return A static string, or NULL when the number is not a known Linux errno. Thread-safe,
+ *          unlike strerror. */
+ZCN_API const char *zcn_errno_message(int32_t error);
+
+/** Probes which system calls the running kernel offers. The probe runs once; the result is cached.
+ *  @return A mask of zcn_capability bits; never fails. */
+ZCN_API int32_t zcn_capabilities(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * Transfers (sendfile.c, splice.c, copy_file_range.c)
+ * ------------------------------------------------------------------------------------------- */
+
+/** sendfile(2): copies up to count bytes from in_fd to out_fd inside the kernel.
+ *  @param out_fd The destination: any file, pipe or socket open for writing.
+ *  @param in_fd The source: a file that supports mmap-like reads (a regular file, a block device).
+ *  @param offset Where to read in_fd; updated past the bytes sent and in_fd's position is left alone.
+ *         NULL reads from and advances in_fd's file position.
+ *  @param count The most bytes to send; the kernel caps one call at 0x7ffff000.
+ *  @return The bytes sent, possibly fewer than count (0 at end of file), or:
+ *  @retval -EBADF a descriptor is not open, in_fd is not readable or out_fd not writable.
+ *  @retval -EINVAL in_fd does not support sendfile, out_fd is opened with O_APPEND, or count is too large.
+ *  @retval -ESPIPE offset is not NULL and in_fd is not seekable.
+ *  @retval -EAGAIN out_fd is non-blocking and full.
+ *  @retval -EPIPE the reader of a pipe or socket has closed (SIGPIPE is raised unless ignored).
+ *  @retval -EOVERFLOW count + offset overflow.
+ *  @retval -EIO, -ENOMEM, -ENOSPC as the underlying read or write reports them. */
+ZCN_API int64_t zcn_sendfile(int32_t out_fd, int32_t in_fd, int64_t *offset, uint64_t count);
+
+/** splice(2): moves up to len bytes between two descriptors, at least one of which is a pipe.
+ *  @param fd_in The source.
+ *  @param off_in The source offset, updated; must be NULL when fd_in is a pipe. NULL uses the file position.
+ *  @param fd_out The destination.
+ *  @param off_out The destination offset, updated; must be NULL when fd_out is a pipe.
+ *  @param len The most bytes to move.
+ *  @param flags zcn_splice_flags.
+ *  @return The bytes moved (0 at end of input, or when a pipe source is empty and has no writers), or:
+ *  @retval -EBADF a descriptor is not open or has the wrong access mode.
+ *  @retval -EINVAL neither descriptor is a pipe, both are the same pipe, the target is O_APPEND,
+ *          or a descriptor does not support splice.
+ *  @retval -ESPIPE an offset was given for a pipe.
+ *  @retval -EAGAIN ZCN_SPLICE_F_NONBLOCK was given (or a descriptor is non-blocking) and the pipe is full or empty.
+ *  @retval -EPIPE the reader has closed.
+ *  @retval -ENOMEM out of memory. */
+ZCN_API int64_t zcn_splice(int32_t fd_in, int64_t *off_in, int32_t fd_out, int64_t *off_out, uint64_t len,
+                           uint32_t flags);
+
+/** tee(2): duplicates up to len bytes from one pipe into another without consuming them.
+ *  @param fd_in The source pipe (read end).
+ *  @param fd_out The destination pipe (write end).
+ *  @param len The most bytes to duplicate.
+ *  @param flags zcn_splice_flags (ZCN_SPLICE_F_NONBLOCK is the one that matters).
+ *  @return The bytes duplicated (0 when the source is empty and has no writers), or:
+ *  @retval -EBADF a descriptor is not open or has the wrong access mode.
+ *  @retval -EINVAL a descriptor is not a pipe, or both refer to the same pipe.
+ *  @retval -EAGAIN non-blocking and nothing could be duplicated.
+ *  @retval -ENOMEM out of memory. */
+ZCN_API int64_t zcn_tee(int32_t fd_in, int32_t fd_out, uint64_t len, uint32_t flags);
+
+/** vmsplice(2): maps user memory into a pipe (write end) or copies pipe data into user memory (read end).
+ *  When it writes into a pipe the pipe references the caller's pages: they must stay unmodified and
+ *  allocated until the pipe has been drained, or the reader sees the change or freed memory.
+ *  @param fd A pipe end.
+ *  @param iov The segments.
+ *  @param nr_segs The number of segments (at most IOV_MAX, 1024).
+ *  @param flags zcn_splice_flags.
+ *  @return The bytes moved, or:
+ *  @retval -EBADF fd is not open or has the wrong access mode.
+ *  @retval -EINVAL fd is not a pipe, nr_segs is 0 or above IOV_MAX, or a segment is too long.
+ *  @retval -EFAULT a segment points to memory the process cannot access.
+ *  @retval -EAGAIN non-blocking and the pipe is full or empty.
+ *  @retval -EPIPE the reader has closed.
+ *  @retval -ENOMEM out of memory. */
+ZCN_API int64_t zcn_vmsplice(int32_t fd, const zcn_iovec *iov, uint64_t nr_segs, uint32_t flags);
+
+/** copy_file_range(2): copies up to len bytes between two regular files inside the kernel
+ *  (reflinked on filesystems that share extents).
+ *  @param fd_in The source file, open for reading.
+ *  @param off_in The source offset, updated; NULL uses and advances the file position.
+ *  @param fd_out The destination file, open for writing (not O_APPEND).
+ *  @param off_out The destination offset, updated; NULL uses and advances the file position.
+ *  @param len The most bytes to copy.
+ *  @param flags Must be 0 (zcn_copy_flags).
+ *  @return The bytes copied (0 at end of the source), or:
+ *  @retval -EBADF a descriptor is not open, has the wrong access mode, or fd_out is O_APPEND.
+ *  @retval -EINVAL flags is not 0, a descriptor is not a regular file, or the ranges overlap in one file.
+ *  @retval -EXDEV the files are on different filesystems that cannot copy between them.
+ *  @retval -EOPNOTSUPP, -ENOSYS the filesystem or kernel cannot copy this way.
+ *  @retval -EISDIR a descriptor is a directory.
+ *  @retval -EFBIG, -EOVERFLOW the range exceeds the file size limit.
+ *  @retval -ENOSPC, -EDQUOT, -EIO as writing reports them. */
+ZCN_API int64_t zcn_copy_file_range(int32_t fd_in, int64_t *off_in, int32_t fd_out, int64_t *off_out,
+                                    uint64_t len, uint32_t flags);
+
+/* ---------------------------------------------------------------------------------------------
+ * Pipes (pipe.c)
+ * ------------------------------------------------------------------------------------------- */
+
+/** pipe2(2): creates a pipe. Both ends are O_CLOEXEC.
+ *  @param fds Receives the read end in fds[0] and the write end in fds[1].
+ *  @param flags zcn_pipe_flags.
+ *  @return 0, or:
+ *  @retval -EINVAL flags holds an unknown bit.
+ *  @retval -EFAULT fds is NULL.
+ *  @retval -EMFILE, -ENFILE too many open descriptors. */
+ZCN_API int32_t zcn_pipe(int32_t fds[2], uint32_t flags);
+
+/** fcntl(F_SETPIPE_SZ): sets a pipe's capacity. The kernel rounds up to a power-of-two number of pages.
+ *  @param fd Either end of a pipe.
+ *  @param size The requested capacity in bytes.
+ *  @return The capacity actually granted, or:
+ *  @retval -EBADF fd is not open.
+ *  @retval -EINVAL fd is not a pipe, or size is below the page size or above 2^31.
+ *  @retval -EPERM size exceeds /proc/sys/fs/pipe-max-size and the caller lacks CAP_SYS_RESOURCE.
+ *  @retval -EBUSY size is smaller than the data currently in the pipe. */
+ZCN_API int32_t zcn_pipe_set_size(int32_t fd, int32_t size);
+
+/** fcntl(F_GETPIPE_SZ): a pipe's capacity.
+ *  @param fd Either end of a pipe.
+ *  @return The capacity in bytes, or:
+ *  @retval -EBADF fd is not open.
+ *  @retval -EINVAL fd is not a pipe. */
+ZCN_API int32_t zcn_pipe_get_size(int32_t fd);
+
+/** ioctl(FIONREAD): the bytes queued for reading in a pipe or socket (for a pipe, either end).
+ *  @param fd A pipe end or a socket.
+ *  @return The bytes queued, or:
+ *  @retval -EBADF fd is not open.
+ *  @retval -ENOTTY, -EINVAL fd does not support FIONREAD. */
+ZCN_API int32_t zcn_bytes_available(int32_t fd);
+
+/* ---------------------------------------------------------------------------------------------
+ * Memory maps (mmap.c)
+ * ------------------------------------------------------------------------------------------- */
+
+/** sysconf(_SC_PAGESIZE): the page size.
+ *  @return The page size in bytes; never fails. */
+ZCN_API int64_t zcn_page_size(void);
+
+/** mmap(2): maps a file or anonymous memory.
+ *  @param addr_out Receives the address of the mapping; set to NULL on failure.
+ *  @param addr_hint Where to place it (NULL lets the kernel choose; exact with ZCN_MAP_FIXED).
+ *  @param length The length in bytes; must be above 0.
+ *  @param prot zcn_prot bits.
+ *  @param flags zcn_map_flags bits: exactly one of SHARED, PRIVATE or SHARED_VALIDATE, plus others.
+ *  @param fd The file to map, or -1 with ZCN_MAP_ANONYMOUS.
+ *  @param offset The file offset; must be a multiple of the page size.
+ *  @return 0, or:
+ *  @retval -EFAULT addr_out is NULL.
+ *  @retval -EINVAL length is 0, offset is not page-aligned or negative, flags lack SHARED/PRIVATE.
+ *  @retval -EBADF fd is not open and ZCN_MAP_ANONYMOUS is not given.
+ *  @retval -EACCES fd's access mode does not allow prot (PROT_WRITE with MAP_SHARED needs O_RDWR),
+ *          or fd is not a regular file.
+ *  @retval -ENODEV the file does not support mapping.
+ *  @retval -ENOMEM no room in the address space, or no huge pages for ZCN_MAP_HUGETLB.
+ *  @retval -EOVERFLOW the page offset plus length overflows.
+ *  @retval -EEXIST ZCN_MAP_FIXED_NOREPLACE and the range is taken.
+ *  @retval -EPERM prot includes PROT_EXEC and the filesystem is noexec, or the file is sealed. */
+ZCN_API int32_t zcn_mmap(void **addr_out, void *addr_hint, uint64_t length, int32_t prot, int32_t flags,
+                         int32_t fd, int64_t offset);
+
+/** munmap(2): removes a mapping.
+ *  @param addr The start; must be page-aligned.
+ *  @param length The length in bytes.
+ *  @return 0, or:
+ *  @retval -EINVAL addr is not page-aligned, or length is 0. */
+ZCN_API int32_t zcn_munmap(void *addr, uint64_t length);
+
+/** msync(2): writes the changes of a shared file mapping back to the file.
+ *  @param addr The start; must be page-aligned.
+ *  @param length The length in bytes.
+ *  @param flags zcn_msync_flags: ZCN_MS_SYNC or ZCN_MS_ASYNC, optionally with ZCN_MS_INVALIDATE.
+ *  @return 0, or:
+ *  @retval -EINVAL addr is not page-aligned, or flags hold both SYNC and ASYNC or unknown bits.
+ *  @retval -ENOMEM the range is not entirely mapped.
+ *  @retval -EBUSY ZCN_MS_INVALIDATE and part of the range is locked.
+ *  @retval -EIO write-back failed. */
+ZCN_API int32_t zcn_msync(void *addr, uint64_t length, int32_t flags);
+
+/** madvise(2): gives the kernel advice about a mapped range.
+ *  @param addr The start; must be page-aligned.
+ *  @param length The length in bytes.
+ *  @param advice A zcn_madvise_advice value.
+ *  @return 0, or:
+ *  @retval -EINVAL addr is not page-aligned, advice is unknown, or advice does not apply to this mapping.
+ *  @retval -ENOMEM the range is not entirely mapped.
+ *  @retval -EAGAIN a kernel resource was temporarily unavailable.
+ *  @retval -EFAULT, -EHWPOISON a POPULATE advice met unmapped or poisoned memory.
+ *  @retval -EPERM MADV_HWPOISON without privilege. */
+ZCN_API int32_t zcn_madvise(void *addr, uint64_t length, int32_t advice);
+
+/** mincore(2): reports which pages of a range are resident in memory.
+ *  @param addr The start; must be page-aligned.
+ *  @param length The length in bytes.
+ *  @param vec Receives one byte per page (bit 0 set when resident): (length + page_size - 1) / page_size bytes.
+ *         May be NULL when only the count is wanted.
+ *  @return The number of resident pages, or:
+ *  @retval -EINVAL addr is not page-aligned.
+ *  @retval -ENOMEM the range is not entirely mapped.
+ *  @retval -EFAULT vec points outside the address space. */
+ZCN_API int64_t zcn_mincore(void *addr, uint64_t length, uint8_t *vec);
+
+/* ---------------------------------------------------------------------------------------------
+ * Aligned memory (aligned_alloc.c)
+ * ------------------------------------------------------------------------------------------- */
+
+/** posix_memalign(3): allocates size bytes aligned to alignment, for O_DIRECT and vmsplice buffers.
+ *  @param out Receives the block; set to NULL on failure.
+ *  @param alignment A power of two, at least sizeof(void*).
+ *  @param size The size in bytes; 0 is refused.
+ *  @return 0, or:
+ *  @retval -EFAULT out is NULL.
+ *  @retval -EINVAL alignment is not a power of two or below sizeof(void*), or size is 0.
+ *  @retval -ENOMEM out of memory. */
+ZCN_API int32_t zcn_aligned_alloc(void **out, uint64_t alignment, uint64_t size);
+
+/** free(3) for blocks from zcn_aligned_alloc. NULL is ignored. */
+ZCN_API void zcn_aligned_free(void *block);
+
+/** The number of blocks from zcn_aligned_alloc not yet passed to zcn_aligned_free, for leak checks.
+ *  @return The count; never fails. */
+ZCN_API int64_t zcn_aligned_outstanding(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * Files and descriptors (file.c, dio.c, memfd.c, poll.c)
+ * ------------------------------------------------------------------------------------------- */
+
+/** open(2) with O_CLOEXEC always added.
+ *  @param path The path.
+ *  @param flags zcn_open_flags.
+ *  @param mode The permission bits for a new file (with ZCN_O_CREAT or ZCN_O_TMPFILE).
+ *  @return The descriptor, or:
+ *  @retval -EFAULT path is NULL.
+ *  @retval -ENOENT, -ENOTDIR, -EACCES, -EEXIST, -EISDIR, -ELOOP, -ENAMETOOLONG, -EROFS as open reports them.
+ *  @retval -EINVAL flags hold an unknown bit, or ZCN_O_DIRECT on a filesystem that does not support it.
+ *  @retval -EMFILE, -ENFILE too many open descriptors. */
+ZCN_API int32_t zcn_open(const char *path, int32_t flags, uint32_t mode);
+
+/** close(2). Not retried on EINTR: Linux releases the descriptor even then.
+ *  @param fd The descriptor.
+ *  @return 0, or:
+ *  @retval -EBADF fd is not open.
+ *  @retval -EIO, -ENOSPC, -EDQUOT a deferred write failed (the descriptor is closed all the same). */
+ZCN_API int32_t zcn_close(int32_t fd);
+
+/** read(2): reads up to count bytes at the file position.
+ *  @return The bytes read (0 at end of file), or:
+ *  @retval -EBADF fd is not open for reading.
+ *  @retval -EFAULT buf is outside the address space.
+ *  @retval -EAGAIN non-blocking and no data.
+ *  @retval -EINVAL fd is not readable this way (an O_DIRECT misalignment, for one).
+ *  @retval -EISDIR fd is a directory.
+ *  @retval -EIO an I/O error. */
+ZCN_API int64_t zcn_read(int32_t fd, void *buf, uint64_t count);
+
+/** write(2): writes up to count bytes at the file position (at the end with O_APPEND).
+ *  @return The bytes written, or:
+ *  @retval -EBADF fd is not open for writing.
+ *  @retval -EFAULT buf is outside the address space.
+ *  @retval -EAGAIN non-blocking and full.
+ *  @retval -EPIPE the reader has closed.
+ *  @retval -EINVAL an O_DIRECT misalignment.
+ *  @retval -ENOSPC, -EDQUOT, -EFBIG no room.
+ *  @retval -EIO an I/O error. */
+ZCN_API int64_t zcn_write(int32_t fd, const void *buf, uint64_t count);
+
+/** pread(2): reads up to count bytes at offset without moving the file position.
+ *  @return The bytes read (0 at end of file), or:
+ *  @retval -EBADF fd is not open for reading.
+ *  @retval -EINVAL offset is negative, or an O_DIRECT misalignment.
+ *  @retval -ESPIPE fd is a pipe or socket.
+ *  @retval -EFAULT, -EISDIR, -EIO as read reports them. */
+ZCN_API int64_t zcn_pread(int32_t fd, void *buf, uint64_t count, int64_t offset);
+
+/** pwrite(2): writes up to count bytes at offset without moving the file position.
+ *  @return The bytes written, or:
+ *  @retval -EBADF fd is not open for writing.
+ *  @retval -EINVAL offset is negative, or an O_DIRECT misalignment.
+ *  @retval -ESPIPE fd is a pipe or socket.
+ *  @retval -EFAULT, -ENOSPC, -EDQUOT, -EFBIG, -EIO as write reports them. */
+ZCN_API int64_t zcn_pwrite(int32_t fd, const void *buf, uint64_t count, int64_t offset);
+
+/** lseek(2): moves the file position.
+ *  @param whence A zcn_whence value.
+ *  @return The new position, or:
+ *  @retval -EBADF fd is not open.
+ *  @retval -EINVAL whence is unknown or the result would be negative.
+ *  @retval -ESPIPE fd is a pipe or socket.
+ *  @retval -ENXIO SEEK_DATA or SEEK_HOLE beyond the end of the file. */
+ZCN_API int64_t zcn_lseek(int32_t fd, int64_t offset, int32_t whence);
+
+/** ftruncate(2): sets the size of a file.
+ *  @return 0, or:
+ *  @retval -EBADF fd is not open for writing.
+ *  @retval -EINVAL length is negative, or fd is not a regular file.
+ *  @retval -EPERM the file is sealed against this change (memfd seals).
+ *  @retval -EFBIG length exceeds the limit.
+ *  @retval -EIO an I/O error. */
+ZCN_API int32_t zcn_ftruncate(int32_t fd, int64_t length);
+
+/** fsync(2) or fdatasync(2): waits until the file's data reaches the device.
+ *  @param data_only Non-zero for fdatasync (skip metadata that reads do not need).
+ *  @return 0, or:
+ *  @retval -EBADF fd is not open.
+ *  @retval -EINVAL fd does not support synchronisation (a pipe or socket).
+ *  @retval -EIO, -ENOSPC, -EDQUOT write-back failed. */
+ZCN_API int32_t zcn_fsync(int32_t fd, int32_t data_only);
+
+/** posix_fadvise(2): gives the kernel advice about a file range.
+ *  @param offset The start of the range.
+ *  @param length The length; 0 means to the end of the file.
+ *  @param advice A zcn_fadvise_advice value.
+ *  @return 0, or:
+ *  @retval -EBADF fd is not open.
+ *  @retval -EINVAL advice is unknown, or length is negative.
+ *  @retval -ESPIPE fd is a pipe or FIFO. */
+ZCN_API int32_t zcn_fadvise(int32_t fd, int64_t offset, int64_t length, int32_t advice);
+
+/** fstat(2) and fcntl(F_GETFL): what a descriptor refers to and how it is open.
+ *  @param out Receives the facts; zeroed on failure.
+ *  @return 0, or:
+ *  @retval -EFAULT out is NULL.
+ *  @retval -EBADF fd is not open. */
+ZCN_API int32_t zcn_fd_query(int32_t fd, zcn_fd_info *out);
+
+/** fcntl(F_SETFL): switches O_NONBLOCK on or off for a descriptor.
+ *  @param enable Non-zero to make the descriptor non-blocking.
+ *  @return 0, or:
+ *  @retval -EBADF fd is not open. */
+ZCN_API int32_t zcn_set_nonblocking(int32_t fd, int32_t enable);
+
+/** poll(2) on one descriptor.
+ *  @param events zcn_poll_events to wait for.
+ *  @param timeout_ms The most milliseconds to wait; -1 waits forever, 0 returns at once.
+ *         An interrupted wait is resumed with the time that remains.
+ *  @return The events that occurred (0 on timeout), or:
+ *  @retval -EINVAL timeout_ms is below -1.
+ *  @retval -ENOMEM out of memory. */
+ZCN_API int32_t zcn_poll(int32_t fd, int32_t events, int32_t timeout_ms);
+
+/** memfd_create(2): creates an anonymous in-memory file. MFD_CLOEXEC is always added.
+ *  @param name A name for debugging (shown in /proc/self/fd); at most 249 bytes.
+ *  @param flags zcn_memfd_flags.
+ *  @return The descriptor, or:
+ *  @retval -EFAULT name is NULL.
+ *  @retval -EINVAL name is too long, or flags hold an unknown bit.
+ *  @retval -EMFILE, -ENFILE too many open descriptors.
+ *  @retval -ENOMEM out of memory. */
+ZCN_API int32_t zcn_memfd_create(const char *name, uint32_t flags);
+
+/** fcntl(F_ADD_SEALS): adds seals to a memfd created with ZCN_MFD_ALLOW_SEALING.
+ *  @param seals zcn_seals bits.
+ *  @return 0, or:
+ *  @retval -EBADF fd is not open.
+ *  @retval -EINVAL fd is not a memfd or seals hold an unknown bit.
+ *  @retval -EPERM the file has ZCN_SEAL_SEAL, or was created without ZCN_MFD_ALLOW_SEALING.
+ *  @retval -EBUSY ZCN_SEAL_WRITE while a writable shared mapping exists. */
+ZCN_API int32_t zcn_memfd_add_seals(int32_t fd, int32_t seals);
+
+/** fcntl(F_GET_SEALS): the seals of a memfd.
+ *  @return The zcn_seals bits, or:
+ *  @retval -EBADF fd is not open.
+ *  @retval -EINVAL fd does not support seals. */
+ZCN_API int32_t zcn_memfd_get_seals(int32_t fd);
+
+/** The Direct I/O alignment for a file: statx(STATX_DIOALIGN) where the kernel and filesystem report
+ *  it, else the logical block size of the block device (BLKSSZGET), else st_blksize.
+ *  @param out Receives the alignment and its source; zeroed on failure.
+ *  @return 0, or:
+ *  @retval -EFAULT out is NULL.
+ *  @retval -EBADF fd is not open.
+ *  @retval -EINVAL the filesystem reports that it does not support Direct I/O for this file. */
+ZCN_API int32_t zcn_dio_alignment(int32_t fd, zcn_dio_info *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZCN_H */
