@@ -72,7 +72,7 @@ int32_t zcn_dio_alignment(int32_t fd, zcn_dio_info *out) {
         out->source = ZCN_DIO_SOURCE_BLOCK_DEVICE;
         return 0;
     }
-    uint32_t blksize = st.st_blksize > 0 && st.st_blksize <= UINT32_MAX ? (uint32_t)st.st_blksize : 4096u;
+    uint32_t blksize = st.st_blksize > 0 && (uint64_t)st.st_blksize <= UINT32_MAX ? (uint32_t)st.st_blksize : 4096u;
     out->mem_align = blksize;
     out->offset_align = blksize;
     out->source = ZCN_DIO_SOURCE_BLKSIZE;
