@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "zcn_test.h"
@@ -31,6 +32,11 @@ static int open_scratch(const char *name, uint64_t len, uint32_t seed, int flags
     REQUIRE(fd >= 0);
     return fd;
 }
+
+/* mlock(2) and munlock(2) through the raw system call: AddressSanitizer replaces the libc functions
+ * with no-ops, and these tests need the pages really locked. */
+static int lock_pages(void *p, uint64_t len) { return (int)syscall(SYS_mlock, p, (size_t)len); }
+static int unlock_pages(void *p, uint64_t len) { return (int)syscall(SYS_munlock, p, (size_t)len); }
 
 /* Frees a range, then checks it is really gone: mincore reports an unmapped range as ENOMEM. */
 static void unmap_checked(void *p, uint64_t len) {
@@ -415,13 +421,13 @@ static void test_msync_enomem_unmapped(void) {
 static void test_msync_ebusy_invalidate_locked(void) {
     uint8_t *p = map_anon(ps);
     p[0] = 1;
-    if (mlock(p, ps) != 0) {
+    if (lock_pages(p, ps) != 0) {
         CHECK_EQ(zcn_munmap(p, ps), 0);
         SKIP_TEST("mlock refused (RLIMIT_MEMLOCK)");
     }
     CHECK_ERR(zcn_msync(p, ps, ZCN_MS_SYNC | ZCN_MS_INVALIDATE), ZCN_EBUSY);
     CHECK_EQ(zcn_msync(p, ps, ZCN_MS_SYNC), 0); /* without INVALIDATE a locked range is fine */
-    CHECK_EQ(munlock(p, ps), 0);
+    CHECK_EQ(unlock_pages(p, ps), 0);
     CHECK_EQ(zcn_msync(p, ps, ZCN_MS_SYNC | ZCN_MS_INVALIDATE), 0);
     unmap_checked(p, ps);
 }
@@ -465,9 +471,9 @@ static void test_madvise_einval(void) {
     CHECK_ERR(zcn_madvise(none, ps, ZCN_MADV_POPULATE_WRITE), ZCN_EINVAL);
     unmap_checked(none, ps);
     /* DONTNEED on locked pages. */
-    if (mlock(p, ps) == 0) {
+    if (lock_pages(p, ps) == 0) {
         CHECK_ERR(zcn_madvise(p, ps, ZCN_MADV_DONTNEED), ZCN_EINVAL);
-        CHECK_EQ(munlock(p, ps), 0);
+        CHECK_EQ(unlock_pages(p, ps), 0);
     }
     CHECK_EQ(zcn_madvise(p, len, ZCN_MADV_NORMAL), 0); /* the failures changed nothing */
     unmap_checked(p, len);
