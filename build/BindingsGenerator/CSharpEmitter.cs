@@ -44,7 +44,11 @@ internal static class CSharpEmitter
 
         sb.Append($"namespace {options.Namespace};\n\n");
         AppendDoc(sb, "", e.Doc, null);
-        sb.Append($"[NativeTypeName(\"{e.UnderlyingCType}\")]\n");
+        if (e.UnderlyingCType != e.UnderlyingCsType)
+        {
+            sb.Append($"[NativeTypeName(\"{e.UnderlyingCType}\")]\n");
+        }
+
         if (e.IsFlags)
         {
             sb.Append("[Flags]\n");

@@ -56,13 +56,13 @@ internal static class Drift
                 {
                     ops.Add((' ', a[i], i++, j++));
                 }
-                else if (j < m && (i == n || lcs[i, j + 1] >= lcs[i + 1, j]))
+                else if (i < n && (j == m || lcs[i + 1, j] >= lcs[i, j + 1]))
                 {
-                    ops.Add(('+', b[j], i, j++));
+                    ops.Add(('-', a[i], i++, j));
                 }
                 else
                 {
-                    ops.Add(('-', a[i], i++, j));
+                    ops.Add(('+', b[j], i, j++));
                 }
             }
         }

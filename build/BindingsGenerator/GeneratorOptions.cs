@@ -51,6 +51,9 @@ internal sealed class GeneratorOptions
 
     public string LayoutTestsNamespace { get; set; } = "ZeroCopyNative.Tests.Interop";
 
+    /// <summary>Where warnings (undocumented declarations, clang warnings) go.</summary>
+    public TextWriter Log { get; set; } = Console.Error;
+
     /// <summary>Compare with the committed files instead of writing them (the drift check).</summary>
     public bool Check { get; set; }
 

@@ -142,7 +142,7 @@ internal sealed unsafe class HeaderReader
         }
     }
 
-    private static void CheckDiagnostics(void* tu)
+    private void CheckDiagnostics(void* tu)
     {
         uint count = clang_getNumDiagnostics(tu);
         var errors = new List<string>();
@@ -159,7 +159,7 @@ internal sealed unsafe class HeaderReader
                 }
                 else if (severity == CXDiagnosticSeverity.Warning)
                 {
-                    Console.Error.WriteLine(text);
+                    options.Log.WriteLine(text);
                 }
             }
             finally
@@ -823,7 +823,7 @@ internal sealed unsafe class HeaderReader
         new($"{Location(cursor)}: error: {construct} is not supported: {why}");
 
     private void Warn(CXCursor cursor, string message) =>
-        Console.Error.WriteLine($"{Location(cursor)}: warning: {message}");
+        options.Log.WriteLine($"{Location(cursor)}: warning: {message}");
 
     // ---------------------------------------------------------------------------------------------------------
     // Visiting: clang_visitChildren with an [UnmanagedCallersOnly] callback and the list in a GCHandle.

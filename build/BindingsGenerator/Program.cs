@@ -12,7 +12,9 @@ internal static class Program
         }
         catch (GeneratorException e)
         {
-            Console.Error.WriteLine(e.Message.Contains(": error: ", StringComparison.Ordinal) ? e.Message : "error: " + e.Message);
+            // Located errors already read "file:line:column: error: ..."; the others get the prefix.
+            bool located = System.Text.RegularExpressions.Regex.IsMatch(e.Message, @"^\S+:\d+:\d+: error: ");
+            Console.Error.WriteLine(located ? e.Message : "error: " + e.Message);
             return 1;
         }
     }
