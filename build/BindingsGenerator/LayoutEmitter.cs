@@ -44,6 +44,7 @@ internal static class LayoutEmitter
     public static string EmitTests(HeaderModel model, GeneratorOptions options, string layoutFileName)
     {
         var sb = new StringBuilder(CSharpEmitter.Header(options));
+        sb.Append("#nullable enable\n\n");
         sb.Append("using System;\nusing System.Collections.Generic;\nusing System.Globalization;\nusing System.IO;\n");
         sb.Append("using NUnit.Framework;\n");
         sb.Append($"using {options.Namespace};\n\n");
@@ -91,8 +92,8 @@ internal static class LayoutEmitter
         sb.Append("    private static Dictionary<string, long> Load()\n    {\n");
         sb.Append("        string path = Path.Combine(AppContext.BaseDirectory, FileName);\n");
         sb.Append("        if (!File.Exists(path))\n        {\n");
-        sb.Append("            Assert.Fail($\"{path} is missing: CMake's zcn_layout target writes it (build/layout/zcn_layout.c) and the \" +\n");
-        sb.Append("                        \"build copies it here when given -p:ZcnLayoutFile=<path to {FileName}>.\");\n");
+        sb.Append("            Assert.Fail($\"{path} is missing: CMake's zcn_layout_txt target writes it (by running build/layout/zcn_layout.c) \" +\n");
+        sb.Append("                        $\"and the build copies it here when given -p:ZcnLayoutFile=<path to {FileName}>.\");\n");
         sb.Append("        }\n\n");
         sb.Append("        var result = new Dictionary<string, long>(StringComparer.Ordinal);\n");
         sb.Append("        foreach (string line in File.ReadAllLines(path))\n        {\n");
