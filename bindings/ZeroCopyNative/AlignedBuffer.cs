@@ -144,6 +144,10 @@ public sealed unsafe class AlignedBuffer : MemoryManager<byte>
     /// Dispose. Called by <see cref="MemoryHandle.Dispose"/>.</summary>
     public override void Unpin() => Release();
 
+    /// <summary>Frees the memory (zcn_aligned_free), or defers the free until the last pin is released. Safe to call
+    /// more than once; the memory is freed exactly once.</summary>
+    public void Dispose() => ((IDisposable)this).Dispose();
+
     /// <summary>The number of outstanding pins (for diagnostics and tests).</summary>
     internal int PinCount => Math.Max(0, Volatile.Read(ref _references) - (IsDisposed ? 0 : 1));
 

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Threading;
 using Microsoft.Win32.SafeHandles;
 using ZeroCopyNative.Interop;
 
@@ -24,6 +25,8 @@ public sealed class DirectFile : IDisposable
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
 
     private readonly SafeFileHandle _handle;
+    // SafeHandle marks itself closed only when its last reference goes; this flag makes Dispose visible at once.
+    private int _disposed;
 
     private DirectFile(SafeFileHandle handle, string path, DirectIOAlignment alignment)
     {
@@ -314,7 +317,13 @@ public sealed class DirectFile : IDisposable
     }
 
     /// <summary>Closes the descriptor (close(2)), once running calls have returned. Safe to call more than once.</summary>
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _handle.Dispose();
+        }
+    }
 
     private unsafe int ReadCore(byte* buffer, int length, long offset, string bufferName)
     {
@@ -433,5 +442,6 @@ public sealed class DirectFile : IDisposable
                 : $"The filesystem holding '{path}' refuses O_DIRECT ({call} reported EINVAL). Use buffered I/O there.",
             inner);
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+    private void ThrowIfDisposed() =>
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0 || _handle.IsClosed, this);
 }

@@ -156,11 +156,10 @@ public sealed unsafe partial class MappedFile
         SafeFileHandle memfd = MemFd.Create(name, MemFdFlags.ALLOW_SEALING);
         try
         {
-            int fd = NativeFile.Fd(memfd);
-            NativeResult.Check(Zcn.ftruncate(fd, length), "ftruncate");
+            MemFd.SetLength(memfd, length);
             MemFdSeals seals = MemFdSeals.SHRINK | (sealGrow ? MemFdSeals.GROW : 0);
             MemFd.AddSeals(memfd, seals);
-            return MapCore(fd, 0, length, MappedFileAccess.ReadWrite, MappedFileSharing.Shared, 0, true, memfd);
+            return MapCore(NativeFile.Fd(memfd), 0, length, MappedFileAccess.ReadWrite, MappedFileSharing.Shared, 0, true, memfd);
         }
         catch
         {

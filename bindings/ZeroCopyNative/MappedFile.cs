@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using Microsoft.Win32.SafeHandles;
 using ZeroCopyNative.Interop;
 
@@ -41,6 +42,9 @@ public sealed unsafe partial class MappedFile : IDisposable
     private readonly byte* _data;
     private readonly SafeFileHandle? _ownedFile;
     private MappedMemoryManager? _manager;
+    // SafeHandle marks itself closed only when its last reference goes, so a Dispose that is deferred by a running
+    // operation or a pin would otherwise leave the object usable: this flag makes Dispose visible at once.
+    private int _disposed;
 
     private MappedFile(MappedFileHandle handle, byte* data, long length, long offset, MappedFileAccess access,
                        MappedFileSharing sharing, bool shrinkSealed, SafeFileHandle? ownedFile)
@@ -172,9 +176,15 @@ public sealed unsafe partial class MappedFile : IDisposable
     /// more than once. Spans obtained earlier must not be used afterwards.</summary>
     public void Dispose()
     {
-        _handle.Dispose();
-        _ownedFile?.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _handle.Dispose();
+            _ownedFile?.Dispose();
+        }
     }
+
+    /// <summary>The owning handle without the disposal check, for releasing references taken earlier.</summary>
+    internal MappedFileHandle OwnedHandle => _handle;
 
     /// <summary>The start of the window; valid while the caller holds the mapping alive.</summary>
     internal byte* DataPointer => _data;
@@ -205,7 +215,7 @@ public sealed unsafe partial class MappedFile : IDisposable
         return _manager ??= new MappedMemoryManager(this);
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     private void ThrowIfReadOnly()
     {

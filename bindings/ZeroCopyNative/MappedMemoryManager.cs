@@ -34,12 +34,12 @@ internal sealed unsafe class MappedMemoryManager : MemoryManager<byte>
         }
 
         bool added = false;
-        _owner.Handle.DangerousAddRef(ref added);
+        _owner.OwnedHandle.DangerousAddRef(ref added);
         return new MemoryHandle(_owner.DataPointer + elementIndex, default, this);
     }
 
     /// <inheritdoc/>
-    public override void Unpin() => _owner.Handle.DangerousRelease();
+    public override void Unpin() => _owner.OwnedHandle.DangerousRelease();
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

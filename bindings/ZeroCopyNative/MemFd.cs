@@ -41,6 +41,33 @@ public static class MemFd
         return new SafeFileHandle((IntPtr)fd, ownsHandle: true);
     }
 
+    /// <summary>Sets the size of a memfd (ftruncate(2)); a new memfd is empty until this is called.</summary>
+    /// <param name="memfd">The memfd (any file open for writing works).</param>
+    /// <param name="length">The new size in bytes.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="memfd"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="memfd"/> is closed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    /// <exception cref="ZeroCopyException">ftruncate failed: EPERM (a SHRINK or GROW seal forbids the change),
+    /// EINVAL/EBADF (not open for writing), EFBIG.</exception>
+    public static void SetLength(SafeFileHandle memfd, long length)
+    {
+        NativeFile.ThrowIfInvalid(memfd, nameof(memfd));
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        bool added = false;
+        try
+        {
+            memfd.DangerousAddRef(ref added);
+            NativeResult.Check(Zcn.ftruncate(NativeFile.Fd(memfd), length), "ftruncate");
+        }
+        finally
+        {
+            if (added)
+            {
+                memfd.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Adds seals to a memfd (fcntl(F_ADD_SEALS)). Seals can only be added, never removed.</summary>
     /// <param name="memfd">A memfd created with <see cref="MemFdFlags.ALLOW_SEALING"/>.</param>
     /// <param name="seals">The seals: SHRINK (ftruncate to a smaller size fails with EPERM, so mappings cannot raise
