@@ -36,7 +36,7 @@ public sealed unsafe partial class MappedFile
             return;
         }
 
-        int flags = (int)(async ? MsyncFlags.MS_ASYNC : MsyncFlags.MS_SYNC);
+        int flags = (int)(async ? MsyncFlags.ASYNC : MsyncFlags.SYNC);
         bool added = false;
         try
         {

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.IO;
 using NUnit.Framework;
+using ZeroCopyNative.Interop;
 
 namespace ZeroCopyNative.Tests.Memory;
 
@@ -28,8 +29,8 @@ public sealed unsafe class MappedFileLifetimeTests
             Assert.Throws<ObjectDisposedException>(() => _ = map.FileHandle);
             Assert.Throws<ObjectDisposedException>(() => map.Flush());
             Assert.Throws<ObjectDisposedException>(() => map.Flush(0, 1, async: true));
-            Assert.Throws<ObjectDisposedException>(() => map.Advise(Interop.MemoryAdvice.NORMAL));
-            Assert.Throws<ObjectDisposedException>(() => map.Advise(Interop.MemoryAdvice.NORMAL, 0, 1));
+            Assert.Throws<ObjectDisposedException>(() => map.Advise(MemoryAdvice.NORMAL));
+            Assert.Throws<ObjectDisposedException>(() => map.Advise(MemoryAdvice.NORMAL, 0, 1));
             Assert.Throws<ObjectDisposedException>(() => map.Prefetch());
             Assert.Throws<ObjectDisposedException>(() => map.Prefetch(0, 1));
             Assert.Throws<ObjectDisposedException>(() => map.ResidentBytes());
@@ -115,7 +116,7 @@ public sealed unsafe class MappedFileLifetimeTests
             Assert.Throws<ArgumentOutOfRangeException>(() => MappedFile.CreateSealed(-1));
             Assert.Throws<ArgumentNullException>(() => MappedFile.Map(null!));
             var e = Assert.Throws<ZeroCopyException>(() => MappedFile.Open(dir.File("missing")))!;
-            Assert.That(e.Errno, Is.EqualTo(Interop.Errno.ENOENT));
+            Assert.That(e.Errno, Is.EqualTo(Errno.ENOENT));
         });
 
         var closed = File.OpenHandle(dir.File("f"));
@@ -127,7 +128,7 @@ public sealed unsafe class MappedFileLifetimeTests
         {
             Assert.Throws<ArgumentOutOfRangeException>(() => map.Flush(-1, 1));
             Assert.Throws<ArgumentOutOfRangeException>(() => map.Flush(0, Page + 1));
-            Assert.Throws<ArgumentOutOfRangeException>(() => map.Advise(Interop.MemoryAdvice.NORMAL, Page, 1));
+            Assert.Throws<ArgumentOutOfRangeException>(() => map.Advise(MemoryAdvice.NORMAL, Page, 1));
             Assert.Throws<ArgumentOutOfRangeException>(() => map.Prefetch(1, Page));
             Assert.Throws<ArgumentOutOfRangeException>(() => map.ResidentBytes(0, -1));
             Assert.Throws<ArgumentOutOfRangeException>(() => map.GetSpan(long.MaxValue, 1));
@@ -146,8 +147,8 @@ public sealed unsafe class MappedFileLifetimeTests
     /// unmapped range.</summary>
     private static bool IsMapped(nint start)
     {
-        long result = Interop.Zcn.mincore((void*)start, (ulong)Page, null);
-        Assert.That(result, Is.GreaterThanOrEqualTo(0).Or.EqualTo(-(long)Interop.Errno.ENOMEM));
+        long result = Zcn.mincore((void*)start, (ulong)Page, null);
+        Assert.That(result, Is.GreaterThanOrEqualTo(0).Or.EqualTo(-(long)Errno.ENOMEM));
         return result >= 0;
     }
 }
