@@ -26,7 +26,7 @@ public sealed class DirectFileTests
         Assert.That(a.MemoryAlignment & (a.MemoryAlignment - 1), Is.Zero, "a power of two");
         Assert.That(a.OffsetAlignment & (a.OffsetAlignment - 1), Is.Zero, "a power of two");
         Assert.That(a.Source, Is.EqualTo(ZeroCopyCapabilities.DioAlign ? DioSource.STATX : DioSource.BLOCK_DEVICE));
-        Assert.That(DirectFile.GetAlignment(file.SafeFileHandle), Is.EqualTo(a));
+        Assert.That(DirectFile.GetAlignment(file.SafeFileHandle) == a, Is.True);
         Assert.That(a.ToString(), Does.Contain($"memory {a.MemoryAlignment}"));
     }
 

@@ -59,7 +59,7 @@ public sealed unsafe class MappedFileLifetimeTests
         map.Span.Fill(0x3C);
         nint start = map.Handle.DangerousGetHandle();
         MemoryHandle pin = map.Memory.Slice(Page).Pin();
-        Assert.That((nint)pin.Pointer, Is.EqualTo(start + Page));
+        Assert.That((long)pin.Pointer, Is.EqualTo((long)start + Page));
 
         map.Dispose();
         Assert.That(IsMapped(start), Is.True, "a pinned mapping outlives Dispose");

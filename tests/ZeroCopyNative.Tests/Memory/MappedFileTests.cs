@@ -133,7 +133,7 @@ public sealed class MappedFileTests
         map.Span.Slice(Page, 10).Fill(7);
         byte[] back = new byte[10];
         RandomAccess.Read(memfd, back, Page);
-        Assert.That(back, Is.All.EqualTo(7), "a shared memfd mapping and read(2) see the same pages");
+        Assert.That(back.AsSpan().IndexOfAnyExcept((byte)7), Is.EqualTo(-1), "a shared memfd mapping and read(2) see the same pages");
     }
 
     [TestCase(MappedFileSharing.Private)]
