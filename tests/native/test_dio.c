@@ -9,13 +9,15 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "zcn_test.h"
 #include "zcn_fixtures.h"
+#include "zcn_test.h"
 
 static uint64_t ps;
 static int fd_baseline;
 
-static int is_power_of_two(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
+static int is_power_of_two(uint32_t v) {
+    return v != 0 && (v & (v - 1)) == 0;
+}
 
 static void check_sane(const zcn_dio_info *info) {
     CHECK(is_power_of_two(info->mem_align));
@@ -27,8 +29,8 @@ static void check_sane(const zcn_dio_info *info) {
 
 static int32_t create_direct(const char *name) {
     char path[4200];
-    int32_t fd = zcn_open(zcn_fx_path(path, sizeof path, name), ZCN_O_RDWR | ZCN_O_CREAT | ZCN_O_TRUNC | ZCN_O_DIRECT,
-                          0600);
+    int32_t fd =
+        zcn_open(zcn_fx_path(path, sizeof path, name), ZCN_O_RDWR | ZCN_O_CREAT | ZCN_O_TRUNC | ZCN_O_DIRECT, 0600);
     CHECK(fd >= 0);
     REQUIRE(fd >= 0);
     return fd;

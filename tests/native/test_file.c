@@ -5,29 +5,33 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "zcn_test.h"
 #include "zcn_fixtures.h"
+#include "zcn_test.h"
 
 static uint64_t ps;
 static int fd_baseline;
 
 /* Runs one call with valgrind's error reporting off: the EFAULT cases hand the kernel memory the
  * process cannot access on purpose, which valgrind would report as a bug of the program. */
-#define QUIET(result, call)                                                                          \
-    do {                                                                                             \
-        VALGRIND_DISABLE_ERROR_REPORTING;                                                            \
-        (result) = (call);                                                                           \
-        VALGRIND_ENABLE_ERROR_REPORTING;                                                             \
+#define QUIET(result, call)                                                                                            \
+    do {                                                                                                               \
+        VALGRIND_DISABLE_ERROR_REPORTING;                                                                              \
+        (result) = (call);                                                                                             \
+        VALGRIND_ENABLE_ERROR_REPORTING;                                                                               \
     } while (0)
 
-static char *scratch(char *buf, size_t size, const char *name) { return zcn_fx_path(buf, size, name); }
+static char *scratch(char *buf, size_t size, const char *name) {
+    return zcn_fx_path(buf, size, name);
+}
 
 /* A file of len pattern bytes, opened with zcn_open. */
 static int32_t file_with(const char *name, uint64_t len, uint32_t seed, int32_t flags) {
@@ -39,7 +43,9 @@ static int32_t file_with(const char *name, uint64_t len, uint32_t seed, int32_t 
     return fd;
 }
 
-static void make_pipe(int p[2]) { REQUIRE(pipe2(p, O_CLOEXEC) == 0); }
+static void make_pipe(int p[2]) {
+    REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+}
 
 static void close_pair(int p[2]) {
     close(p[0]);
@@ -250,6 +256,67 @@ static void emfile_child(void *arg) {
 static void test_open_emfile(void) {
     int status = zcn_fx_run_child(emfile_child, NULL);
     if (status == ZCN_FX_CHILD_SKIP) SKIP_TEST("cannot lower RLIMIT_NOFILE");
+    CHECK_EQ(status, 0);
+}
+
+/* In a child with its own mount namespace, mounts a small tmpfs over dir; the mount disappears
+ * with the child. The unused type arguments are "none", not NULL: valgrind checks them as strings. Exits the child with
+ * ZCN_FX_CHILD_SKIP when the kernel refuses. */
+static void private_tmpfs(const char *dir, unsigned long flags, const char *options) {
+    if (unshare(CLONE_NEWNS) != 0) _exit(ZCN_FX_CHILD_SKIP);
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) _exit(ZCN_FX_CHILD_SKIP);
+    if (mount("zcn-test", dir, "tmpfs", flags, options) != 0) _exit(ZCN_FX_CHILD_SKIP);
+}
+
+static void small_filesystem_child(void *arg) {
+    const char *dir = (const char *)arg;
+    private_tmpfs(dir, MS_NOSUID | MS_NODEV, "size=64k,mode=0700");
+    char path[4300];
+    snprintf(path, sizeof path, "%s/big", dir);
+    int32_t fd = zcn_open(path, ZCN_O_RDWR | ZCN_O_CREAT | ZCN_O_TRUNC, 0600);
+    REQUIRE(fd >= 0);
+    /* 64 KiB of room: 256 KiB of writes fill it, the first write that finds no room says ENOSPC. */
+    uint8_t chunk[16384];
+    zcn_fx_fill(chunk, sizeof chunk, 0, 30);
+    int64_t total = 0, r = 0;
+    for (int i = 0; i < 16; i++) {
+        r = zcn_write(fd, chunk, sizeof chunk);
+        if (r < 0) break;
+        total += r;
+    }
+    CHECK_ERR(r, ZCN_ENOSPC);
+    CHECK(total > 0 && total <= 65536);
+    CHECK_EQ(zcn_fsync(fd, 0), 0);
+    CHECK_ERR(zcn_pwrite(fd, chunk, sizeof chunk, total), ZCN_ENOSPC);
+    /* What did fit is intact. */
+    uint8_t back[16384];
+    CHECK_EQ(zcn_pread(fd, back, sizeof back, 0), (int64_t)sizeof back);
+    CHECK_EQ(zcn_fx_mismatch(back, sizeof back, 0, 30), -1);
+    zcn_close(fd);
+
+    /* Read-only now: creating or writing a file is EROFS; reading is fine. */
+    if (mount("zcn-test", dir, "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+        _exit(ZCN_FX_CHILD_SKIP);
+    char other[4300];
+    snprintf(other, sizeof other, "%s/new", dir);
+    CHECK_ERR(zcn_open(other, ZCN_O_RDWR | ZCN_O_CREAT, 0600), ZCN_EROFS);
+    CHECK_ERR(zcn_open(path, ZCN_O_WRONLY, 0), ZCN_EROFS);
+    CHECK_ERR(zcn_open(path, ZCN_O_RDONLY | ZCN_O_TRUNC, 0), ZCN_EROFS);
+    fd = zcn_open(path, ZCN_O_RDONLY, 0);
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+        CHECK_EQ(zcn_pread(fd, back, sizeof back, 0), (int64_t)sizeof back);
+        CHECK_EQ(zcn_fx_mismatch(back, sizeof back, 0, 30), -1);
+        zcn_close(fd);
+    }
+}
+
+static void test_enospc_and_erofs(void) {
+    char dir[4200];
+    zcn_fx_path(dir, sizeof dir, "small-fs");
+    REQUIRE(mkdir(dir, 0700) == 0);
+    int status = zcn_fx_run_child(small_filesystem_child, dir);
+    if (status == ZCN_FX_CHILD_SKIP) SKIP_TEST("cannot mount a private tmpfs (needs CAP_SYS_ADMIN)");
     CHECK_EQ(status, 0);
 }
 
@@ -705,7 +772,8 @@ static void test_fadvise_dontneed_drops_pages(void) {
     CHECK_EQ(zcn_fadvise(fd, (int64_t)(4 * ps), (int64_t)(8 * ps), ZCN_FADV_DONTNEED), 0);
     uint8_t vec[16];
     CHECK_EQ(zcn_mincore(map, len, vec), (int64_t)pages - 8);
-    for (int i = 0; i < 16; i++) CHECK_EQ(vec[i] & 1, (i >= 4 && i < 12) ? 0 : 1);
+    for (int i = 0; i < 16; i++)
+        CHECK_EQ(vec[i] & 1, (i >= 4 && i < 12) ? 0 : 1);
     /* And the data is still the file's. */
     memset(buf, 0, len);
     CHECK_EQ(zcn_pread(fd, buf, len, 0), (int64_t)len);
@@ -717,7 +785,9 @@ static void test_fadvise_dontneed_drops_pages(void) {
 
 /* ---- zcn_fd_query ------------------------------------------------------------------------------------- */
 
-static void check_zeroed(const zcn_fd_info *info) { CHECK(zcn_fx_all_bytes(info, sizeof *info, 0)); }
+static void check_zeroed(const zcn_fd_info *info) {
+    CHECK(zcn_fx_all_bytes(info, sizeof *info, 0));
+}
 
 static void test_fd_query_regular(void) {
     char path[4200];
@@ -780,7 +850,7 @@ static void test_fd_query_kinds(void) {
     REQUIRE(dir >= 0);
     CHECK_EQ(zcn_fd_query(dir, &info), 0);
     CHECK_EQ(info.kind, ZCN_FD_DIRECTORY);
-    CHECK_EQ(info.size, 0); /* only regular files and block devices report a size */
+    CHECK_EQ(info.size, 0);    /* only regular files and block devices report a size */
     CHECK_EQ(info.mode, 0700); /* mkdtemp */
     zcn_close(dir);
 
@@ -890,7 +960,9 @@ static void test_set_nonblocking(void) {
     CHECK_ERR(zcn_set_nonblocking(-1, 0), ZCN_EBADF);
 }
 
-static void test_no_descriptor_leak(void) { CHECK_EQ(zcn_fx_fd_count(), fd_baseline); }
+static void test_no_descriptor_leak(void) {
+    CHECK_EQ(zcn_fx_fd_count(), fd_baseline);
+}
 
 int main(void) {
     ps = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -906,6 +978,7 @@ int main(void) {
     RUN(test_open_eacces);
     RUN(test_open_emfile);
     RUN(test_open_direct);
+    RUN(test_enospc_and_erofs);
     RUN(test_close);
     RUN(test_read_write_ebadf);
     RUN(test_read_write_eagain);

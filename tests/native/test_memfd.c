@@ -7,8 +7,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "zcn_test.h"
 #include "zcn_fixtures.h"
+#include "zcn_test.h"
 
 static uint64_t ps;
 static int fd_baseline;
@@ -356,7 +356,9 @@ static void test_seal_errors(void) {
     close(p[1]);
 }
 
-static void test_no_descriptor_leak(void) { CHECK_EQ(zcn_fx_fd_count(), fd_baseline); }
+static void test_no_descriptor_leak(void) {
+    CHECK_EQ(zcn_fx_fd_count(), fd_baseline);
+}
 
 int main(void) {
     ps = (uint64_t)sysconf(_SC_PAGESIZE);
