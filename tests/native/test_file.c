@@ -419,6 +419,20 @@ static void test_read_write_pipe_eof_and_epipe(void) {
     close(p[1]);
 }
 
+static void test_counts_beyond_int64_are_einval(void) {
+    /* The result is an int64_t, so a count above INT64_MAX cannot be honoured; the library refuses
+     * it before the kernel (which would silently cap the count) sees it. */
+    int32_t fd = file_with("huge-count", 10, 27, ZCN_O_RDWR);
+    uint8_t b[16];
+    uint64_t huge = (uint64_t)INT64_MAX + 1;
+    CHECK_ERR(zcn_read(fd, b, huge), ZCN_EINVAL);
+    CHECK_ERR(zcn_write(fd, b, UINT64_MAX), ZCN_EINVAL);
+    CHECK_ERR(zcn_pread(fd, b, huge, 0), ZCN_EINVAL);
+    CHECK_ERR(zcn_pwrite(fd, b, UINT64_MAX, 0), ZCN_EINVAL);
+    CHECK_EQ(zcn_lseek(fd, 0, ZCN_SEEK_END), 10); /* nothing was written */
+    zcn_close(fd);
+}
+
 static void test_read_eisdir(void) {
     int32_t dir = zcn_open(zcn_fx_tmpdir(), ZCN_O_RDONLY | ZCN_O_DIRECTORY, 0);
     REQUIRE(dir >= 0);
@@ -983,6 +997,7 @@ int main(void) {
     RUN(test_read_write_ebadf);
     RUN(test_read_write_eagain);
     RUN(test_read_write_pipe_eof_and_epipe);
+    RUN(test_counts_beyond_int64_are_einval);
     RUN(test_read_eisdir);
     RUN(test_read_write_efault);
     RUN(test_read_retries_eintr);

@@ -402,6 +402,20 @@ static void test_mmap_eexist_fixed_noreplace(void) {
     unmap_checked(p, len);
 }
 
+static void test_lengths_beyond_int64_are_einval(void) {
+    uint8_t *p = map_anon(ps);
+    uint64_t huge = (uint64_t)INT64_MAX + 1;
+    void *v = (void *)1;
+    CHECK_ERR(zcn_mmap(&v, NULL, huge, ZCN_PROT_READ, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS, -1, 0), ZCN_EINVAL);
+    CHECK(v == NULL);
+    CHECK_ERR(zcn_munmap(p, UINT64_MAX), ZCN_EINVAL);
+    CHECK_ERR(zcn_msync(p, huge, ZCN_MS_ASYNC), ZCN_EINVAL);
+    CHECK_ERR(zcn_madvise(p, UINT64_MAX, ZCN_MADV_NORMAL), ZCN_EINVAL);
+    CHECK_ERR(zcn_mincore(p, huge, NULL), ZCN_EINVAL);
+    p[0] = 1; /* still mapped */
+    unmap_checked(p, ps);
+}
+
 /* ---- zcn_munmap ------------------------------------------------------------------------------------ */
 
 static void test_munmap(void) {
@@ -749,6 +763,7 @@ int main(void) {
     RUN(test_mmap_eoverflow);
     RUN(test_mmap_eexist_fixed_noreplace);
     RUN(test_mmap_eperm_exec_on_noexec_mount);
+    RUN(test_lengths_beyond_int64_are_einval);
     RUN(test_munmap);
     RUN(test_msync_einval);
     RUN(test_msync_enomem_unmapped);
