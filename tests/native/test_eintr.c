@@ -97,7 +97,8 @@ static int interrupt_repeatedly(pthread_t thread, int tid, long nr_a, long nr_b,
         if (!wait_in_syscall(tid, nr_a, nr_b, done)) break;
         int before = atomic_load(&handler_hits);
         if (pthread_kill(thread, SIGUSR1) != 0) break;
-        for (int ms = 0; ms < WAIT_LIMIT_MS && atomic_load(&handler_hits) == before; ms++) sleep_ms(1);
+        for (int ms = 0; ms < WAIT_LIMIT_MS && atomic_load(&handler_hits) == before; ms++)
+            sleep_ms(1);
         if (atomic_load(&handler_hits) == before) break;
         handled++;
         sleep_ms(5);
@@ -110,7 +111,8 @@ static uint8_t pattern_byte(uint64_t index, unsigned seed) {
 }
 
 static void fill_pattern(uint8_t *buffer, size_t length, unsigned seed) {
-    for (size_t i = 0; i < length; i++) buffer[i] = pattern_byte(i, seed);
+    for (size_t i = 0; i < length; i++)
+        buffer[i] = pattern_byte(i, seed);
 }
 
 /* The pattern repeats every `period` bytes (the filler is one 4 KiB chunk written again and again). */
@@ -170,7 +172,7 @@ typedef struct job {
     uint64_t length;
     int64_t offset;
     int64_t total;
-    int64_t error;  /* the first result <= 0, or 0 */
+    int64_t error; /* the first result <= 0, or 0 */
     int calls;
     atomic_int tid;
     atomic_int done;
@@ -183,9 +185,15 @@ static void *job_thread(void *arg) {
         uint64_t left = work->length - (uint64_t)work->total;
         int64_t result;
         switch (work->kind) {
-        case JOB_SPLICE: result = zcn_splice(work->in_fd, NULL, work->out_fd, &work->offset, left, 0); break;
-        case JOB_SENDFILE: result = zcn_sendfile(work->out_fd, work->in_fd, &work->offset, left); break;
-        case JOB_WRITE: result = zcn_write(work->out_fd, work->buffer + work->total, left); break;
+        case JOB_SPLICE:
+            result = zcn_splice(work->in_fd, NULL, work->out_fd, &work->offset, left, 0);
+            break;
+        case JOB_SENDFILE:
+            result = zcn_sendfile(work->out_fd, work->in_fd, &work->offset, left);
+            break;
+        case JOB_WRITE:
+            result = zcn_write(work->out_fd, work->buffer + work->total, left);
+            break;
         default:
             result = splice(work->in_fd, NULL, work->out_fd, NULL, (size_t)left, 0);
             if (result < 0) result = -errno;
@@ -253,7 +261,8 @@ static void test_control_raw_splice_is_interrupted(void) {
     int tid = start_job(&thread, &work);
     REQUIRE(tid != 0);
     CHECK_EQ(interrupt_repeatedly(thread, tid, SYS_splice, SYS_splice, &work.done, 1), 1);
-    for (int ms = 0; ms < WAIT_LIMIT_MS && !atomic_load(&work.done); ms++) sleep_ms(1);
+    for (int ms = 0; ms < WAIT_LIMIT_MS && !atomic_load(&work.done); ms++)
+        sleep_ms(1);
     if (!atomic_load(&work.done)) CHECK_EQ(zcn_write(pipe_fds[1], "x", 1), 1); /* unblock before failing */
     pthread_join(thread, NULL);
     CHECK_EQ(work.error, -EINTR);
