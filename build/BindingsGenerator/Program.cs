@@ -32,7 +32,7 @@ internal static class Program
             return 0;
         }
 
-        string temp = Path.Combine(Path.GetTempPath(), $"zcn-bindings-drift-{Environment.ProcessId}");
+        string temp = Path.Combine(Path.GetTempPath(), $"zcn-bindings-drift-{Guid.NewGuid():N}");
         try
         {
             Generator.Write(temp, files, options);
