@@ -1,0 +1,10 @@
+using ZeroCopyNative.Testing;
+
+namespace ZeroCopyNative.Tests;
+
+/// <summary>The test executable's entry point: the same Main runs under the JIT and as a NativeAOT binary.</summary>
+public static class Program
+{
+    /// <summary>Runs the tests; see <c>--help</c>.</summary>
+    public static int Main(string[] args) => TestRunner.Run(typeof(Program).Assembly, args);
+}
