@@ -1,6 +1,7 @@
 # The generated bindings: the C layout program whose output the managed layout tests read, the drift check
 # (committed Interop/ against a fresh generation), and the generator's own tests.
-# Included from the top-level CMakeLists.txt when ZCN_BUILD_MANAGED is ON.
+# Included from cmake/Managed.cmake (ZCN_BUILD_MANAGED=ON), which passes ${ZCN_LAYOUT_FILE} to MSBuild as
+# -p:ZcnLayoutFile and builds the solution after the targets this file appends to ZCN_MANAGED_BUILD_DEPENDS.
 #
 # Provides:
 #   target zcn_layout      build/layout/zcn_layout.c (generated): prints sizeof/offsetof of every struct of zcn.h
@@ -12,7 +13,9 @@ add_executable(zcn_layout "${PROJECT_SOURCE_DIR}/build/layout/zcn_layout.c")
 target_include_directories(zcn_layout PRIVATE "${PROJECT_SOURCE_DIR}/native/include")
 target_compile_options(zcn_layout PRIVATE -Wall -Wextra -Werror -Wconversion -Wstrict-prototypes -Wmissing-prototypes)
 
-set(ZCN_LAYOUT_FILE "${CMAKE_BINARY_DIR}/zcn_layout.txt")
+if(NOT ZCN_LAYOUT_FILE)
+  set(ZCN_LAYOUT_FILE "${CMAKE_BINARY_DIR}/zcn_layout.txt")
+endif()
 add_custom_command(
   OUTPUT "${ZCN_LAYOUT_FILE}"
   COMMAND zcn_layout "${ZCN_LAYOUT_FILE}"
@@ -20,15 +23,22 @@ add_custom_command(
   COMMENT "Recording the C layout of zcn.h's structs in zcn_layout.txt"
   VERBATIM)
 add_custom_target(zcn_layout_txt ALL DEPENDS "${ZCN_LAYOUT_FILE}")
+# The test project copies the file into its output when it is built: build it first.
+list(APPEND ZCN_MANAGED_BUILD_DEPENDS zcn_layout_txt)
 
-find_program(ZCN_DOTNET dotnet)
+if(DOTNET_EXECUTABLE)
+  set(ZCN_DOTNET "${DOTNET_EXECUTABLE}")
+else()
+  find_program(ZCN_DOTNET dotnet)
+endif()
 if(NOT ZCN_DOTNET)
   message(WARNING "dotnet not found: bindings-drift and generator-tests are not registered")
   return()
 endif()
 
-# Each test builds its project into its own folder under the build tree (an incremental no-op once the solution
-# is built) and runs the result, so it does not depend on where or how the solution build put its outputs.
+# Each test builds its project into its own folder under the build tree (incremental, a few seconds once the
+# solution is built) and runs the result, so it depends neither on where nor whether the solution build put its
+# outputs. They run at test time, so they never overlap the MSBuild runs of the build step.
 function(zcn_dotnet_test name project out dll)
   add_test(NAME ${name}
     COMMAND "${CMAKE_COMMAND}"
