@@ -36,15 +36,16 @@ if(NOT ZCN_DOTNET)
   return()
 endif()
 
-# Each test builds its project into its own folder under the build tree (incremental, a few seconds once the
-# solution is built) and runs the result, so it depends neither on where nor whether the solution build put its
-# outputs. They run at test time, so they never overlap the MSBuild runs of the build step.
-function(zcn_dotnet_test name project out dll)
+# Each test builds its project (Release, default output folder: what the solution build made, so normally an
+# incremental no-op) and runs the result. They run at test time, so they never overlap the build step's MSBuild
+# runs; RESOURCE_LOCK keeps them from overlapping each other under ctest -j.
+function(zcn_dotnet_test name project dll)
+  get_filename_component(project_dir "${project}" DIRECTORY)
   add_test(NAME ${name}
     COMMAND "${CMAKE_COMMAND}"
       "-DDOTNET=${ZCN_DOTNET}"
       "-DPROJECT=${PROJECT_SOURCE_DIR}/${project}"
-      "-DOUT=${CMAKE_BINARY_DIR}/${out}"
+      "-DOUT=${PROJECT_SOURCE_DIR}/${project_dir}/bin/Release/net10.0"
       "-DDLL=${dll}"
       "-DARGS=${ARGN}"
       -P "${PROJECT_SOURCE_DIR}/cmake/DotnetBuildAndRun.cmake"
@@ -58,6 +59,6 @@ function(zcn_dotnet_test name project out dll)
 endfunction()
 
 zcn_dotnet_test(bindings-drift build/BindingsGenerator/BindingsGenerator.csproj
-  bindings-generator BindingsGenerator.dll "@build/generate.rsp|--check")
+  BindingsGenerator.dll "@build/generate.rsp|--check")
 zcn_dotnet_test(generator-tests tests/BindingsGenerator.Tests/BindingsGenerator.Tests.csproj
-  bindings-generator-tests BindingsGenerator.Tests.dll "")
+  BindingsGenerator.Tests.dll "")

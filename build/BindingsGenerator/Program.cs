@@ -22,6 +22,12 @@ internal static class Program
     /// <summary>Generates (or, with --check, verifies); returns the exit code.</summary>
     public static int Run(GeneratorOptions options, TextWriter output)
     {
+        if (options.Check)
+        {
+            // The drift check reports differences only; the header's doc warnings belong to regeneration.
+            options.Log = TextWriter.Null;
+        }
+
         SortedDictionary<string, string> files = Generator.Generate(options);
         if (!options.Check)
         {
