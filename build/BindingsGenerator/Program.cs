@@ -10,6 +10,11 @@ internal static class Program
             GeneratorOptions options = OptionsParser.Parse(args);
             return Run(options, Console.Out);
         }
+        catch (DllNotFoundException e)
+        {
+            Console.Error.WriteLine($"error: libclang could not be loaded ({e.Message}); install libclang1-14 (libclang-14.so.1)");
+            return 1;
+        }
         catch (GeneratorException e)
         {
             // Located errors already read "file:line:column: error: ..."; the others get the prefix.
