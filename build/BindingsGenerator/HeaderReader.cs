@@ -798,7 +798,8 @@ internal sealed unsafe class HeaderReader
         {
             if (IsAttribute(child))
             {
-                throw Unsupported(child, $"attribute '{Spelling(child)}' on {context}",
+                string attribute = Spelling(child);
+                throw Unsupported(child, $"{(attribute.Length == 0 ? "alignment attribute" : $"attribute '{attribute}'")} on {context}",
                     "alignment attributes change the layout the C# struct must mirror");
             }
         }
