@@ -1,0 +1,44 @@
+/* splice.c - zcn_splice, zcn_tee and zcn_vmsplice: moving pages through pipes. */
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/uio.h>
+
+#include "zcn_internal.h"
+
+_Static_assert(ZCN_SPLICE_F_MOVE == SPLICE_F_MOVE, "SPLICE_F_MOVE");
+_Static_assert(ZCN_SPLICE_F_NONBLOCK == SPLICE_F_NONBLOCK, "SPLICE_F_NONBLOCK");
+_Static_assert(ZCN_SPLICE_F_MORE == SPLICE_F_MORE, "SPLICE_F_MORE");
+_Static_assert(ZCN_SPLICE_F_GIFT == SPLICE_F_GIFT, "SPLICE_F_GIFT");
+
+/* zcn_iovec is passed to the kernel as struct iovec, so the layouts must match exactly. */
+_Static_assert(sizeof(zcn_iovec) == sizeof(struct iovec), "zcn_iovec size");
+_Static_assert(offsetof(zcn_iovec, base) == offsetof(struct iovec, iov_base), "zcn_iovec.base offset");
+_Static_assert(offsetof(zcn_iovec, len) == offsetof(struct iovec, iov_len), "zcn_iovec.len offset");
+_Static_assert(sizeof(loff_t) == sizeof(int64_t), "loff_t must be 64 bits");
+
+#define ZCN_SPLICE_KNOWN_FLAGS                                                                       \
+    ((uint32_t)(ZCN_SPLICE_F_MOVE | ZCN_SPLICE_F_NONBLOCK | ZCN_SPLICE_F_MORE | ZCN_SPLICE_F_GIFT))
+
+int64_t zcn_splice(int32_t fd_in, int64_t *off_in, int32_t fd_out, int64_t *off_out, uint64_t len,
+                   uint32_t flags) {
+    if (len > ZCN_MAX_COUNT || (flags & ~ZCN_SPLICE_KNOWN_FLAGS) != 0) return -EINVAL;
+    ssize_t result;
+    ZCN_RETRY_EINTR(result, splice(fd_in, (loff_t *)off_in, fd_out, (loff_t *)off_out, (size_t)len, flags));
+    return zcn_result64(result);
+}
+
+int64_t zcn_tee(int32_t fd_in, int32_t fd_out, uint64_t len, uint32_t flags) {
+    if (len > ZCN_MAX_COUNT || (flags & ~ZCN_SPLICE_KNOWN_FLAGS) != 0) return -EINVAL;
+    ssize_t result;
+    ZCN_RETRY_EINTR(result, tee(fd_in, fd_out, (size_t)len, flags));
+    return zcn_result64(result);
+}
+
+int64_t zcn_vmsplice(int32_t fd, const zcn_iovec *iov, uint64_t nr_segs, uint32_t flags) {
+    /* The kernel returns 0 for zero segments; the contract calls that a caller error. */
+    if (nr_segs == 0 || nr_segs > ZCN_IOV_MAX || (flags & ~ZCN_SPLICE_KNOWN_FLAGS) != 0) return -EINVAL;
+    if (iov == NULL) return -EFAULT;
+    ssize_t result;
+    ZCN_RETRY_EINTR(result, vmsplice(fd, (const struct iovec *)(const void *)iov, (size_t)nr_segs, flags));
+    return zcn_result64(result);
+}

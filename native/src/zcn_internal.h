@@ -1,0 +1,41 @@
+/*
+ * zcn_internal.h - private helpers shared by the libzcn sources. Nothing here is exported.
+ */
+#ifndef ZCN_INTERNAL_H
+#define ZCN_INTERNAL_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zcn.h"
+
+/* Runs a libc call that reports failure as -1 with errno, again while it fails with EINTR.
+ * Every blocking wrapper goes through this; close is the one call that must not. */
+#define ZCN_RETRY_EINTR(result, call)                                                                \
+    do {                                                                                             \
+        (result) = (call);                                                                           \
+    } while ((result) == -1 && errno == EINTR)
+
+/* Converts a -1/errno result into the library's -errno convention (64-bit results). */
+static inline int64_t zcn_result64(int64_t result) {
+    return result < 0 ? -(int64_t)errno : result;
+}
+
+/* Converts a -1/errno result into the library's -errno convention (32-bit results). */
+static inline int32_t zcn_result32(long result) {
+    return result < 0 ? -(int32_t)errno : (int32_t)result;
+}
+
+/* Converts a call that returns 0 or -1/errno into 0 or -errno. */
+static inline int32_t zcn_status(long result) {
+    return result < 0 ? -(int32_t)errno : 0;
+}
+
+/* The largest byte count the library accepts: counts must fit the int64_t it returns. */
+#define ZCN_MAX_COUNT ((uint64_t)INT64_MAX)
+
+/* vmsplice and the vectored calls accept at most this many segments (UIO_MAXIOV). */
+#define ZCN_IOV_MAX 1024u
+
+#endif /* ZCN_INTERNAL_H */

@@ -1,0 +1,4 @@
+/** Anonymous. */
+enum {
+    FX_A = 1,
+};

@@ -1,0 +1,4 @@
+#include <stdint.h>
+
+/** A callback type. */
+typedef void (*fx_callback)(void *);

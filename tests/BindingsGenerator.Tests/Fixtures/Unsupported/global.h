@@ -1,0 +1,4 @@
+#include <stdint.h>
+
+/** A global. */
+extern int32_t fx_global;

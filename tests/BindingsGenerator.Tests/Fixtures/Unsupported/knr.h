@@ -1,0 +1,2 @@
+/** Old style. */
+int fx_old();

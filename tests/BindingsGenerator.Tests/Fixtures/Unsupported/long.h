@@ -1,0 +1,2 @@
+/** Platform-dependent. */
+long fx_long(long value);

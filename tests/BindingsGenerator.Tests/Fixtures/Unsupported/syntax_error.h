@@ -1,0 +1,3 @@
+#include <stdint.h>
+/** Broken. */
+int32_t fx_broken(int32_t a

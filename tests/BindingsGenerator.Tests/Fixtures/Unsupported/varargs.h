@@ -1,0 +1,4 @@
+#include <stdint.h>
+
+/** Prints. */
+int32_t fx_printf(const char *format, ...);

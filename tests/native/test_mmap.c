@@ -1,0 +1,722 @@
+/*
+ * test_mmap.c - zcn_page_size, zcn_mmap, zcn_munmap, zcn_msync, zcn_madvise and zcn_mincore:
+ * success paths with the data verified byte for byte, and every error user space can provoke.
+ */
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "zcn_test.h"
+#include "zcn_fixtures.h"
+
+static uint64_t ps; /* the page size */
+static int fd_baseline;
+
+/* Maps len bytes of private anonymous read-write memory. */
+static uint8_t *map_anon(uint64_t len) {
+    void *p = NULL;
+    int32_t r = zcn_mmap(&p, NULL, len, ZCN_PROT_READ | ZCN_PROT_WRITE, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS, -1, 0);
+    CHECK_EQ(r, 0);
+    REQUIRE(r == 0 && p != NULL);
+    return (uint8_t *)p;
+}
+
+/* Creates a scratch file of len bytes of pattern seed and opens it with the given open(2) flags. */
+static int open_scratch(const char *name, uint64_t len, uint32_t seed, int flags) {
+    char path[4200];
+    zcn_fx_path(path, sizeof path, name);
+    REQUIRE(zcn_fx_make_file(path, len, seed) == 0);
+    int fd = open(path, flags | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    return fd;
+}
+
+/* mlock(2) and munlock(2) through the raw system call: AddressSanitizer replaces the libc functions
+ * with no-ops, and these tests need the pages really locked. */
+static int lock_pages(void *p, uint64_t len) { return (int)syscall(SYS_mlock, p, (size_t)len); }
+static int unlock_pages(void *p, uint64_t len) { return (int)syscall(SYS_munlock, p, (size_t)len); }
+
+/* Frees a range, then checks it is really gone: mincore reports an unmapped range as ENOMEM. */
+static void unmap_checked(void *p, uint64_t len) {
+    CHECK_EQ(zcn_munmap(p, len), 0);
+    CHECK_ERR(zcn_mincore(p, len, NULL), ZCN_ENOMEM);
+}
+
+/* Reserves len bytes of address space and releases it again, returning an address that is free
+ * (nothing else in this single-threaded test maps memory in between). */
+static uint8_t *free_address(uint64_t len) {
+    uint8_t *p = map_anon(len);
+    CHECK_EQ(zcn_munmap(p, len), 0);
+    return p;
+}
+
+/* ---- zcn_page_size ------------------------------------------------------------------------------ */
+
+static void test_page_size(void) {
+    int64_t size = zcn_page_size();
+    CHECK_EQ(size, sysconf(_SC_PAGESIZE));
+    CHECK(size >= 4096);
+    CHECK((size & (size - 1)) == 0);
+    CHECK_EQ(zcn_page_size(), size); /* stable */
+}
+
+/* ---- zcn_mmap: success ---------------------------------------------------------------------------- */
+
+static void test_mmap_anonymous_is_zeroed_and_writable(void) {
+    uint64_t len = 4 * ps;
+    uint8_t *p = map_anon(len);
+    CHECK(((uintptr_t)p & (ps - 1)) == 0);
+    CHECK(zcn_fx_all_bytes(p, len, 0));
+    zcn_fx_fill(p, len, 0, 11);
+    CHECK_EQ(zcn_fx_mismatch(p, len, 0, 11), -1);
+    unmap_checked(p, len);
+}
+
+static void test_mmap_length_not_page_multiple(void) {
+    /* The kernel rounds the length up to whole pages: the tail of the last page is usable. */
+    uint64_t len = ps + 1;
+    uint8_t *p = map_anon(len);
+    p[2 * ps - 1] = 0x5a;
+    CHECK_EQ(p[2 * ps - 1], 0x5a);
+    CHECK_EQ(zcn_mincore(p, 2 * ps, NULL), 1);
+    unmap_checked(p, 2 * ps);
+}
+
+static void test_mmap_shared_file_reads_and_writes_through(void) {
+    uint64_t len = 3 * ps + 100; /* a partial last page */
+    int fd = open_scratch("shared", len, 21, O_RDWR);
+    void *v = (void *)1;
+    CHECK_EQ(zcn_mmap(&v, NULL, len, ZCN_PROT_READ | ZCN_PROT_WRITE, ZCN_MAP_SHARED, fd, 0), 0);
+    REQUIRE(v != NULL && v != (void *)1);
+    uint8_t *p = (uint8_t *)v;
+    CHECK_EQ(zcn_fx_mismatch(p, len, 0, 21), -1);
+    /* The rest of the last page reads as zeros, never as stale data. */
+    CHECK(zcn_fx_all_bytes(p + len, 4 * ps - len, 0));
+
+    /* Writes through the mapping reach the file once msync returns. */
+    zcn_fx_fill(p + ps, ps, 0, 22);
+    CHECK_EQ(zcn_msync(p, 4 * ps, ZCN_MS_SYNC), 0);
+    uint8_t *back = malloc(ps);
+    REQUIRE(back != NULL);
+    CHECK_EQ(pread(fd, back, ps, (off_t)ps), (ssize_t)ps);
+    CHECK_EQ(zcn_fx_mismatch(back, ps, 0, 22), -1);
+    /* And writes to the file show in the mapping (one page cache). */
+    zcn_fx_fill(back, ps, 0, 23);
+    CHECK_EQ(pwrite(fd, back, ps, 0), (ssize_t)ps);
+    CHECK_EQ(zcn_fx_mismatch(p, ps, 0, 23), -1);
+    CHECK_EQ(zcn_msync(p, ps, ZCN_MS_ASYNC), 0);
+    CHECK_EQ(zcn_msync(p, ps, ZCN_MS_ASYNC | ZCN_MS_INVALIDATE), 0);
+    CHECK_EQ(zcn_msync(p, ps, ZCN_MS_SYNC | ZCN_MS_INVALIDATE), 0);
+    free(back);
+    unmap_checked(p, len);
+    close(fd);
+}
+
+static void test_mmap_private_file_is_copy_on_write(void) {
+    uint64_t len = 2 * ps;
+    int fd = open_scratch("private", len, 31, O_RDONLY);
+    void *v = NULL;
+    /* PROT_WRITE with MAP_PRIVATE needs only read access to the file. */
+    CHECK_EQ(zcn_mmap(&v, NULL, len, ZCN_PROT_READ | ZCN_PROT_WRITE, ZCN_MAP_PRIVATE, fd, 0), 0);
+    REQUIRE(v != NULL);
+    uint8_t *p = (uint8_t *)v;
+    CHECK_EQ(zcn_fx_mismatch(p, len, 0, 31), -1);
+    memset(p, 0xee, ps);
+    uint8_t *back = malloc(ps);
+    REQUIRE(back != NULL);
+    CHECK_EQ(pread(fd, back, ps, 0), (ssize_t)ps);
+    CHECK_EQ(zcn_fx_mismatch(back, ps, 0, 31), -1); /* the file is untouched */
+    CHECK(zcn_fx_all_bytes(p, ps, 0xee));
+    free(back);
+    unmap_checked(p, len);
+    close(fd);
+}
+
+static void test_mmap_at_page_offset(void) {
+    uint64_t len = 4 * ps;
+    int fd = open_scratch("offset", len, 41, O_RDONLY);
+    void *v = NULL;
+    CHECK_EQ(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_SHARED, fd, (int64_t)(2 * ps)), 0);
+    REQUIRE(v != NULL);
+    CHECK_EQ(zcn_fx_mismatch(v, ps, 2 * ps, 41), -1);
+    unmap_checked(v, ps);
+    /* SHARED_VALIDATE with known flags behaves as SHARED. */
+    CHECK_EQ(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_SHARED_VALIDATE, fd, (int64_t)(3 * ps)), 0);
+    REQUIRE(v != NULL);
+    CHECK_EQ(zcn_fx_mismatch(v, ps, 3 * ps, 41), -1);
+    unmap_checked(v, ps);
+    close(fd);
+}
+
+static void test_mmap_populate_makes_pages_resident(void) {
+    uint64_t len = 8 * ps;
+    void *v = NULL;
+    CHECK_EQ(zcn_mmap(&v, NULL, len, ZCN_PROT_READ | ZCN_PROT_WRITE,
+                      ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_POPULATE, -1, 0), 0);
+    REQUIRE(v != NULL);
+    CHECK_EQ(zcn_mincore(v, len, NULL), 8);
+    CHECK(zcn_fx_all_bytes(v, len, 0));
+    unmap_checked(v, len);
+    /* Without MAP_POPULATE nothing is resident until touched. */
+    uint8_t *p = map_anon(len);
+    CHECK_EQ(zcn_mincore(p, len, NULL), 0);
+    unmap_checked(p, len);
+}
+
+static void test_mmap_noreserve_and_prot_none(void) {
+    void *v = NULL;
+    CHECK_EQ(zcn_mmap(&v, NULL, 16 * ps, ZCN_PROT_NONE, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_NORESERVE,
+                      -1, 0), 0);
+    REQUIRE(v != NULL);
+    CHECK_EQ(zcn_mincore(v, 16 * ps, NULL), 0);
+    unmap_checked(v, 16 * ps);
+}
+
+static void test_mmap_fixed_places_and_replaces(void) {
+    uint64_t len = 2 * ps;
+    uint8_t *p = map_anon(len);
+    memset(p, 0x77, len);
+    /* MAP_FIXED over a live mapping replaces it: the new anonymous pages read as zeros. */
+    void *v = NULL;
+    CHECK_EQ(zcn_mmap(&v, p + ps, ps, ZCN_PROT_READ | ZCN_PROT_WRITE,
+                      ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_FIXED, -1, 0), 0);
+    CHECK(v == p + ps);
+    CHECK(zcn_fx_all_bytes(p, ps, 0x77));
+    CHECK(zcn_fx_all_bytes(p + ps, ps, 0));
+    unmap_checked(p, len);
+
+    /* MAP_FIXED_NOREPLACE on a free range places the mapping exactly there. */
+    uint8_t *hint = free_address(len);
+    v = NULL;
+    CHECK_EQ(zcn_mmap(&v, hint, len, ZCN_PROT_READ | ZCN_PROT_WRITE,
+                      ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_FIXED_NOREPLACE, -1, 0), 0);
+    REQUIRE(v != NULL);
+    CHECK(v == hint);
+    unmap_checked(v, len);
+}
+
+/* ---- zcn_mmap: errors ----------------------------------------------------------------------------- */
+
+static void test_mmap_efault_null_out(void) {
+    CHECK_ERR(zcn_mmap(NULL, NULL, ps, ZCN_PROT_READ, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS, -1, 0), ZCN_EFAULT);
+}
+
+static void test_mmap_einval(void) {
+    int fd = open_scratch("einval", 2 * ps, 51, O_RDWR);
+    void *v = (void *)1;
+    /* length 0 */
+    CHECK_ERR(zcn_mmap(&v, NULL, 0, ZCN_PROT_READ, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS, -1, 0), ZCN_EINVAL);
+    CHECK(v == NULL); /* the out-parameter is cleared on failure */
+    v = (void *)1;
+    CHECK_ERR(zcn_mmap(&v, NULL, 0, ZCN_PROT_READ, ZCN_MAP_SHARED, fd, 0), ZCN_EINVAL);
+    CHECK(v == NULL);
+    /* offset not page-aligned */
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_SHARED, fd, 1), ZCN_EINVAL);
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_SHARED, fd, (int64_t)ps / 2), ZCN_EINVAL);
+    /* negative offset: the contract says EINVAL (the raw kernel answers EOVERFLOW, as the offset
+     * is unsigned there) */
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_SHARED, fd, -(int64_t)ps), ZCN_EINVAL);
+    /* neither SHARED nor PRIVATE */
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_ANONYMOUS, -1, 0), ZCN_EINVAL);
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, 0, fd, 0), ZCN_EINVAL);
+    /* bits outside zcn_prot and zcn_map_flags are refused before the kernel sees them */
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ | 0x8, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS, -1, 0), ZCN_EINVAL);
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_SHARED_VALIDATE | 0x800000, fd, 0), ZCN_EINVAL);
+    /* MAP_FIXED at an address that is not page-aligned */
+    uint8_t *hint = free_address(2 * ps);
+    CHECK_ERR(zcn_mmap(&v, hint + 1, ps, ZCN_PROT_READ, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_FIXED, -1, 0),
+              ZCN_EINVAL);
+    CHECK(v == NULL);
+    close(fd);
+}
+
+static void test_mmap_ebadf(void) {
+    void *v = (void *)1;
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_SHARED, zcn_fx_closed_fd(), 0), ZCN_EBADF);
+    CHECK(v == NULL);
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_PRIVATE, -1, 0), ZCN_EBADF);
+}
+
+static void test_mmap_eacces_access_mode(void) {
+    int ro = open_scratch("eacces", 2 * ps, 61, O_RDONLY);
+    char path[4200];
+    int wo = open(zcn_fx_path(path, sizeof path, "eacces"), O_WRONLY | O_CLOEXEC);
+    REQUIRE(wo >= 0);
+    void *v = (void *)1;
+    /* A shared writable mapping needs a descriptor open for writing. */
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ | ZCN_PROT_WRITE, ZCN_MAP_SHARED, ro, 0), ZCN_EACCES);
+    CHECK(v == NULL);
+    /* Every file mapping needs a descriptor open for reading. */
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_SHARED, wo, 0), ZCN_EACCES);
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_PRIVATE, wo, 0), ZCN_EACCES);
+    close(ro);
+    close(wo);
+}
+
+static void test_mmap_enodev_non_regular(void) {
+    /* mmap(2) lists EACCES for a non-regular file; Linux answers ENODEV for objects whose driver
+     * cannot map at all: pipes, directories, /dev/null, sockets. */
+    void *v = (void *)1;
+    int p[2];
+    REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_SHARED, p[0], 0), ZCN_ENODEV);
+    CHECK(v == NULL);
+    close(p[0]);
+    close(p[1]);
+    int dir = open(zcn_fx_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    REQUIRE(dir >= 0);
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_SHARED, dir, 0), ZCN_ENODEV);
+    close(dir);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    REQUIRE(null >= 0);
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_PRIVATE, null, 0), ZCN_ENODEV);
+    close(null);
+    int sv[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_SHARED, sv[0], 0), ZCN_ENODEV);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+static void test_mmap_enomem_huge_length(void) {
+    void *v = (void *)1;
+    int32_t r = zcn_mmap(&v, NULL, UINT64_C(1) << 62, ZCN_PROT_READ,
+                         ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_NORESERVE, -1, 0);
+    /* 2^62 bytes exceed the 47-bit user address space. Valgrind checks mmap arguments itself and
+     * refuses the length with EINVAL before the kernel sees it. */
+    CHECK_EQ(r, zcn_fx_on_valgrind() ? -ZCN_EINVAL : -ZCN_ENOMEM);
+    CHECK(v == NULL);
+    /* A length that wraps to 0 when rounded up to a page. */
+    r = zcn_mmap(&v, NULL, UINT64_MAX - 100, ZCN_PROT_READ, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS, -1, 0);
+    CHECK(r == -ZCN_ENOMEM || r == -ZCN_EINVAL);
+    CHECK(v == NULL);
+}
+
+static long meminfo_value(const char *key) {
+    FILE *f = fopen("/proc/meminfo", "re");
+    if (f == NULL) return -1;
+    char line[256];
+    long value = -1;
+    size_t klen = strlen(key);
+    for (int i = 0; i < 200 && fgets(line, sizeof line, f) != NULL; i++) {
+        if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+            value = strtol(line + klen + 1, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return value;
+}
+
+static void test_mmap_hugetlb(void) {
+    long free_huge = meminfo_value("HugePages_Free");
+    long huge_kb = meminfo_value("Hugepagesize");
+    REQUIRE(free_huge >= 0 && huge_kb > 0);
+    uint64_t len = (uint64_t)huge_kb * 1024;
+    void *v = (void *)1;
+    int32_t r = zcn_mmap(&v, NULL, len, ZCN_PROT_READ | ZCN_PROT_WRITE,
+                         ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_HUGETLB, -1, 0);
+    if (free_huge == 0) {
+        /* No huge page reserved (vm.nr_hugepages = 0): the kernel refuses with ENOMEM. */
+        CHECK_ERR(r, ZCN_ENOMEM);
+        CHECK(v == NULL);
+        return;
+    }
+    CHECK_EQ(r, 0);
+    REQUIRE(r == 0 && v != NULL);
+    CHECK(((uintptr_t)v & (len - 1)) == 0);
+    zcn_fx_fill(v, len, 0, 71);
+    CHECK_EQ(zcn_fx_mismatch(v, len, 0, 71), -1);
+    CHECK_EQ(zcn_munmap(v, len), 0);
+}
+
+static void test_mmap_eoverflow(void) {
+    /* A page offset plus length beyond the largest file offset. */
+    int fd = open_scratch("eoverflow", ps, 81, O_RDONLY);
+    void *v = (void *)1;
+    int64_t last_page = INT64_MAX & ~(int64_t)(ps - 1);
+    CHECK_ERR(zcn_mmap(&v, NULL, 2 * ps, ZCN_PROT_READ, ZCN_MAP_SHARED, fd, last_page), ZCN_EOVERFLOW);
+    CHECK(v == NULL);
+    close(fd);
+}
+
+static void test_mmap_eexist_fixed_noreplace(void) {
+    uint64_t len = 3 * ps;
+    uint8_t *p = map_anon(len);
+    memset(p, 0x3c, len);
+    void *v = (void *)1;
+    int32_t r = zcn_mmap(&v, p + ps, ps, ZCN_PROT_READ, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_FIXED_NOREPLACE,
+                         -1, 0);
+    if (zcn_fx_on_valgrind() && r == 0) {
+        /* Valgrind 3.19 does not know MAP_FIXED_NOREPLACE and treats the address as a hint: the
+         * new mapping lands elsewhere. It must still never replace the existing one. */
+        CHECK(v != p + ps);
+        CHECK_EQ(zcn_munmap(v, ps), 0);
+    } else {
+        CHECK_ERR(r, ZCN_EEXIST);
+        CHECK(v == NULL);
+    }
+    CHECK(zcn_fx_all_bytes(p, len, 0x3c)); /* nothing was replaced */
+    unmap_checked(p, len);
+}
+
+/* ---- zcn_munmap ------------------------------------------------------------------------------------ */
+
+static void test_munmap(void) {
+    uint64_t len = 3 * ps;
+    uint8_t *p = map_anon(len);
+    memset(p, 1, len);
+    CHECK_ERR(zcn_munmap(p + 1, ps), ZCN_EINVAL);
+    CHECK_ERR(zcn_munmap(p, 0), ZCN_EINVAL);
+    CHECK_EQ(zcn_mincore(p, len, NULL), 3); /* the failed calls removed nothing */
+    /* Unmapping the middle page leaves a hole between two live pages. */
+    CHECK_EQ(zcn_munmap(p + ps, ps), 0);
+    CHECK_ERR(zcn_mincore(p + ps, ps, NULL), ZCN_ENOMEM);
+    CHECK_EQ(zcn_mincore(p, ps, NULL), 1);
+    CHECK_EQ(zcn_mincore(p + 2 * ps, ps, NULL), 1);
+    CHECK_EQ(p[0], 1);
+    CHECK_EQ(p[2 * ps], 1);
+    /* A range that is already unmapped is not an error; a partial page length rounds up. */
+    CHECK_EQ(zcn_munmap(p + ps, ps), 0);
+    CHECK_EQ(zcn_munmap(p, len - 1), 0);
+    CHECK_ERR(zcn_mincore(p, len, NULL), ZCN_ENOMEM);
+}
+
+/* ---- zcn_msync ---------------------------------------------------------------------------------------- */
+
+static void test_msync_einval(void) {
+    int fd = open_scratch("msync", 2 * ps, 91, O_RDWR);
+    void *v = NULL;
+    CHECK_EQ(zcn_mmap(&v, NULL, 2 * ps, ZCN_PROT_READ | ZCN_PROT_WRITE, ZCN_MAP_SHARED, fd, 0), 0);
+    REQUIRE(v != NULL);
+    uint8_t *p = (uint8_t *)v;
+    CHECK_ERR(zcn_msync(p, ps, ZCN_MS_SYNC | ZCN_MS_ASYNC), ZCN_EINVAL);
+    CHECK_ERR(zcn_msync(p + 1, ps, ZCN_MS_SYNC), ZCN_EINVAL);
+    CHECK_ERR(zcn_msync(p, ps, 8), ZCN_EINVAL); /* unknown flag bit */
+    CHECK_ERR(zcn_msync(p, ps, ZCN_MS_SYNC | 0x100), ZCN_EINVAL);
+    CHECK_EQ(zcn_msync(p, 2 * ps, ZCN_MS_SYNC), 0);
+    /* A length that is not a page multiple is rounded up. */
+    CHECK_EQ(zcn_msync(p, 1, ZCN_MS_SYNC), 0);
+    unmap_checked(p, 2 * ps);
+    close(fd);
+}
+
+static void test_msync_enomem_unmapped(void) {
+    uint64_t len = 3 * ps;
+    uint8_t *p = map_anon(len);
+    CHECK_EQ(zcn_munmap(p + ps, ps), 0);
+    /* Valgrind reports an unmapped msync range as an error of the program; the kernel's answer
+     * is what is under test here, so valgrind's report is silenced for this one call. */
+    VALGRIND_DISABLE_ERROR_REPORTING;
+    int32_t whole = zcn_msync(p, len, ZCN_MS_SYNC);
+    int32_t hole = zcn_msync(p + ps, ps, ZCN_MS_ASYNC);
+    VALGRIND_ENABLE_ERROR_REPORTING;
+    CHECK_ERR(whole, ZCN_ENOMEM);
+    CHECK_ERR(hole, ZCN_ENOMEM);
+    CHECK_EQ(zcn_munmap(p, len), 0);
+}
+
+static void test_msync_ebusy_invalidate_locked(void) {
+    uint8_t *p = map_anon(ps);
+    p[0] = 1;
+    if (lock_pages(p, ps) != 0) {
+        CHECK_EQ(zcn_munmap(p, ps), 0);
+        SKIP_TEST("mlock refused (RLIMIT_MEMLOCK)");
+    }
+    CHECK_ERR(zcn_msync(p, ps, ZCN_MS_SYNC | ZCN_MS_INVALIDATE), ZCN_EBUSY);
+    CHECK_EQ(zcn_msync(p, ps, ZCN_MS_SYNC), 0); /* without INVALIDATE a locked range is fine */
+    CHECK_EQ(unlock_pages(p, ps), 0);
+    CHECK_EQ(zcn_msync(p, ps, ZCN_MS_SYNC | ZCN_MS_INVALIDATE), 0);
+    unmap_checked(p, ps);
+}
+
+/* ---- zcn_madvise ---------------------------------------------------------------------------------------- */
+
+static void test_madvise_hints_succeed(void) {
+    int fd = open_scratch("madv", 4 * ps, 101, O_RDONLY);
+    void *v = NULL;
+    CHECK_EQ(zcn_mmap(&v, NULL, 4 * ps, ZCN_PROT_READ, ZCN_MAP_SHARED, fd, 0), 0);
+    REQUIRE(v != NULL);
+    static const int32_t advice[] = {ZCN_MADV_SEQUENTIAL, ZCN_MADV_RANDOM, ZCN_MADV_WILLNEED, ZCN_MADV_NORMAL,
+                                     ZCN_MADV_DONTFORK, ZCN_MADV_DOFORK, ZCN_MADV_DONTDUMP, ZCN_MADV_DODUMP,
+                                     ZCN_MADV_COLD, ZCN_MADV_DONTNEED};
+    for (size_t i = 0; i < sizeof advice / sizeof advice[0]; i++) {
+        int32_t r = zcn_madvise(v, 4 * ps, advice[i]);
+        if (r != 0) fprintf(stderr, "  advice %d -> %d\n", advice[i], r);
+        CHECK_EQ(r, 0);
+    }
+    /* The advice changes no data. */
+    CHECK_EQ(zcn_fx_mismatch(v, 4 * ps, 0, 101), -1);
+    unmap_checked(v, 4 * ps);
+    close(fd);
+}
+
+static void test_madvise_einval(void) {
+    uint64_t len = 2 * ps;
+    uint8_t *p = map_anon(len);
+    CHECK_ERR(zcn_madvise(p, len, 999), ZCN_EINVAL);
+    CHECK_ERR(zcn_madvise(p, len, 5), ZCN_EINVAL); /* a gap in the advice numbers */
+    CHECK_ERR(zcn_madvise(p, len, -1), ZCN_EINVAL);
+    CHECK_ERR(zcn_madvise(p, 0, 999), ZCN_EINVAL); /* advice is checked even for an empty range */
+    CHECK_ERR(zcn_madvise(p + 1, ps, ZCN_MADV_NORMAL), ZCN_EINVAL);
+    /* MADV_REMOVE needs a shared mapping of a file that can punch holes. */
+    CHECK_ERR(zcn_madvise(p, len, ZCN_MADV_REMOVE), ZCN_EINVAL);
+    /* POPULATE over memory the protection forbids is EINVAL (not EFAULT). */
+    void *none = NULL;
+    CHECK_EQ(zcn_mmap(&none, NULL, ps, ZCN_PROT_NONE, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS, -1, 0), 0);
+    REQUIRE(none != NULL);
+    CHECK_ERR(zcn_madvise(none, ps, ZCN_MADV_POPULATE_READ), ZCN_EINVAL);
+    CHECK_ERR(zcn_madvise(none, ps, ZCN_MADV_POPULATE_WRITE), ZCN_EINVAL);
+    unmap_checked(none, ps);
+    /* DONTNEED on locked pages. */
+    if (lock_pages(p, ps) == 0) {
+        CHECK_ERR(zcn_madvise(p, ps, ZCN_MADV_DONTNEED), ZCN_EINVAL);
+        CHECK_EQ(unlock_pages(p, ps), 0);
+    }
+    CHECK_EQ(zcn_madvise(p, len, ZCN_MADV_NORMAL), 0); /* the failures changed nothing */
+    unmap_checked(p, len);
+
+    /* MADV_FREE applies only to private anonymous memory. */
+    int fd = open_scratch("madv-free", ps, 102, O_RDONLY);
+    void *v = NULL;
+    CHECK_EQ(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_SHARED, fd, 0), 0);
+    REQUIRE(v != NULL);
+    CHECK_ERR(zcn_madvise(v, ps, ZCN_MADV_FREE), ZCN_EINVAL);
+    unmap_checked(v, ps);
+    close(fd);
+}
+
+static void test_madvise_enomem_unmapped(void) {
+    uint64_t len = 3 * ps;
+    uint8_t *p = map_anon(len);
+    CHECK_EQ(zcn_munmap(p + 2 * ps, ps), 0);
+    CHECK_ERR(zcn_madvise(p, len, ZCN_MADV_NORMAL), ZCN_ENOMEM);
+    CHECK_ERR(zcn_madvise(p + 2 * ps, ps, ZCN_MADV_WILLNEED), ZCN_ENOMEM);
+    CHECK_EQ(zcn_munmap(p, len), 0);
+}
+
+static void test_madvise_populate_read_makes_resident(void) {
+    uint64_t len = 8 * ps;
+    uint8_t *p = map_anon(len);
+    CHECK_EQ(zcn_mincore(p, len, NULL), 0);
+    CHECK_EQ(zcn_madvise(p, len, ZCN_MADV_POPULATE_READ), 0);
+    CHECK_EQ(zcn_mincore(p, len, NULL), 8);
+    CHECK(zcn_fx_all_bytes(p, len, 0));
+    unmap_checked(p, len);
+
+    p = map_anon(len);
+    CHECK_EQ(zcn_madvise(p + 2 * ps, 3 * ps, ZCN_MADV_POPULATE_WRITE), 0);
+    uint8_t vec[8];
+    memset(vec, 0xff, sizeof vec);
+    CHECK_EQ(zcn_mincore(p, len, vec), 3);
+    for (int i = 0; i < 8; i++) CHECK_EQ(vec[i] & 1, (i >= 2 && i < 5) ? 1 : 0);
+    unmap_checked(p, len);
+
+    /* A file mapping: after the page cache dropped the pages, POPULATE_READ reads them back. */
+    int fd = open_scratch("populate", len, 111, O_RDONLY);
+    REQUIRE(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0);
+    void *v = NULL;
+    CHECK_EQ(zcn_mmap(&v, NULL, len, ZCN_PROT_READ, ZCN_MAP_SHARED, fd, 0), 0);
+    REQUIRE(v != NULL);
+    int64_t before = zcn_mincore(v, len, NULL);
+    CHECK(before >= 0 && before < 8);
+    CHECK_EQ(zcn_madvise(v, len, ZCN_MADV_POPULATE_READ), 0);
+    CHECK_EQ(zcn_mincore(v, len, NULL), 8);
+    CHECK_EQ(zcn_fx_mismatch(v, len, 0, 111), -1);
+    unmap_checked(v, len);
+    close(fd);
+}
+
+static void test_madvise_populate_efault_beyond_eof(void) {
+    /* Pages of a file mapping past the end of the file raise SIGBUS when touched; POPULATE
+     * reports that as EFAULT instead. */
+    int fd = open_scratch("populate-eof", ps, 121, O_RDONLY);
+    void *v = NULL;
+    CHECK_EQ(zcn_mmap(&v, NULL, 3 * ps, ZCN_PROT_READ, ZCN_MAP_SHARED, fd, 0), 0);
+    REQUIRE(v != NULL);
+    CHECK_ERR(zcn_madvise(v, 3 * ps, ZCN_MADV_POPULATE_READ), ZCN_EFAULT);
+    CHECK_EQ(zcn_madvise(v, ps, ZCN_MADV_POPULATE_READ), 0); /* the part inside the file is fine */
+    CHECK_EQ(zcn_fx_mismatch(v, ps, 0, 121), -1);
+    unmap_checked(v, 3 * ps);
+    close(fd);
+}
+
+static void test_madvise_dontneed_zeroes_anonymous(void) {
+    uint64_t len = 4 * ps;
+    uint8_t *p = map_anon(len);
+    zcn_fx_fill(p, len, 0, 131);
+    CHECK_EQ(zcn_mincore(p, len, NULL), 4);
+    CHECK_EQ(zcn_madvise(p + ps, 2 * ps, ZCN_MADV_DONTNEED), 0);
+    uint8_t vec[4];
+    CHECK_EQ(zcn_mincore(p, len, vec), 2);
+    CHECK_EQ(vec[0] & 1, 1);
+    CHECK_EQ(vec[1] & 1, 0);
+    CHECK_EQ(vec[2] & 1, 0);
+    CHECK_EQ(vec[3] & 1, 1);
+    /* Dropped private anonymous pages come back as zeros; the others keep their data. */
+    CHECK_EQ(zcn_fx_mismatch(p, ps, 0, 131), -1);
+    CHECK(zcn_fx_all_bytes(p + ps, 2 * ps, 0));
+    CHECK_EQ(zcn_fx_mismatch(p + 3 * ps, ps, 3 * ps, 131), -1);
+    unmap_checked(p, len);
+}
+
+static void test_madvise_dontneed_private_file_restores_file_data(void) {
+    uint64_t len = 2 * ps;
+    int fd = open_scratch("dontneed-private", len, 141, O_RDONLY);
+    void *v = NULL;
+    CHECK_EQ(zcn_mmap(&v, NULL, len, ZCN_PROT_READ | ZCN_PROT_WRITE, ZCN_MAP_PRIVATE, fd, 0), 0);
+    REQUIRE(v != NULL);
+    memset(v, 0, len);
+    CHECK_EQ(zcn_madvise(v, len, ZCN_MADV_DONTNEED), 0);
+    /* The private copies are gone: the file's contents show again. */
+    CHECK_EQ(zcn_fx_mismatch(v, len, 0, 141), -1);
+    unmap_checked(v, len);
+    close(fd);
+}
+
+static void test_madvise_free_and_pageout(void) {
+    uint64_t len = 4 * ps;
+    uint8_t *p = map_anon(len);
+    zcn_fx_fill(p, len, 0, 151);
+    CHECK_EQ(zcn_madvise(p, len, ZCN_MADV_FREE), 0);
+    /* After MADV_FREE each page holds either its old data or zeros, never anything else. */
+    for (uint64_t i = 0; i < 4; i++) {
+        const uint8_t *page = p + i * ps;
+        CHECK(zcn_fx_mismatch(page, ps, i * ps, 151) == -1 || zcn_fx_all_bytes(page, ps, 0));
+    }
+    zcn_fx_fill(p, len, 0, 152);
+    CHECK_EQ(zcn_madvise(p, len, ZCN_MADV_PAGEOUT), 0);
+    CHECK_EQ(zcn_fx_mismatch(p, len, 0, 152), -1); /* paged out (or not) but never lost */
+    unmap_checked(p, len);
+}
+
+static void test_madvise_remove_on_shared_memfd(void) {
+    int32_t fd = zcn_memfd_create("madv-remove", ZCN_MFD_NONE);
+    REQUIRE(fd >= 0);
+    uint64_t len = 2 * ps;
+    REQUIRE(ftruncate(fd, (off_t)len) == 0);
+    void *v = NULL;
+    CHECK_EQ(zcn_mmap(&v, NULL, len, ZCN_PROT_READ | ZCN_PROT_WRITE, ZCN_MAP_SHARED, fd, 0), 0);
+    REQUIRE(v != NULL);
+    zcn_fx_fill(v, len, 0, 161);
+    CHECK_EQ(zcn_madvise(v, ps, ZCN_MADV_REMOVE), 0);
+    /* The backing store of the first page is freed: the file reads zeros there. */
+    uint8_t *back = malloc(len);
+    REQUIRE(back != NULL);
+    CHECK_EQ(pread(fd, back, len, 0), (ssize_t)len);
+    CHECK(zcn_fx_all_bytes(back, ps, 0));
+    CHECK_EQ(zcn_fx_mismatch(back + ps, ps, ps, 161), -1);
+    free(back);
+    unmap_checked(v, len);
+    close(fd);
+}
+
+/* ---- zcn_mincore -------------------------------------------------------------------------------------- */
+
+static void test_mincore_counts(void) {
+    uint64_t len = 6 * ps;
+    uint8_t *p = map_anon(len);
+    p[0] = 1;
+    p[2 * ps + 17] = 1;
+    p[5 * ps + ps - 1] = 1;
+    uint8_t vec[6];
+    memset(vec, 0xaa, sizeof vec);
+    CHECK_EQ(zcn_mincore(p, len, vec), 3);
+    static const uint8_t expect[6] = {1, 0, 1, 0, 0, 1};
+    for (int i = 0; i < 6; i++) CHECK_EQ(vec[i] & 1, expect[i]);
+    CHECK_EQ(zcn_mincore(p, len, NULL), 3);
+    /* A partial last page counts as a whole page: one vec byte per page touched by the range. */
+    uint8_t vec2[3] = {0xaa, 0xaa, 0xaa};
+    CHECK_EQ(zcn_mincore(p + 2 * ps, ps + 1, vec2), 1);
+    CHECK_EQ(vec2[0] & 1, 1);
+    CHECK_EQ(vec2[1] & 1, 0);
+    CHECK_EQ(vec2[2], 0xaa); /* nothing written past the two bytes */
+    CHECK_EQ(zcn_mincore(p, 0, NULL), 0);
+    unmap_checked(p, len);
+}
+
+static void test_mincore_large_range(void) {
+    /* Larger than one internal batch in any plausible implementation (a page of vec bytes). */
+    uint64_t pages = 3 * ps + 5;
+    uint64_t len = pages * ps;
+    void *v = NULL;
+    CHECK_EQ(zcn_mmap(&v, NULL, len, ZCN_PROT_READ | ZCN_PROT_WRITE,
+                      ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_NORESERVE, -1, 0), 0);
+    REQUIRE(v != NULL);
+    uint8_t *p = (uint8_t *)v;
+    uint64_t touched = 0;
+    for (uint64_t i = 0; i < pages; i += 7, touched++) p[i * ps] = 1;
+    CHECK_EQ(zcn_mincore(p, len, NULL), (int64_t)touched);
+    uint8_t *vec = malloc(pages);
+    REQUIRE(vec != NULL);
+    CHECK_EQ(zcn_mincore(p, len, vec), (int64_t)touched);
+    int bad = 0;
+    for (uint64_t i = 0; i < pages; i++) bad += (vec[i] & 1) != (i % 7 == 0);
+    CHECK_EQ(bad, 0);
+    free(vec);
+    unmap_checked(p, len);
+}
+
+static void test_mincore_errors(void) {
+    uint64_t len = 2 * ps;
+    uint8_t *p = map_anon(len);
+    uint8_t vec[2];
+    CHECK_ERR(zcn_mincore(p + 1, ps, vec), ZCN_EINVAL);
+    /* vec in memory the kernel cannot write (a read-only page) */
+    void *ro = NULL;
+    CHECK_EQ(zcn_mmap(&ro, NULL, ps, ZCN_PROT_READ, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS, -1, 0), 0);
+    REQUIRE(ro != NULL);
+    p[0] = 1;
+    CHECK_ERR(zcn_mincore(p, len, (uint8_t *)ro), ZCN_EFAULT);
+    unmap_checked(ro, ps);
+    CHECK_EQ(zcn_munmap(p + ps, ps), 0);
+    CHECK_ERR(zcn_mincore(p, len, vec), ZCN_ENOMEM);
+    CHECK_ERR(zcn_mincore(p, len, NULL), ZCN_ENOMEM);
+    CHECK_EQ(zcn_munmap(p, ps), 0);
+}
+
+static void test_no_descriptor_leak(void) { CHECK_EQ(zcn_fx_fd_count(), fd_baseline); }
+
+int main(void) {
+    ps = (uint64_t)sysconf(_SC_PAGESIZE);
+    zcn_fx_tmpdir();
+    fd_baseline = zcn_fx_fd_count();
+    RUN(test_page_size);
+    RUN(test_mmap_anonymous_is_zeroed_and_writable);
+    RUN(test_mmap_length_not_page_multiple);
+    RUN(test_mmap_shared_file_reads_and_writes_through);
+    RUN(test_mmap_private_file_is_copy_on_write);
+    RUN(test_mmap_at_page_offset);
+    RUN(test_mmap_populate_makes_pages_resident);
+    RUN(test_mmap_noreserve_and_prot_none);
+    RUN(test_mmap_fixed_places_and_replaces);
+    RUN(test_mmap_efault_null_out);
+    RUN(test_mmap_einval);
+    RUN(test_mmap_ebadf);
+    RUN(test_mmap_eacces_access_mode);
+    RUN(test_mmap_enodev_non_regular);
+    RUN(test_mmap_enomem_huge_length);
+    RUN(test_mmap_hugetlb);
+    RUN(test_mmap_eoverflow);
+    RUN(test_mmap_eexist_fixed_noreplace);
+    RUN(test_munmap);
+    RUN(test_msync_einval);
+    RUN(test_msync_enomem_unmapped);
+    RUN(test_msync_ebusy_invalidate_locked);
+    RUN(test_madvise_hints_succeed);
+    RUN(test_madvise_einval);
+    RUN(test_madvise_enomem_unmapped);
+    RUN(test_madvise_populate_read_makes_resident);
+    RUN(test_madvise_populate_efault_beyond_eof);
+    RUN(test_madvise_dontneed_zeroes_anonymous);
+    RUN(test_madvise_dontneed_private_file_restores_file_data);
+    RUN(test_madvise_free_and_pageout);
+    RUN(test_madvise_remove_on_shared_memfd);
+    RUN(test_mincore_counts);
+    RUN(test_mincore_large_range);
+    RUN(test_mincore_errors);
+    RUN(test_no_descriptor_leak);
+    return zcn_test_summary();
+}
