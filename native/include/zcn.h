@@ -577,10 +577,11 @@ ZCN_API int64_t zcn_tee(int32_t fd_in, int32_t fd_out, uint64_t len, uint32_t fl
  *  @param nr_segs The number of segments (at most IOV_MAX, 1024).
  *  @param flags zcn_splice_flags.
  *  @return The bytes moved, or:
- *  @retval -EBADF fd is not open or has the wrong access mode.
- *  @retval -EINVAL fd is not a pipe, nr_segs is 0 or above IOV_MAX, or a segment is too long.
+ *  @retval -EBADF fd is not open, is not a pipe, or has the wrong access mode.
+ *  @retval -EINVAL nr_segs is 0 or above IOV_MAX, flags hold an unknown bit, or a segment is too long.
  *  @retval -EFAULT a segment points to memory the process cannot access.
- *  @retval -EAGAIN non-blocking and the pipe is full or empty.
+ *  @retval -EAGAIN ZCN_SPLICE_F_NONBLOCK was given and the pipe is full or empty. Unlike splice and tee,
+ *          vmsplice ignores O_NONBLOCK on the pipe: pass the flag to avoid blocking.
  *  @retval -EPIPE the reader has closed.
  *  @retval -ENOMEM out of memory. */
 ZCN_API int64_t zcn_vmsplice(int32_t fd, const zcn_iovec *iov, uint64_t nr_segs, uint32_t flags);
@@ -622,7 +623,8 @@ ZCN_API int32_t zcn_pipe(int32_t fds[2], uint32_t flags);
  *  @param size The requested capacity in bytes.
  *  @return The capacity actually granted, or:
  *  @retval -EBADF fd is not open.
- *  @retval -EINVAL fd is not a pipe, or size is below the page size or above 2^31.
+ *  @retval -EINVAL fd is not a pipe, or size is negative or above 2^31 (a size below one page is
+ *          rounded up to one page, not refused).
  *  @retval -EPERM size exceeds /proc/sys/fs/pipe-max-size and the caller lacks CAP_SYS_RESOURCE.
  *  @retval -EBUSY size is smaller than the data currently in the pipe. */
 ZCN_API int32_t zcn_pipe_set_size(int32_t fd, int32_t size);

@@ -66,8 +66,7 @@ static int32_t zcn_probe_dioalign(void) {
 
 static int32_t zcn_probe(void) {
     int32_t caps = 0;
-    if (zcn_syscall_present(syscall(SYS_copy_file_range, -1, NULL, -1, NULL, 1, 0)))
-        caps |= ZCN_CAP_COPY_FILE_RANGE;
+    if (zcn_syscall_present(syscall(SYS_copy_file_range, -1, NULL, -1, NULL, 1, 0))) caps |= ZCN_CAP_COPY_FILE_RANGE;
     if (zcn_syscall_present(syscall(SYS_splice, -1, NULL, -1, NULL, 1, 0))) caps |= ZCN_CAP_SPLICE;
     if (zcn_syscall_present(syscall(SYS_vmsplice, -1, NULL, 0, 0))) caps |= ZCN_CAP_VMSPLICE;
     if (zcn_syscall_present(syscall(SYS_tee, -1, -1, 1, 0))) caps |= ZCN_CAP_TEE;
