@@ -26,7 +26,8 @@ public sealed class ZeroCopyCapabilitiesTests
     public void KernelReleasesParse(string release, int major, int minor, int patch)
     {
         // Compared as text: NUnit's IEquatable comparer needs reflection that NativeAOT does not keep.
-        Assert.That(ZeroCopyCapabilities.ParseKernelVersion(release).ToString(), Is.EqualTo($"{major}.{minor}.{patch}"));
+        Assert.That(ZeroCopyCapabilities.ParseKernelVersion(release).ToString(),
+                    Is.EqualTo($"{major}.{minor}.{patch}"));
     }
 
     [Test]
@@ -45,7 +46,8 @@ public sealed class ZeroCopyCapabilitiesTests
         Assert.That(ZeroCopyCapabilities.VmSplice, Is.True);
         Assert.That(ZeroCopyCapabilities.Tee, Is.True);
         Assert.That(ZeroCopyCapabilities.MemFd, Is.True);
-        Assert.That(ZeroCopyCapabilities.DioAlign, ZeroCopyCapabilities.KernelVersion >= new Version(6, 1) ? Is.True : Is.False);
+        bool statxKnowsDioAlign = ZeroCopyCapabilities.KernelVersion >= new Version(6, 1);
+        Assert.That(ZeroCopyCapabilities.DioAlign, statxKnowsDioAlign ? Is.True : Is.False);
         Assert.That((int)ZeroCopyCapabilities.Flags, Is.EqualTo(Zcn.capabilities()));
 
         // io_uring is reported unless the administrator disabled it for everyone (kernel.io_uring_disabled = 2).

@@ -108,7 +108,8 @@ public sealed unsafe class MappedFileLifetimeTests
             Assert.Throws<ArgumentOutOfRangeException>(() => MappedFile.Open(dir.File("f"), (MappedFileAccess)7));
             Assert.Throws<ArgumentOutOfRangeException>(() =>
                 MappedFile.Open(dir.File("f"), sharing: (MappedFileSharing)7));
-            var past = Assert.Throws<ArgumentOutOfRangeException>(() => MappedFile.Open(dir.File("f"), length: Page + 1))!;
+            var past = Assert.Throws<ArgumentOutOfRangeException>(
+                () => MappedFile.Open(dir.File("f"), length: Page + 1))!;
             Assert.That(past.Message, Does.Contain("SIGBUS"));
             Assert.Throws<ArgumentException>(() => MappedFile.Open(dir.File("empty")));
             Assert.Throws<ArgumentException>(() => MappedFile.Open(dir.File("f"), offset: Page));
@@ -139,7 +140,8 @@ public sealed unsafe class MappedFileLifetimeTests
     private static void MemoryMarshalPin(MappedFile map, int index)
     {
         // Reach the manager's Pin(index) through the public MemoryManager surface.
-        System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager(map.ReadOnlyMemory, out MemoryManager<byte>? manager);
+        System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager(
+            map.ReadOnlyMemory, out MemoryManager<byte>? manager);
         manager!.Pin(index).Dispose();
     }
 

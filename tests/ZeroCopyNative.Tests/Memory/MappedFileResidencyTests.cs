@@ -32,7 +32,8 @@ public sealed class MappedFileResidencyTests
 
         map.Prefetch();
         Assert.That(map.ResidentBytes(), Is.EqualTo(map.Length), "MADV_POPULATE_READ faults in every page");
-        Assert.That(map.ResidentBytes(Page + 13, 3 * Page), Is.EqualTo(3 * Page), "an unaligned sub-range counts exactly");
+        Assert.That(map.ResidentBytes(Page + 13, 3 * Page), Is.EqualTo(3 * Page),
+                    "an unaligned sub-range counts exactly");
 
         // Pages mapped into a process are not dropped by fadvise: unmap them from our page tables first.
         map.Advise(MemoryAdvice.DONTNEED);
