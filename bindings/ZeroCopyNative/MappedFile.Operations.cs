@@ -8,6 +8,14 @@ public sealed unsafe partial class MappedFile
     // Set once a kernel older than 5.14 has refused MADV_POPULATE_READ, so Prefetch stops asking.
     private static volatile bool s_populateUnsupported;
 
+    /// <summary>Whether Prefetch uses MADV_WILLNEED because MADV_POPULATE_READ was refused; tests set it to force
+    /// that branch on a kernel that has both.</summary>
+    internal static bool PopulateUnsupported
+    {
+        get => s_populateUnsupported;
+        set => s_populateUnsupported = value;
+    }
+
     /// <summary>Writes the whole window back to the file (msync(2)); see <see cref="Flush(long, long,
     /// bool)"/>.</summary>
     /// <param name="async">True for MS_ASYNC (schedule the write-back and return); false for MS_SYNC (wait).</param>

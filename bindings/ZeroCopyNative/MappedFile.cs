@@ -218,7 +218,9 @@ public sealed unsafe partial class MappedFile : IDisposable
         return _manager ??= new MappedMemoryManager(this);
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    // The handle is public, so it may have been disposed directly: that counts as disposing the mapping.
+    private void ThrowIfDisposed() =>
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0 || _handle.IsClosed, this);
 
     private void ThrowIfReadOnly()
     {

@@ -86,6 +86,26 @@ public sealed unsafe class MappedFileLifetimeTests
     }
 
     [Test]
+    public void DisposingTheHandleDirectlyDisposesTheMapping()
+    {
+        using MappedFile map = MappedFile.CreateAnonymous(Page);
+        map.Handle.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => _ = map.Span);
+        Assert.Throws<ObjectDisposedException>(() => map.Flush());
+    }
+
+    [Test]
+    public void OpenClosesItsDescriptorAndTheMappingOutlivesIt()
+    {
+        using var dir = new ScratchDirectory();
+        byte[] data = dir.CreateFile("f", 2 * Page);
+        int before = Directory.GetFiles("/proc/self/fd").Length;
+        using MappedFile map = MappedFile.Open(dir.File("f"), MappedFileAccess.ReadWrite);
+        Assert.That(Directory.GetFiles("/proc/self/fd").Length, Is.EqualTo(before), "no descriptor is kept");
+        Assert.That(map.ReadOnlySpan.SequenceEqual(data), Is.True);
+    }
+
+    [Test]
     public void PinRejectsAnIndexOutsideTheMapping()
     {
         using MappedFile map = MappedFile.CreateAnonymous(Page);
