@@ -107,10 +107,10 @@ public static unsafe partial class Zcn
     /// <returns>
     /// The bytes moved, or:
     /// <list type="bullet">
-    /// <item><description>-EBADF fd is not open or has the wrong access mode.</description></item>
-    /// <item><description>-EINVAL fd is not a pipe, nr_segs is 0 or above IOV_MAX, or a segment is too long.</description></item>
+    /// <item><description>-EBADF fd is not open, is not a pipe, or has the wrong access mode.</description></item>
+    /// <item><description>-EINVAL nr_segs is 0 or above IOV_MAX, flags hold an unknown bit, or a segment is too long.</description></item>
     /// <item><description>-EFAULT a segment points to memory the process cannot access.</description></item>
-    /// <item><description>-EAGAIN non-blocking and the pipe is full or empty.</description></item>
+    /// <item><description>-EAGAIN ZCN_SPLICE_F_NONBLOCK was given and the pipe is full or empty. Unlike splice and tee, vmsplice ignores O_NONBLOCK on the pipe: pass the flag to avoid blocking.</description></item>
     /// <item><description>-EPIPE the reader has closed.</description></item>
     /// <item><description>-ENOMEM out of memory.</description></item>
     /// </list>
@@ -164,7 +164,7 @@ public static unsafe partial class Zcn
     /// The capacity actually granted, or:
     /// <list type="bullet">
     /// <item><description>-EBADF fd is not open.</description></item>
-    /// <item><description>-EINVAL fd is not a pipe, or size is below the page size or above 2^31.</description></item>
+    /// <item><description>-EINVAL fd is not a pipe, or size is negative or above 2^31 (a size below one page is rounded up to one page, not refused).</description></item>
     /// <item><description>-EPERM size exceeds /proc/sys/fs/pipe-max-size and the caller lacks CAP_SYS_RESOURCE.</description></item>
     /// <item><description>-EBUSY size is smaller than the data currently in the pipe.</description></item>
     /// </list>
