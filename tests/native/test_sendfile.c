@@ -190,7 +190,7 @@ static void test_eagain_on_full_nonblocking_socket(void) {
     int s[2];
     REQUIRE(src >= 0 && expected != NULL && zcn_xf_unix_pair(s) == 0);
     REQUIRE(zcn_xf_nonblock(s[1]) == 0);
-    REQUIRE(zcn_xf_fill_until_eagain(s[1]) > 0);
+    REQUIRE(zcn_xf_fill_until_stable(s[1]) > 0);
 
     int64_t offset = 0;
     CHECK_ERR(zcn_sendfile(s[1], src, &offset, 100), EAGAIN);
@@ -209,7 +209,7 @@ static void test_eagain_on_full_nonblocking_tcp_socket(void) {
     int s[2];
     REQUIRE(src >= 0 && expected != NULL && zcn_xf_tcp_pair(s) == 0);
     REQUIRE(zcn_xf_nonblock(s[1]) == 0);
-    REQUIRE(zcn_xf_fill_until_eagain(s[1]) > 0);
+    REQUIRE(zcn_xf_fill_until_stable(s[1]) > 0);
     int64_t offset = 0;
     CHECK_ERR(zcn_sendfile(s[1], src, &offset, 100), EAGAIN);
     CHECK_EQ(offset, 0);

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,6 +329,24 @@ static inline int64_t zcn_xf_fill_until_eagain(int fd) {
         total += n;
     }
     fprintf(stderr, "  fixture: %d did not fill after %lld bytes\n", fd, (long long)total);
+    return -1;
+}
+
+/* Fills a non-blocking socket until it stays full: TCP keeps moving queued data to the peer's receive buffer
+ * after write reports EAGAIN, so one round of filling is not enough; this repeats until poll sees no room for
+ * 100 ms (bounded at 100 rounds). Returns the bytes written, or -1. */
+static inline int64_t zcn_xf_fill_until_stable(int fd) {
+    int64_t total = 0;
+    for (int round = 0; round < 100; round++) {
+        int64_t n = zcn_xf_fill_until_eagain(fd);
+        if (n < 0) return -1;
+        total += n;
+        struct pollfd pfd = {fd, POLLOUT, 0};
+        int ready = poll(&pfd, 1, 100);
+        if (ready == 0) return total;
+        if (ready < 0 && errno != EINTR) return -1;
+    }
+    fprintf(stderr, "  fixture: %d never stayed full\n", fd);
     return -1;
 }
 
