@@ -333,18 +333,18 @@ static inline int64_t zcn_xf_fill_until_eagain(int fd) {
 }
 
 /* Fills a non-blocking socket until it stays full: TCP keeps moving queued data to the peer's receive buffer
- * after write reports EAGAIN, so one round of filling is not enough; this repeats until poll sees no room for
- * 100 ms (bounded at 100 rounds). Returns the bytes written, or -1. */
+ * after write reports EAGAIN (and poll withholds POLLOUT until a third of the buffer is free, so it cannot
+ * tell). Filling repeats after 100 ms pauses until a whole round finds no room at all (bounded at 100
+ * rounds). Returns the bytes written, or -1. */
 static inline int64_t zcn_xf_fill_until_stable(int fd) {
     int64_t total = 0;
     for (int round = 0; round < 100; round++) {
         int64_t n = zcn_xf_fill_until_eagain(fd);
         if (n < 0) return -1;
+        if (n == 0 && round > 0) return total;
         total += n;
         struct pollfd pfd = {fd, POLLOUT, 0};
-        int ready = poll(&pfd, 1, 100);
-        if (ready == 0) return total;
-        if (ready < 0 && errno != EINTR) return -1;
+        if (poll(&pfd, 1, 100) < 0 && errno != EINTR) return -1;
     }
     fprintf(stderr, "  fixture: %d never stayed full\n", fd);
     return -1;
