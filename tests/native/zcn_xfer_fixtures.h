@@ -244,6 +244,20 @@ static inline int zcn_xf_stream_has(int fd, const void *expected, size_t len) {
     return n == len && diff < 0;
 }
 
+/* 1 when offset lies beyond the largest file the filesystem holding dir allows (ext4: 16 TiB), shown by
+ * ftruncate refusing it with EFBIG; 0 otherwise (xfs, btrfs and tmpfs allow almost 8 EiB). Tests that need
+ * an offset past the limit skip where this is 0 rather than create a huge sparse file. */
+static inline int zcn_xf_offset_beyond_max(const char *dir, int64_t offset) {
+    char path[ZCN_XF_PATH_MAX];
+    zcn_xf_path(path, sizeof path, dir, "probe-max-size");
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return 0;
+    int beyond = ftruncate(fd, (off_t)offset) != 0 && errno == EFBIG;
+    close(fd);
+    unlink(path);
+    return beyond;
+}
+
 /* ---- Descriptors, pipes and sockets ---------------------------------------------------------- */
 
 /* A descriptor number that is certainly closed: one just opened and closed. */
