@@ -551,7 +551,7 @@ ZCN_API int64_t zcn_sendfile(int32_t out_fd, int32_t in_fd, int64_t *offset, uin
  *  @return The bytes moved (0 at end of input, or when a pipe source is empty and has no writers), or:
  *  @retval -EBADF a descriptor is not open or has the wrong access mode.
  *  @retval -EINVAL neither descriptor is a pipe, both are the same pipe, the target is O_APPEND,
- *          or a descriptor does not support splice.
+ *          a descriptor does not support splice, flags hold an unknown bit, or len is above INT64_MAX.
  *  @retval -ESPIPE an offset was given for a pipe.
  *  @retval -EAGAIN ZCN_SPLICE_F_NONBLOCK was given (or a descriptor is non-blocking) and the pipe is full or empty.
  *  @retval -EPIPE the reader has closed.
@@ -566,7 +566,7 @@ ZCN_API int64_t zcn_splice(int32_t fd_in, int64_t *off_in, int32_t fd_out, int64
  *  @param flags zcn_splice_flags (ZCN_SPLICE_F_NONBLOCK is the one that matters).
  *  @return The bytes duplicated (0 when the source is empty and has no writers), or:
  *  @retval -EBADF a descriptor is not open or has the wrong access mode.
- *  @retval -EINVAL a descriptor is not a pipe, or both refer to the same pipe.
+ *  @retval -EINVAL a descriptor is not a pipe, both refer to the same pipe, or flags hold an unknown bit.
  *  @retval -EAGAIN non-blocking and nothing could be duplicated.
  *  @retval -ENOMEM out of memory. */
 ZCN_API int64_t zcn_tee(int32_t fd_in, int32_t fd_out, uint64_t len, uint32_t flags);
@@ -665,7 +665,8 @@ ZCN_API int64_t zcn_page_size(void);
  *  @param offset The file offset; must be a multiple of the page size.
  *  @return 0, or:
  *  @retval -EFAULT addr_out is NULL.
- *  @retval -EINVAL length is 0, offset is not page-aligned or negative, flags lack SHARED/PRIVATE.
+ *  @retval -EINVAL length is 0, offset is not page-aligned or negative, flags lack SHARED/PRIVATE,
+ *          or prot or flags hold a bit that is not a zcn_prot or zcn_map_flags value.
  *  @retval -EBADF fd is not open and ZCN_MAP_ANONYMOUS is not given.
  *  @retval -EACCES fd's access mode does not allow prot (PROT_WRITE with MAP_SHARED needs O_RDWR).
  *  @retval -ENODEV fd is not a regular file (a pipe, socket, directory) or its filesystem cannot map it.
@@ -753,7 +754,7 @@ ZCN_API int64_t zcn_aligned_outstanding(void);
  *  @retval -EMFILE, -ENFILE too many open descriptors. */
 ZCN_API int32_t zcn_open(const char *path, int32_t flags, uint32_t mode);
 
-/** close(2). Not retried on EINTR: Linux releases the descriptor even then.
+/** close(2). Not retried on EINTR: Linux releases the descriptor even then, so EINTR is reported as 0.
  *  @param fd The descriptor.
  *  @return 0, or:
  *  @retval -EBADF fd is not open.
@@ -859,8 +860,9 @@ ZCN_API int32_t zcn_set_nonblocking(int32_t fd, int32_t enable);
  *  @param events zcn_poll_events to wait for.
  *  @param timeout_ms The most milliseconds to wait; -1 waits forever, 0 returns at once.
  *         An interrupted wait is resumed with the time that remains.
- *  @return The events that occurred (0 on timeout), or:
- *  @retval -EINVAL timeout_ms is below -1.
+ *  @return The events that occurred (0 on timeout; ZCN_POLLNVAL at once for a negative fd, which
+ *          poll(2) itself would skip and sleep on), or:
+ *  @retval -EINVAL timeout_ms is below -1, or events hold bits beyond the 16 of struct pollfd.
  *  @retval -ENOMEM out of memory. */
 ZCN_API int32_t zcn_poll(int32_t fd, int32_t events, int32_t timeout_ms);
 
