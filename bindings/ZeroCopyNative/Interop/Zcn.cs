@@ -72,7 +72,7 @@ public static unsafe partial class Zcn
     /// The bytes moved (0 at end of input, or when a pipe source is empty and has no writers), or:
     /// <list type="bullet">
     /// <item><description>-EBADF a descriptor is not open or has the wrong access mode.</description></item>
-    /// <item><description>-EINVAL neither descriptor is a pipe, both are the same pipe, the target is O_APPEND, or a descriptor does not support splice.</description></item>
+    /// <item><description>-EINVAL neither descriptor is a pipe, both are the same pipe, the target is O_APPEND, a descriptor does not support splice, flags hold an unknown bit, or len is above INT64_MAX.</description></item>
     /// <item><description>-ESPIPE an offset was given for a pipe.</description></item>
     /// <item><description>-EAGAIN ZCN_SPLICE_F_NONBLOCK was given (or a descriptor is non-blocking) and the pipe is full or empty.</description></item>
     /// <item><description>-EPIPE the reader has closed.</description></item>
@@ -92,7 +92,7 @@ public static unsafe partial class Zcn
     /// The bytes duplicated (0 when the source is empty and has no writers), or:
     /// <list type="bullet">
     /// <item><description>-EBADF a descriptor is not open or has the wrong access mode.</description></item>
-    /// <item><description>-EINVAL a descriptor is not a pipe, or both refer to the same pipe.</description></item>
+    /// <item><description>-EINVAL a descriptor is not a pipe, both refer to the same pipe, or flags hold an unknown bit.</description></item>
     /// <item><description>-EAGAIN non-blocking and nothing could be duplicated.</description></item>
     /// <item><description>-ENOMEM out of memory.</description></item>
     /// </list>
@@ -219,7 +219,7 @@ public static unsafe partial class Zcn
     /// 0, or:
     /// <list type="bullet">
     /// <item><description>-EFAULT addr_out is NULL.</description></item>
-    /// <item><description>-EINVAL length is 0, offset is not page-aligned or negative, flags lack SHARED/PRIVATE.</description></item>
+    /// <item><description>-EINVAL length is 0, offset is not page-aligned or negative, flags lack SHARED/PRIVATE, or prot or flags hold a bit that is not a zcn_prot or zcn_map_flags value.</description></item>
     /// <item><description>-EBADF fd is not open and ZCN_MAP_ANONYMOUS is not given.</description></item>
     /// <item><description>-EACCES fd's access mode does not allow prot (PROT_WRITE with MAP_SHARED needs O_RDWR).</description></item>
     /// <item><description>-ENODEV fd is not a regular file (a pipe, socket, directory) or its filesystem cannot map it.</description></item>
@@ -340,7 +340,7 @@ public static unsafe partial class Zcn
     [return: NativeTypeName("int32_t")]
     public static extern int open([NativeTypeName("const char *")] sbyte* path, [NativeTypeName("int32_t")] int flags, [NativeTypeName("uint32_t")] uint mode);
 
-    /// <summary>close(2). Not retried on EINTR: Linux releases the descriptor even then.</summary>
+    /// <summary>close(2). Not retried on EINTR: Linux releases the descriptor even then, so EINTR is reported as 0.</summary>
     /// <param name="fd">The descriptor.</param>
     /// <returns>
     /// 0, or:
@@ -512,9 +512,9 @@ public static unsafe partial class Zcn
     /// <param name="events">zcn_poll_events to wait for.</param>
     /// <param name="timeout_ms">The most milliseconds to wait; -1 waits forever, 0 returns at once. An interrupted wait is resumed with the time that remains.</param>
     /// <returns>
-    /// The events that occurred (0 on timeout), or:
+    /// The events that occurred (0 on timeout; ZCN_POLLNVAL at once for a negative fd, which poll(2) itself would skip and sleep on), or:
     /// <list type="bullet">
-    /// <item><description>-EINVAL timeout_ms is below -1.</description></item>
+    /// <item><description>-EINVAL timeout_ms is below -1, or events hold bits beyond the 16 of struct pollfd.</description></item>
     /// <item><description>-ENOMEM out of memory.</description></item>
     /// </list>
     /// </returns>
