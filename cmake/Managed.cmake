@@ -36,9 +36,12 @@ function(zcn_dotnet_serialize target)
   set_property(GLOBAL PROPERTY ZCN_LAST_DOTNET_TARGET ${target})
 endfunction()
 
-# The bindings generator's build steps (the C layout file, the drift check); they may append targets that the
-# managed build must follow to ZCN_MANAGED_BUILD_DEPENDS.
+# The bindings generator's parts: the C layout file the managed layout tests read, the drift check, the
+# generator's tests. MSBuild checks for the layout file when it evaluates the test project, so it comes first.
 include(${CMAKE_CURRENT_LIST_DIR}/Bindings.cmake OPTIONAL)
+if(TARGET zcn_layout_txt)
+  list(APPEND ZCN_MANAGED_BUILD_DEPENDS zcn_layout_txt)
+endif()
 
 add_custom_target(zcn_managed_build ALL
   COMMAND ${DOTNET_EXECUTABLE} build ${PROJECT_SOURCE_DIR}/ZeroCopyNative.sln
