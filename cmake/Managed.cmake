@@ -53,8 +53,9 @@ add_custom_target(zcn_managed_build ALL
 add_dependencies(zcn_managed_build zcn ${ZCN_MANAGED_BUILD_DEPENDS})
 zcn_dotnet_serialize(zcn_managed_build)
 
-# PublishAot is set in the test project itself, so this RID-specific publish restores the same package graph as the
-# RID-less build above (no restore churn, no recompilation); its intermediates go to obj/Release/net10.0/<rid>/.
+# PublishAot is set in the test project itself (not passed here), so the libraries are not restored with it. The
+# publish re-restores with the RID's runtime packs (about a second; the next build restores back) but recompiles
+# nothing the build made; the RID-specific intermediates go to obj/Release/net10.0/<rid>/. ILC takes most of it.
 set(ZCN_AOT_TESTS_DIR ${CMAKE_BINARY_DIR}/aot-tests)
 add_custom_target(zcn_managed_aot_tests ALL
   COMMAND ${DOTNET_EXECUTABLE} publish ${PROJECT_SOURCE_DIR}/tests/ZeroCopyNative.Tests/ZeroCopyNative.Tests.csproj
