@@ -1,0 +1,92 @@
+using System;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace ZeroCopyNative;
+
+/// <summary>
+/// Borrows the descriptor of a <see cref="SafeHandle"/> for the length of one operation. The handle's reference count is
+/// raised (DangerousAddRef) before the descriptor is read and lowered when the scope ends, so a Dispose racing the
+/// operation defers the close(2) until the system call has returned: the call can never act on a closed descriptor, nor
+/// on an unrelated file that reused its number.
+/// </summary>
+/// <remarks>A mutable struct: use it only as a <c>using</c> local, never copy it.</remarks>
+internal struct DescriptorScope : IDisposable
+{
+    private SafeHandle? _handle;
+
+    /// <summary>The descriptor, valid until <see cref="Dispose"/>.</summary>
+    public readonly int Fd;
+
+    private DescriptorScope(SafeHandle handle)
+    {
+        bool added = false;
+        // Throws ObjectDisposedException when the handle was closed after the argument checks.
+        handle.DangerousAddRef(ref added);
+        _handle = added ? handle : null;
+        Fd = unchecked((int)handle.DangerousGetHandle());
+    }
+
+    /// <summary>Validates <paramref name="handle"/> and borrows its descriptor.</summary>
+    /// <exception cref="ArgumentNullException">The handle is null.</exception>
+    /// <exception cref="ArgumentException">The handle is invalid (-1).</exception>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    public static DescriptorScope Enter(SafeHandle handle, string paramName)
+    {
+        Descriptors.Validate(handle, paramName);
+        return new DescriptorScope(handle);
+    }
+
+    /// <summary>Lowers the reference count raised by <see cref="Enter"/>; a second call does nothing.</summary>
+    public void Dispose()
+    {
+        SafeHandle? handle = _handle;
+        _handle = null;
+        handle?.DangerousRelease();
+    }
+}
+
+/// <summary>Argument checks shared by every API that takes a handle.</summary>
+internal static class Descriptors
+{
+    /// <summary>Throws the argument or disposed exception for an unusable handle, before any system call.</summary>
+    public static void Validate(SafeHandle handle, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(handle, paramName);
+        if (handle.IsClosed)
+        {
+            throw new ObjectDisposedException(handle.GetType().FullName, $"The handle passed as '{paramName}' is closed.");
+        }
+
+        if (handle.IsInvalid)
+        {
+            throw new ArgumentException("The handle is invalid.", paramName);
+        }
+    }
+
+    /// <summary>The handle of a socket, with the socket's own disposed check.</summary>
+    public static SafeHandle OfSocket(Socket socket, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(socket, paramName);
+        SafeHandle handle = socket.SafeHandle;
+        if (handle.IsClosed)
+        {
+            throw new ObjectDisposedException(typeof(Socket).FullName, $"The socket passed as '{paramName}' is disposed.");
+        }
+
+        return handle;
+    }
+
+    /// <summary>Rejects a negative count before any system call.</summary>
+    public static void CheckCount(long count, string paramName = "count") =>
+        ArgumentOutOfRangeException.ThrowIfNegative(count, paramName);
+
+    /// <summary>Rejects a negative offset before any system call.</summary>
+    public static void CheckOffset(long? offset, string paramName)
+    {
+        if (offset is long value)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value, paramName);
+        }
+    }
+}

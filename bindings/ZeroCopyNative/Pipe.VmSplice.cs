@@ -1,0 +1,144 @@
+using System;
+using ZeroCopyNative.Interop;
+
+namespace ZeroCopyNative;
+
+public sealed partial class Pipe
+{
+    /// <summary>
+    /// Hands the first <paramref name="length"/> bytes of a library-owned lease to the pipe with vmsplice(2): the pipe
+    /// references the lease's pages instead of copying them. Loops until all bytes are in, waiting (in the kernel, or
+    /// with poll(2) for a non-blocking pipe) while the pipe is full.
+    /// </summary>
+    /// <remarks>
+    /// From the first byte spliced, the lease is locked until the pipe has drained it, and its pages are replaced with
+    /// fresh ones at the same address, so nothing the process does to the lease changes what the reader receives (see
+    /// <see cref="PipeBuffer"/>). A lease therefore holds zeros once unlocked. With nobody reading, a length above the
+    /// free capacity waits for a reader.
+    /// </remarks>
+    /// <param name="buffer">A lease from <see cref="PipeBuffer.Rent(int)"/>, not locked.</param>
+    /// <param name="length">The bytes to hand over, from the start of the lease.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="buffer"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative or above the lease's length.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe, its write end, or the lease is disposed.</exception>
+    /// <exception cref="InvalidOperationException">The lease is locked: spliced before and not yet drained.</exception>
+    /// <exception cref="ZeroCopyException">vmsplice failed: EPIPE (the read end is closed), ENOMEM; or mmap failed
+    /// when replacing the pages. <see cref="ZeroCopyException.BytesTransferred"/> holds the bytes handed over.</exception>
+    public unsafe void VmSplice(PipeBuffer buffer, int length)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, buffer.Length);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        buffer.ThrowIfUnusable();
+        if (length == 0)
+        {
+            return;
+        }
+
+        using DescriptorScope output = EnterEnd(_writer);
+        lock (WriteGate)
+        {
+            buffer.LockTo(this);
+            TrackLease(buffer);
+            long spliced = 0;
+            try
+            {
+                spliced = VmSpliceLoop(output.Fd, buffer.Address, length);
+            }
+            catch (ZeroCopyException e)
+            {
+                spliced = e.BytesTransferred;
+                throw;
+            }
+            finally
+            {
+                AddWritten(spliced);
+                buffer.SetEndPosition(BytesWritten);
+                if (spliced > 0)
+                {
+                    // The spliced pages now belong to the kernel alone; the lease gets new ones.
+                    buffer.GiveAwayPages();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands caller memory to the pipe with vmsplice(2), without a copy and without any protection. Loops until all
+    /// bytes are in, waiting while the pipe is full.
+    /// </summary>
+    /// <remarks>
+    /// <b>Hazard.</b> The pipe keeps references to the pages of <paramref name="data"/> until its reader consumes them,
+    /// and a socket or another pipe that receives them by splice or tee keeps them even longer. Until then the memory
+    /// must stay allocated and unchanged: if it is modified, the reader receives the modified bytes; if it is freed and
+    /// reused (a pooled array, a stack buffer, memory the GC moved or collected), the reader receives whatever the memory
+    /// holds by then, which can leak unrelated data (compare nix#2633). Pin managed memory for at least as long, or use
+    /// <see cref="VmSplice(PipeBuffer, int)"/>, which makes these mistakes impossible.
+    /// </remarks>
+    /// <param name="data">The bytes; see the hazard above.</param>
+    /// <exception cref="ObjectDisposedException">The pipe or its write end is disposed.</exception>
+    /// <exception cref="ZeroCopyException">vmsplice failed: EPIPE, EFAULT, ENOMEM; <see cref="ZeroCopyException.BytesTransferred"/>
+    /// holds the bytes handed over.</exception>
+    public unsafe void VmSpliceUnsafe(ReadOnlySpan<byte> data)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        using DescriptorScope output = EnterEnd(_writer);
+        lock (WriteGate)
+        {
+            long spliced = 0;
+            try
+            {
+                fixed (byte* start = data)
+                {
+                    spliced = VmSpliceLoop(output.Fd, start, data.Length);
+                }
+            }
+            catch (ZeroCopyException e)
+            {
+                spliced = e.BytesTransferred;
+                throw;
+            }
+            finally
+            {
+                AddWritten(spliced);
+            }
+        }
+    }
+
+    private static unsafe long VmSpliceLoop(int fd, byte* start, int length)
+    {
+        long spliced = 0;
+        while (spliced < length)
+        {
+            IoVec segment;
+            segment.@base = start + spliced;
+            segment.len = (ulong)(length - spliced);
+            long result = Zcn.vmsplice(fd, &segment, 1, 0);
+            if (result > 0)
+            {
+                spliced += result;
+            }
+            else if (result == 0)
+            {
+                // vmsplice returns 0 only for an empty request; never loop on it.
+                throw new ZeroCopyException("vmsplice", Errno.EIO, spliced);
+            }
+            else if (NativeResult.ErrnoOf(result) == Errno.EAGAIN)
+            {
+                Readiness.WaitWritable(fd, "vmsplice", spliced);
+            }
+            else
+            {
+                NativeResult.Throw("vmsplice", result, spliced);
+            }
+        }
+
+        return spliced;
+    }
+}

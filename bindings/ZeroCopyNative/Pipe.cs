@@ -1,0 +1,478 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Threading;
+using Microsoft.Win32.SafeHandles;
+using ZeroCopyNative.Interop;
+
+namespace ZeroCopyNative;
+
+/// <summary>
+/// A Linux pipe (pipe2(2), both ends O_CLOEXEC) with its capacity, the splice(2)/tee(2) operations that need a pipe,
+/// and vmsplice(2) in two forms: a safe one that takes only library-owned <see cref="PipeBuffer"/> leases, and a raw one
+/// for experts.
+/// </summary>
+/// <remarks>
+/// <para>Thread safety: every member may be called from any thread. Writes made through this object (Write, VmSplice,
+/// SpliceFrom, and TeeTo into it) are serialized so that the byte positions used to unlock leases stay exact; reads are
+/// not serialized, as with the kernel's pipe. <see cref="Reader"/> and <see cref="Writer"/> can be used with any other
+/// API; bytes written through <see cref="Writer"/> behind this object's back only make leases stay locked longer, never
+/// shorter.</para>
+/// <para>Ownership: the pipe owns both handles; <see cref="Dispose"/> closes them (deferred while another call holds
+/// them) and unlocks every lease it holds (their pages were given away when spliced, so that is safe).</para>
+/// </remarks>
+public sealed partial class Pipe : IDisposable
+{
+    private readonly SafeFileHandle _reader;
+    private readonly SafeFileHandle _writer;
+    private readonly object _writeGate = new();
+    private readonly Queue<PipeBuffer> _leases = new();
+    private long _bytesWritten; // bytes written into the pipe through this object
+    private int _leaseCount;    // _leases.Count, readable without the lock
+    private volatile bool _disposed;
+    private int _cachedCapacity;
+
+    private Pipe(int readFd, int writeFd)
+    {
+        _reader = new SafeFileHandle((IntPtr)readFd, ownsHandle: true);
+        _writer = new SafeFileHandle((IntPtr)writeFd, ownsHandle: true);
+    }
+
+    /// <summary>Creates a pipe with pipe2(2) and, when <paramref name="capacity"/> is given, sets its capacity with
+    /// fcntl(F_SETPIPE_SZ).</summary>
+    /// <param name="capacity">The capacity wanted in bytes, or null for the kernel's default (64 KiB). The kernel rounds
+    /// it up to a power-of-two number of pages.</param>
+    /// <param name="nonBlocking">Open both ends O_NONBLOCK. The looping methods still wait (with poll(2)); the Try
+    /// methods of <see cref="ZeroCopy"/> then never block on this pipe.</param>
+    /// <returns>The pipe.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is not positive or exceeds
+    /// /proc/sys/fs/pipe-max-size (the message names the limit).</exception>
+    /// <exception cref="ZeroCopyException">pipe2 failed (EMFILE, ENFILE) or F_SETPIPE_SZ failed (EPERM: over the
+    /// per-user pipe memory limit).</exception>
+    public static unsafe Pipe Create(int? capacity = null, bool nonBlocking = false)
+    {
+        if (capacity is int wanted)
+        {
+            CheckCapacity(wanted, nameof(capacity));
+        }
+
+        int* fds = stackalloc int[2];
+        NativeResult.Check(Zcn.pipe(fds, (uint)(nonBlocking ? PipeFlags.NONBLOCK : PipeFlags.NONE)), "pipe2");
+        var pipe = new Pipe(fds[0], fds[1]);
+        if (capacity is int size)
+        {
+            try
+            {
+                pipe.Capacity = size;
+            }
+            catch
+            {
+                pipe.Dispose();
+                throw;
+            }
+        }
+
+        return pipe;
+    }
+
+    /// <summary>/proc/sys/fs/pipe-max-size: the largest <see cref="Capacity"/> this library will set.</summary>
+    /// <remarks>A process with CAP_SYS_RESOURCE could go higher; the library holds everyone to the limit so that code
+    /// behaves the same whoever runs it.</remarks>
+    /// <exception cref="System.IO.IOException">The file cannot be read.</exception>
+    public static int MaxCapacity => PipeLimits.ReadMaxSize();
+
+    /// <summary>The read end. Owned by the pipe: do not dispose it while the pipe is in use.</summary>
+    /// <exception cref="ObjectDisposedException">The pipe is disposed.</exception>
+    public SafeFileHandle Reader
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _reader;
+        }
+    }
+
+    /// <summary>The write end. Owned by the pipe; <see cref="CompleteWriting"/> closes it.</summary>
+    /// <exception cref="ObjectDisposedException">The pipe is disposed.</exception>
+    public SafeFileHandle Writer
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _writer;
+        }
+    }
+
+    /// <summary>
+    /// The capacity in bytes: fcntl(F_GETPIPE_SZ) to read, fcntl(F_SETPIPE_SZ) to set. The kernel rounds a new value up
+    /// to a power-of-two number of pages; reading afterwards gives the value granted.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The new value is not positive or exceeds
+    /// /proc/sys/fs/pipe-max-size (the message names the limit); checked before the system call.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe is disposed.</exception>
+    /// <exception cref="ZeroCopyException">fcntl failed: EBUSY (the new capacity is below the bytes queued), EPERM
+    /// (the per-user pipe memory limit is reached).</exception>
+    public int Capacity
+    {
+        get
+        {
+            using DescriptorScope end = EnterEnd(_writer.IsClosed ? _reader : _writer);
+            return NativeResult.Check(Zcn.pipe_get_size(end.Fd), "fcntl(F_GETPIPE_SZ)");
+        }
+
+        set
+        {
+            CheckCapacity(value, nameof(value));
+            using DescriptorScope end = EnterEnd(_writer.IsClosed ? _reader : _writer);
+            NativeResult.Check(Zcn.pipe_set_size(end.Fd, value), "fcntl(F_SETPIPE_SZ)");
+        }
+    }
+
+    /// <summary>The bytes queued in the pipe, not yet read: ioctl(FIONREAD).</summary>
+    /// <exception cref="ObjectDisposedException">The pipe is disposed.</exception>
+    /// <exception cref="ZeroCopyException">ioctl failed.</exception>
+    public int BytesAvailable
+    {
+        get
+        {
+            using DescriptorScope end = EnterEnd(_reader.IsClosed ? _writer : _reader);
+            return NativeResult.Check(Zcn.bytes_available(end.Fd), "ioctl(FIONREAD)");
+        }
+    }
+
+    /// <summary>
+    /// Moves <paramref name="count"/> bytes from <paramref name="source"/> into the pipe with splice(2), looping until
+    /// all are in or the source ends; see <see cref="ZeroCopy.Splice"/>. With no one reading, a count above the free
+    /// capacity waits for a reader.
+    /// </summary>
+    /// <param name="source">A file, socket or another pipe's read end.</param>
+    /// <param name="sourceOffset">For a file: where to read (its position untouched), or null for its file position.</param>
+    /// <param name="count">The most bytes to move.</param>
+    /// <param name="flags">SPLICE_F_* flags.</param>
+    /// <returns>The bytes moved; fewer than <paramref name="count"/> only when the source ended.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An offset or the count is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe or the source is closed.</exception>
+    /// <exception cref="ZeroCopyException">splice failed (EINVAL, ESPIPE, EBADF, ...).</exception>
+    public long SpliceFrom(SafeHandle source, long? sourceOffset, long count, SpliceFlags flags = default)
+    {
+        Descriptors.Validate(source, nameof(source));
+        Descriptors.CheckOffset(sourceOffset, nameof(sourceOffset));
+        Descriptors.CheckCount(count);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using DescriptorScope input = DescriptorScope.Enter(source, nameof(source));
+        using DescriptorScope output = EnterEnd(_writer);
+        lock (_writeGate)
+        {
+            long inOffset = sourceOffset.GetValueOrDefault();
+            long outOffset = 0;
+            long moved = 0;
+            try
+            {
+                moved = ZeroCopy.SpliceLoop(input.Fd, sourceOffset.HasValue, ref inOffset, output.Fd, false, ref outOffset,
+                                            count, flags);
+                return moved;
+            }
+            catch (ZeroCopyException e)
+            {
+                moved = e.BytesTransferred;
+                throw;
+            }
+            finally
+            {
+                Interlocked.Add(ref _bytesWritten, moved);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Moves <paramref name="count"/> bytes out of the pipe into <paramref name="destination"/> with splice(2), looping
+    /// until all are out or the pipe is empty with its write end closed; see <see cref="ZeroCopy.Splice"/>.
+    /// </summary>
+    /// <param name="destination">A file (not O_APPEND), socket or another pipe's write end.</param>
+    /// <param name="destinationOffset">For a file: where to write (its position untouched), or null for its file
+    /// position.</param>
+    /// <param name="count">The most bytes to move.</param>
+    /// <param name="flags">SPLICE_F_* flags.</param>
+    /// <returns>The bytes moved; fewer than <paramref name="count"/> only at end of input.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="destination"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An offset or the count is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe or the destination is closed.</exception>
+    /// <exception cref="ZeroCopyException">splice failed (EINVAL for an O_APPEND file, EPIPE, EBADF, ...).</exception>
+    public long SpliceTo(SafeHandle destination, long? destinationOffset, long count, SpliceFlags flags = default)
+    {
+        Descriptors.Validate(destination, nameof(destination));
+        Descriptors.CheckOffset(destinationOffset, nameof(destinationOffset));
+        Descriptors.CheckCount(count);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        try
+        {
+            using DescriptorScope input = EnterEnd(_reader);
+            using DescriptorScope output = DescriptorScope.Enter(destination, nameof(destination));
+            long inOffset = 0;
+            long outOffset = destinationOffset.GetValueOrDefault();
+            return ZeroCopy.SpliceLoop(input.Fd, false, ref inOffset, output.Fd, destinationOffset.HasValue, ref outOffset,
+                                       count, flags);
+        }
+        finally
+        {
+            ReleaseDrained();
+        }
+    }
+
+    /// <summary>
+    /// Duplicates up to <paramref name="count"/> queued bytes into <paramref name="destination"/> with tee(2), without
+    /// consuming them; see <see cref="ZeroCopy.Tee"/>. One call: waits until something can be duplicated.
+    /// </summary>
+    /// <param name="destination">Another pipe.</param>
+    /// <param name="count">The most bytes to duplicate.</param>
+    /// <returns>The bytes duplicated; 0 when this pipe is empty and its write end closed.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="destination"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is this pipe.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException">A pipe is disposed.</exception>
+    /// <exception cref="ZeroCopyException">tee failed (ENOMEM, ...).</exception>
+    public long TeeTo(Pipe destination, long count)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (ReferenceEquals(destination, this))
+        {
+            throw new ArgumentException("tee needs two different pipes.", nameof(destination));
+        }
+
+        Descriptors.CheckCount(count);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(destination._disposed, destination);
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        using DescriptorScope input = EnterEnd(_reader);
+        using DescriptorScope output = destination.EnterEnd(destination._writer);
+        lock (destination._writeGate)
+        {
+            long duplicated = ZeroCopy.TeeOnce(input.Fd, output.Fd, count, default, wait: true);
+            Interlocked.Add(ref destination._bytesWritten, duplicated);
+            return duplicated;
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="data"/> into the pipe with write(2) (a copy), looping until all is written; waits with
+    /// poll(2) when a non-blocking pipe is full.
+    /// </summary>
+    /// <param name="data">The bytes.</param>
+    /// <exception cref="ObjectDisposedException">The pipe is disposed or its write end closed.</exception>
+    /// <exception cref="ZeroCopyException">write failed: EPIPE (the read end is closed).</exception>
+    public unsafe void Write(ReadOnlySpan<byte> data)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using DescriptorScope output = EnterEnd(_writer);
+        lock (_writeGate)
+        {
+            long written = 0;
+            try
+            {
+                fixed (byte* start = data)
+                {
+                    while (written < data.Length)
+                    {
+                        long result = Zcn.write(output.Fd, start + written, (ulong)(data.Length - written));
+                        if (result >= 0)
+                        {
+                            written += result;
+                        }
+                        else if (NativeResult.ErrnoOf(result) == Errno.EAGAIN)
+                        {
+                            Readiness.WaitWritable(output.Fd, "write", written);
+                        }
+                        else
+                        {
+                            NativeResult.Throw("write", result, written);
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                Interlocked.Add(ref _bytesWritten, written);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="buffer"/>.Length bytes from the pipe with read(2) (a copy): one call, which waits
+    /// until data arrives (with poll(2) for a non-blocking pipe).
+    /// </summary>
+    /// <param name="buffer">Receives the bytes.</param>
+    /// <returns>The bytes read; 0 when the pipe is empty and its write end closed (or the buffer is empty).</returns>
+    /// <exception cref="ObjectDisposedException">The pipe is disposed.</exception>
+    /// <exception cref="ZeroCopyException">read failed.</exception>
+    public unsafe int Read(Span<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        try
+        {
+            using DescriptorScope input = EnterEnd(_reader);
+            fixed (byte* start = buffer)
+            {
+                while (true)
+                {
+                    long result = Zcn.read(input.Fd, start, (ulong)buffer.Length);
+                    if (result >= 0)
+                    {
+                        return (int)result;
+                    }
+
+                    if (NativeResult.ErrnoOf(result) != Errno.EAGAIN)
+                    {
+                        NativeResult.Throw("read", result);
+                    }
+
+                    Readiness.WaitReadable(input.Fd, "read", 0);
+                }
+            }
+        }
+        finally
+        {
+            ReleaseDrained();
+        }
+    }
+
+    /// <summary>
+    /// Closes the write end, so that the reader sees end of input once the queued bytes are read. Further writes
+    /// through this object throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void CompleteWriting() => _writer.Dispose();
+
+    /// <summary>Closes both ends (close(2), deferred while a call still holds a handle) and unlocks every lease
+    /// spliced into the pipe. Calling it twice does nothing.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _writer.Dispose();
+        _reader.Dispose();
+        PipeBuffer[] leases;
+        lock (PipeBuffer.Gate)
+        {
+            leases = _leases.ToArray();
+            _leases.Clear();
+            _leaseCount = 0;
+        }
+
+        foreach (PipeBuffer lease in leases)
+        {
+            lease.Unlock();
+        }
+    }
+
+    /// <summary>The capacity, read once (for the library's own pooled pipes, whose capacity never changes).</summary>
+    internal int CachedCapacity
+    {
+        get
+        {
+            if (_cachedCapacity == 0)
+            {
+                _cachedCapacity = Capacity;
+            }
+
+            return _cachedCapacity;
+        }
+    }
+
+    /// <summary>Bytes written into the pipe through this object.</summary>
+    internal long BytesWritten => Interlocked.Read(ref _bytesWritten);
+
+    /// <summary>The lock that serializes writes.</summary>
+    internal object WriteGate => _writeGate;
+
+    /// <summary>Adds <paramref name="count"/> to the bytes written (under <see cref="WriteGate"/>).</summary>
+    internal void AddWritten(long count) => Interlocked.Add(ref _bytesWritten, count);
+
+    /// <summary>Registers a lease that has been spliced into the pipe.</summary>
+    internal void TrackLease(PipeBuffer lease)
+    {
+        lock (PipeBuffer.Gate)
+        {
+            _leases.Enqueue(lease);
+            _leaseCount = _leases.Count;
+        }
+    }
+
+    /// <summary>
+    /// Unlocks the leases whose bytes the reader has consumed: with W bytes written through this object and Q bytes
+    /// still queued (FIONREAD), at least W - Q bytes have been read, so every lease that ends at or before W - Q is
+    /// drained. Bytes written behind this object's back raise Q, never lower it, so the estimate errs on the safe side.
+    /// </summary>
+    internal void ReleaseDrained()
+    {
+        if (Volatile.Read(ref _leaseCount) == 0 || _disposed)
+        {
+            return;
+        }
+
+        long written = BytesWritten;
+        int queued;
+        using (DescriptorScope end = EnterEnd(_reader.IsClosed ? _writer : _reader))
+        {
+            queued = NativeResult.Check(Zcn.bytes_available(end.Fd), "ioctl(FIONREAD)");
+        }
+
+        long consumed = written - queued;
+        while (true)
+        {
+            PipeBuffer? drained = null;
+            lock (PipeBuffer.Gate)
+            {
+                if (_leases.Count > 0 && _leases.Peek().EndPosition <= consumed)
+                {
+                    drained = _leases.Dequeue();
+                    _leaseCount = _leases.Count;
+                }
+            }
+
+            if (drained == null)
+            {
+                return;
+            }
+
+            drained.Unlock();
+        }
+    }
+
+    /// <summary>Borrows one of this pipe's ends, with the pipe's own disposed check.</summary>
+    internal DescriptorScope EnterEnd(SafeFileHandle end)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (end.IsClosed)
+        {
+            throw new ObjectDisposedException(nameof(Pipe), ReferenceEquals(end, _writer)
+                ? "The pipe's write end is closed (CompleteWriting)."
+                : "The pipe's read end is closed.");
+        }
+
+        return DescriptorScope.Enter(end, ReferenceEquals(end, _writer) ? "Writer" : "Reader");
+    }
+
+    private static void CheckCapacity(int capacity, string paramName)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity, paramName);
+        int limit = PipeLimits.ReadMaxSize();
+        if (capacity > limit)
+        {
+            throw new ArgumentOutOfRangeException(paramName, capacity,
+                $"A pipe's capacity cannot exceed /proc/sys/fs/pipe-max-size, which is {limit} bytes here.");
+        }
+    }
+}
