@@ -1,0 +1,207 @@
+using System;
+using Microsoft.Win32.SafeHandles;
+using ZeroCopyNative.Interop;
+
+namespace ZeroCopyNative;
+
+public sealed unsafe partial class MappedFile
+{
+    /// <summary>The name <see cref="CreateSealed(long, bool, string)"/> gives its memfd unless told otherwise.</summary>
+    public const string DefaultSealedName = "zcn-mapped";
+
+    /// <summary>
+    /// Opens the file at <paramref name="path"/> (open(2): O_RDONLY, or O_RDWR for a shared read-write mapping) and
+    /// maps <paramref name="length"/> bytes from <paramref name="offset"/> (mmap(2)). The descriptor is closed once
+    /// the mapping exists; the mapping keeps the file alive.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="access">Read-only or read-write.</param>
+    /// <param name="offset">Where the window starts in the file; any value from 0 to the file size (it need not be
+    /// page-aligned).</param>
+    /// <param name="length">The window's length; 0 means to the end of the file.</param>
+    /// <param name="sharing">Shared (writes reach the file) or private (copy-on-write).</param>
+    /// <returns>The mapping.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException">The path holds a NUL or is too long, or the window would be empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An enum value is undefined, <paramref name="offset"/> or
+    /// <paramref name="length"/> is negative, or the window runs past the end of the file (touching it would raise
+    /// SIGBUS).</exception>
+    /// <exception cref="ZeroCopyException">open failed (ENOENT, EACCES, EISDIR, ...), or mmap failed: EACCES (the
+    /// file is not open for the access asked), ENODEV (the file cannot be mapped), ENOMEM (no address space),
+    /// EPERM (a seal forbids a writable mapping).</exception>
+    public static MappedFile Open(string path, MappedFileAccess access = MappedFileAccess.ReadOnly, long offset = 0,
+                                  long length = 0, MappedFileSharing sharing = MappedFileSharing.Shared)
+    {
+        CheckOptions(access, sharing, offset, length);
+        // A private writable mapping needs only read access: its writes never reach the file.
+        OpenFlags flags = access == MappedFileAccess.ReadWrite && sharing == MappedFileSharing.Shared
+            ? OpenFlags.RDWR
+            : OpenFlags.RDONLY;
+        using SafeFileHandle file = NativeFile.Open(path, flags, 0);
+        return Map(file, access, offset, length, sharing);
+    }
+
+    /// <summary>
+    /// Maps <paramref name="length"/> bytes of an open file or memfd from <paramref name="offset"/> (mmap(2)). The
+    /// handle stays the caller's; the mapping does not need it to stay open.
+    /// </summary>
+    /// <param name="file">A regular file, memfd or block device; for other kinds give <paramref name="length"/>.</param>
+    /// <param name="access">Read-only or read-write. A shared read-write mapping needs a handle open for reading and
+    /// writing.</param>
+    /// <param name="offset">Where the window starts; any value from 0 to the file size.</param>
+    /// <param name="length">The window's length; 0 means to the end of the file.</param>
+    /// <param name="sharing">Shared (writes reach the file) or private (copy-on-write).</param>
+    /// <returns>The mapping. <see cref="IsShrinkSealed"/> tells whether the file carries F_SEAL_SHRINK.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="file"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="file"/> is closed.</exception>
+    /// <exception cref="ArgumentException">The handle is invalid, the window would be empty, or the file's size is
+    /// unknown (not a regular file or block device) and <paramref name="length"/> is 0.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An enum value is undefined, <paramref name="offset"/> or
+    /// <paramref name="length"/> is negative, or the window runs past the end of the file (touching it would raise
+    /// SIGBUS).</exception>
+    /// <exception cref="ZeroCopyException">fstat failed (EBADF), or mmap failed: EACCES (the descriptor's access
+    /// mode does not allow <paramref name="access"/>), ENODEV (the file cannot be mapped), ENOMEM, EPERM (a seal
+    /// forbids a writable mapping).</exception>
+    public static MappedFile Map(SafeFileHandle file, MappedFileAccess access = MappedFileAccess.ReadOnly,
+                                 long offset = 0, long length = 0,
+                                 MappedFileSharing sharing = MappedFileSharing.Shared)
+    {
+        NativeFile.ThrowIfInvalid(file, nameof(file));
+        CheckOptions(access, sharing, offset, length);
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            int fd = NativeFile.Fd(file);
+            FdInfo info = NativeFile.Query(fd);
+            if (info.kind == (int)FdKind.REGULAR || info.kind == (int)FdKind.BLOCKDEV)
+            {
+                long size = info.size;
+                if (offset > size)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(offset), offset,
+                        $"The offset lies past the end of the {size}-byte file.");
+                }
+
+                if (length == 0)
+                {
+                    length = size - offset;
+                    if (length == 0)
+                    {
+                        throw new ArgumentException(
+                            $"Nothing to map: the file is {size} bytes long and the window starts at {offset}.",
+                            nameof(length));
+                    }
+                }
+                else if (length > size - offset)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(length), length,
+                        $"The window [{offset}, {offset}+{length}) runs past the end of the {size}-byte file; " +
+                        "touching those pages would raise SIGBUS. Extend the file first.");
+                }
+            }
+            else if (length == 0)
+            {
+                throw new ArgumentException(
+                    "The handle is not a regular file or block device, so its size is unknown: give a length.",
+                    nameof(length));
+            }
+
+            int seals = Zcn.memfd_get_seals(fd);
+            bool shrinkSealed = seals >= 0 && (seals & (int)MemFdSeals.SHRINK) != 0;
+            return MapCore(fd, offset, length, access, sharing, 0, shrinkSealed, null);
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Maps <paramref name="length"/> bytes of zero-filled anonymous memory, readable and writable
+    /// (mmap(2) with MAP_ANONYMOUS). A shared anonymous mapping is shared with children after fork.</summary>
+    /// <param name="length">The length in bytes; above 0.</param>
+    /// <param name="sharing">Private (the default) or shared with forked children.</param>
+    /// <returns>The mapping.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is not above 0, or
+    /// <paramref name="sharing"/> is undefined.</exception>
+    /// <exception cref="ZeroCopyException">mmap failed: ENOMEM (no address space or memory).</exception>
+    public static MappedFile CreateAnonymous(long length, MappedFileSharing sharing = MappedFileSharing.Private)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        CheckOptions(MappedFileAccess.ReadWrite, sharing, 0, length);
+        return MapCore(-1, 0, length, MappedFileAccess.ReadWrite, sharing, MapFlags.ANONYMOUS, true, null);
+    }
+
+    /// <summary>
+    /// Creates a memfd of <paramref name="length"/> bytes (memfd_create(2) with MFD_ALLOW_SEALING, then
+    /// ftruncate(2)), seals it against shrinking (fcntl(F_ADD_SEALS, F_SEAL_SHRINK), and, when asked, growing), and
+    /// maps it shared and read-write. Because the file can never shrink, no process holding the descriptor can make
+    /// this mapping raise SIGBUS: their ftruncate fails with EPERM instead.
+    /// </summary>
+    /// <param name="length">The length in bytes; above 0.</param>
+    /// <param name="sealGrow">Also add F_SEAL_GROW, fixing the size for good.</param>
+    /// <param name="name">The memfd's name (shown in /proc/self/fd); at most 249 bytes of UTF-8, no NUL.</param>
+    /// <returns>The mapping; <see cref="FileHandle"/> is the memfd, which the mapping owns.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is not above 0.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is too long or holds a NUL.</exception>
+    /// <exception cref="ZeroCopyException">memfd_create failed (EMFILE, ENFILE, ENOMEM), ftruncate failed (EFBIG,
+    /// ENOSPC on a size limit), or mmap failed (ENOMEM).</exception>
+    public static MappedFile CreateSealed(long length, bool sealGrow = false, string name = DefaultSealedName)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        SafeFileHandle memfd = MemFd.Create(name, MemFdFlags.ALLOW_SEALING);
+        try
+        {
+            MemFd.SetLength(memfd, length);
+            MemFdSeals seals = MemFdSeals.SHRINK | (sealGrow ? MemFdSeals.GROW : 0);
+            MemFd.AddSeals(memfd, seals);
+            return MapCore(NativeFile.Fd(memfd), 0, length, MappedFileAccess.ReadWrite, MappedFileSharing.Shared, 0, true, memfd);
+        }
+        catch
+        {
+            memfd.Dispose();
+            throw;
+        }
+    }
+
+    private static void CheckOptions(MappedFileAccess access, MappedFileSharing sharing, long offset, long length)
+    {
+        if (access is not (MappedFileAccess.ReadOnly or MappedFileAccess.ReadWrite))
+        {
+            throw new ArgumentOutOfRangeException(nameof(access), access, "Unknown MappedFileAccess.");
+        }
+
+        if (sharing is not (MappedFileSharing.Shared or MappedFileSharing.Private))
+        {
+            throw new ArgumentOutOfRangeException(nameof(sharing), sharing, "Unknown MappedFileSharing.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+    }
+
+    /// <summary>mmap from the page below <paramref name="offset"/>, exposing the window from
+    /// <paramref name="offset"/>.</summary>
+    private static MappedFile MapCore(int fd, long offset, long length, MappedFileAccess access,
+                                      MappedFileSharing sharing, MapFlags extraFlags, bool shrinkSealed,
+                                      SafeFileHandle? ownedFile)
+    {
+        long alignedOffset = PageMath.AlignDown(offset);
+        long delta = offset - alignedOffset;
+        long mapLength = checked(delta + length);
+        MemoryProtection prot = access == MappedFileAccess.ReadWrite
+            ? MemoryProtection.READ | MemoryProtection.WRITE
+            : MemoryProtection.READ;
+        MapFlags flags = (sharing == MappedFileSharing.Shared ? MapFlags.SHARED : MapFlags.PRIVATE) | extraFlags;
+        void* address;
+        NativeResult.Check(
+            Zcn.mmap(&address, null, (ulong)mapLength, unchecked((int)prot), unchecked((int)flags), fd, alignedOffset),
+            "mmap");
+        var handle = new MappedFileHandle((IntPtr)address, mapLength);
+        return new MappedFile(handle, (byte*)address + delta, length, offset, access, sharing, shrinkSealed, ownedFile);
+    }
+}

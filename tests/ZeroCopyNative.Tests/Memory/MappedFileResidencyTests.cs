@@ -1,0 +1,127 @@
+using System;
+using System.IO;
+using Microsoft.Win32.SafeHandles;
+using NUnit.Framework;
+using ZeroCopyNative.Interop;
+
+namespace ZeroCopyNative.Tests.Memory;
+
+/// <summary>Advise, Prefetch and ResidentBytes: the page cache and page tables change as the calls say.</summary>
+public sealed class MappedFileResidencyTests
+{
+    private static readonly int Page = Environment.SystemPageSize;
+    private ScratchDirectory _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = new ScratchDirectory();
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    [Test]
+    public void PrefetchMakesAFileMappingResidentAndFadviseDontNeedDropsIt()
+    {
+        const int Pages = 64;
+        _dir.CreateFile("f", Pages * Page);
+        using SafeFileHandle file = File.OpenHandle(_dir.File("f"), FileMode.Open, FileAccess.ReadWrite);
+        DropCache(file);
+
+        using MappedFile map = MappedFile.Map(file);
+        long before = map.ResidentBytes();
+        Assert.That(before, Is.LessThan(map.Length), "after DONTNEED on a clean file its pages are not all cached");
+
+        map.Prefetch();
+        Assert.That(map.ResidentBytes(), Is.EqualTo(map.Length), "MADV_POPULATE_READ faults in every page");
+        Assert.That(map.ResidentBytes(Page + 13, 3 * Page), Is.EqualTo(3 * Page), "an unaligned sub-range counts exactly");
+
+        // Pages mapped into a process are not dropped by fadvise: unmap them from our page tables first.
+        map.Advise(MemoryAdvice.DONTNEED);
+        DropCache(file);
+        Assert.That(map.ResidentBytes(), Is.LessThan(map.Length), "the clean pages left the page cache");
+    }
+
+    [Test]
+    public void PrefetchOfARangeFaultsInThatRange()
+    {
+        _dir.CreateFile("f", 32 * Page);
+        using SafeFileHandle file = File.OpenHandle(_dir.File("f"), FileMode.Open, FileAccess.ReadWrite);
+        DropCache(file);
+        using MappedFile map = MappedFile.Map(file, offset: 100);
+        map.Prefetch(4 * Page, 2 * Page + 1);
+        Assert.That(map.ResidentBytes(4 * Page, 2 * Page + 1), Is.EqualTo(2 * Page + 1));
+    }
+
+    [Test]
+    public void AnonymousPagesBecomeResidentWhenTouchedAndGoAfterDontNeed()
+    {
+        using MappedFile map = MappedFile.CreateAnonymous(4 * Page);
+        Assert.That(map.ResidentBytes(), Is.Zero, "untouched anonymous memory has no pages");
+
+        map.Span.Slice(Page, Page).Fill(0x11);
+        Assert.That(map.ResidentBytes(Page, Page), Is.EqualTo(Page));
+
+        map.Advise(MemoryAdvice.DONTNEED, Page, Page);
+        Assert.That(map.ResidentBytes(Page, Page), Is.Zero);
+        Assert.That(map.ReadOnlySpan.Slice(Page, Page).IndexOfAnyExcept((byte)0), Is.EqualTo(-1),
+            "private anonymous pages read back as zero after MADV_DONTNEED");
+    }
+
+    [Test]
+    public void DiscardingAdviceNeverReachesBytesOutsideTheRange()
+    {
+        using MappedFile map = MappedFile.CreateAnonymous(3 * Page);
+        map.Span.Fill(0xFF);
+
+        // [100, Page + 100) contains no whole page: nothing may be dropped.
+        map.Advise(MemoryAdvice.DONTNEED, 100, Page);
+        Assert.That(map.ReadOnlySpan.IndexOfAnyExcept((byte)0xFF), Is.EqualTo(-1));
+
+        // [Page - 1, 2 Page + 1) contains exactly the middle page.
+        map.Advise(MemoryAdvice.DONTNEED, Page - 1, Page + 2);
+        Assert.That(map.ReadOnlySpan.Slice(0, Page).IndexOfAnyExcept((byte)0xFF), Is.EqualTo(-1));
+        Assert.That(map.ReadOnlySpan.Slice(Page, Page).IndexOfAnyExcept((byte)0), Is.EqualTo(-1));
+        Assert.That(map.ReadOnlySpan.Slice(2 * Page).IndexOfAnyExcept((byte)0xFF), Is.EqualTo(-1));
+    }
+
+    [Test]
+    public void AdviceTheKernelRejectsIsReportedWithItsErrno()
+    {
+        _dir.CreateFile("f", Page);
+        using MappedFile map = MappedFile.Open(_dir.File("f"));
+        var e = Assert.Throws<ZeroCopyException>(() => map.Advise((MemoryAdvice)999))!;
+        Assert.That(e.Errno, Is.EqualTo(Errno.EINVAL));
+        Assert.That(e.Operation, Is.EqualTo("madvise"));
+
+        // MADV_FREE applies only to private anonymous memory.
+        e = Assert.Throws<ZeroCopyException>(() => map.Advise(MemoryAdvice.FREE))!;
+        Assert.That(e.Errno, Is.EqualTo(Errno.EINVAL));
+    }
+
+    [Test]
+    public void OrdinaryAdviceIsAccepted()
+    {
+        _dir.CreateFile("f", 8 * Page);
+        using MappedFile map = MappedFile.Open(_dir.File("f"), offset: 3);
+        map.Advise(MemoryAdvice.SEQUENTIAL);
+        map.Advise(MemoryAdvice.RANDOM, 1, 5);
+        map.Advise(MemoryAdvice.WILLNEED, Page, Page);
+        map.Advise(MemoryAdvice.NORMAL);
+        Assert.That(map.ResidentBytes(), Is.InRange(0, map.Length));
+    }
+
+    private static void DropCache(SafeFileHandle file)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            int fd = (int)file.DangerousGetHandle();
+            Assert.That(Zcn.fsync(fd, 0), Is.Zero);
+            Assert.That(Zcn.fadvise(fd, 0, 0, (int)FileAdvice.DONTNEED), Is.Zero);
+        }
+        finally
+        {
+            file.DangerousRelease();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System;
+using System.IO;
+using Microsoft.Win32.SafeHandles;
+using NUnit.Framework;
+using ZeroCopyNative.Interop;
+
+namespace ZeroCopyNative.Tests.Memory;
+
+public sealed class MemFdTests
+{
+    [Test]
+    public void CreateReturnsAnEmptyReadWriteFileWithItsName()
+    {
+        using SafeFileHandle memfd = MemFd.Create("zcn-test-name");
+        Assert.That(RandomAccess.GetLength(memfd), Is.Zero);
+        string link = new FileInfo($"/proc/self/fd/{(int)memfd.DangerousGetHandle()}").LinkTarget!;
+        Assert.That(link, Does.StartWith("/memfd:zcn-test-name"));
+
+        byte[] data = ScratchDirectory.Pattern(10000);
+        RandomAccess.Write(memfd, data, 0);
+        byte[] back = new byte[data.Length];
+        Assert.That(RandomAccess.Read(memfd, back, 0), Is.EqualTo(data.Length));
+        Assert.That(back, Is.EqualTo(data));
+    }
+
+    [Test]
+    public void NameIsValidatedBeforeTheSystemCall()
+    {
+        Assert.Throws<ArgumentNullException>(() => MemFd.Create(null!));
+        var nul = Assert.Throws<ArgumentException>(() => MemFd.Create("a\0b"))!;
+        Assert.That(nul.Message, Does.Contain("NUL"));
+        var longName = Assert.Throws<ArgumentException>(() => MemFd.Create(new string('x', 250)))!;
+        Assert.That(longName.Message, Does.Contain("250 bytes").And.Contain("249"));
+        // 125 two-byte characters are 250 bytes of UTF-8.
+        Assert.Throws<ArgumentException>(() => MemFd.Create(new string('\u00e9', 125)));
+
+        using SafeFileHandle longest = MemFd.Create(new string('x', MemFd.MaxNameBytes));
+        using SafeFileHandle wide = MemFd.Create(new string('\u00e9', 124));
+        using SafeFileHandle empty = MemFd.Create("");
+        Assert.That(longest.IsInvalid || wide.IsInvalid || empty.IsInvalid, Is.False);
+    }
+
+    [Test]
+    public void UnknownFlagsAreRefusedByTheLibrary()
+    {
+        var e = Assert.Throws<ZeroCopyException>(() => MemFd.Create("x", (MemFdFlags)0x1000))!;
+        Assert.That(e.Errno, Is.EqualTo(Errno.EINVAL));
+        Assert.That(e.Operation, Is.EqualTo("memfd_create"));
+    }
+
+    [Test]
+    public void SealsAreAddedAndReported()
+    {
+        using SafeFileHandle memfd = MemFd.Create("sealable", MemFdFlags.ALLOW_SEALING);
+        Assert.That(MemFd.GetSeals(memfd), Is.EqualTo((MemFdSeals)0));
+        MemFd.SetLength(memfd, 8192);
+        MemFd.AddSeals(memfd, MemFdSeals.SHRINK);
+        MemFd.AddSeals(memfd, MemFdSeals.GROW);
+        Assert.That(MemFd.GetSeals(memfd), Is.EqualTo(MemFdSeals.SHRINK | MemFdSeals.GROW));
+
+        Assert.That(Assert.Throws<ZeroCopyException>(() => MemFd.SetLength(memfd, 4096))!.Errno, Is.EqualTo(Errno.EPERM));
+        Assert.That(Assert.Throws<ZeroCopyException>(() => MemFd.SetLength(memfd, 16384))!.Errno, Is.EqualTo(Errno.EPERM));
+        MemFd.SetLength(memfd, 8192); // the same size is no change
+
+        MemFd.AddSeals(memfd, MemFdSeals.SEAL);
+        var e = Assert.Throws<ZeroCopyException>(() => MemFd.AddSeals(memfd, MemFdSeals.WRITE))!;
+        Assert.That(e.Errno, Is.EqualTo(Errno.EPERM));
+        Assert.That(e.Operation, Is.EqualTo("fcntl(F_ADD_SEALS)"));
+    }
+
+    [Test]
+    public void AMemFdWithoutAllowSealingIsSealedAgainstSeals()
+    {
+        using SafeFileHandle memfd = MemFd.Create("unsealable");
+        Assert.That(MemFd.GetSeals(memfd), Is.EqualTo(MemFdSeals.SEAL));
+        Assert.That(Assert.Throws<ZeroCopyException>(() => MemFd.AddSeals(memfd, MemFdSeals.SHRINK))!.Errno,
+                    Is.EqualTo(Errno.EPERM));
+    }
+
+    [Test]
+    public void SealsOnARegularFileAreRefused()
+    {
+        using var dir = new ScratchDirectory();
+        dir.CreateFile("f", 10);
+        using SafeFileHandle file = File.OpenHandle(dir.File("f"), FileMode.Open, FileAccess.ReadWrite);
+        Assert.That(Assert.Throws<ZeroCopyException>(() => MemFd.GetSeals(file))!.Errno, Is.EqualTo(Errno.EINVAL));
+        Assert.That(Assert.Throws<ZeroCopyException>(() => MemFd.AddSeals(file, MemFdSeals.SHRINK))!.Errno,
+                    Is.EqualTo(Errno.EINVAL));
+    }
+
+    [Test]
+    public void ClosedAndNullHandlesAreRefused()
+    {
+        SafeFileHandle memfd = MemFd.Create("closed");
+        memfd.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => MemFd.GetSeals(memfd));
+        Assert.Throws<ObjectDisposedException>(() => MemFd.AddSeals(memfd, MemFdSeals.SHRINK));
+        Assert.Throws<ObjectDisposedException>(() => MemFd.SetLength(memfd, 1));
+        Assert.Throws<ArgumentNullException>(() => MemFd.GetSeals(null!));
+        using SafeFileHandle open = MemFd.Create("open");
+        Assert.Throws<ArgumentOutOfRangeException>(() => MemFd.SetLength(open, -1));
+    }
+}
