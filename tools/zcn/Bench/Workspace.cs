@@ -1,0 +1,104 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace ZeroCopyNative.Tool.Bench;
+
+/// <summary>
+/// The temporary folder that holds the bench's data, removed on every way out: normal return, exception, Ctrl+C
+/// (SIGINT), SIGTERM and SIGHUP. A signal kills the running C reference (if any), removes the folder and exits with
+/// 128 + the signal number, as a shell reports it.
+/// </summary>
+internal sealed class Workspace : IDisposable
+{
+    private readonly PosixSignalRegistration[] _signals;
+    private int _removed;
+    private Process? _child;
+
+    public Workspace(string? parent)
+    {
+        string root = parent ?? Path.GetTempPath();
+        Directory.CreateDirectory(root);
+        Root = Directory.CreateTempSubdirectory("zcn-bench-").FullName;
+        if (parent != null)
+        {
+            // CreateTempSubdirectory always uses the temp path; move under the requested parent.
+            string target = Path.Combine(Path.GetFullPath(parent), Path.GetFileName(Root));
+            Directory.Move(Root, target);
+            Root = target;
+        }
+
+        _signals =
+        [
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+            PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal),
+        ];
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Remove();
+    }
+
+    /// <summary>The folder.</summary>
+    public string Root { get; }
+
+    /// <summary>A path inside the folder.</summary>
+    public string PathOf(string name) => Path.Combine(Root, name);
+
+    /// <summary>The C reference process now running, so that a signal can stop it too.</summary>
+    public Process? Child
+    {
+        set => Volatile.Write(ref _child, value);
+    }
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        try
+        {
+            Volatile.Read(ref _child)?.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        Remove();
+        Console.Error.Write("\nzcn bench: interrupted; temporary files removed\n");
+        int code = context.Signal switch
+        {
+            PosixSignal.SIGINT => 130,
+            PosixSignal.SIGTERM => 143,
+            PosixSignal.SIGHUP => 129,
+            _ => 1,
+        };
+        Environment.Exit(code);
+    }
+
+    private void Remove()
+    {
+        if (Interlocked.Exchange(ref _removed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        Remove();
+        foreach (PosixSignalRegistration s in _signals)
+        {
+            s.Dispose();
+        }
+    }
+}
