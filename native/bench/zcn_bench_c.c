@@ -116,21 +116,25 @@ static uint8_t *alloc_or_die(uint64_t size)
     return p;
 }
 
-/* Touches every byte: an xor over 64-bit words (the compiler vectorises it), as the managed side does. */
+/* Touches every byte: an xor of 64-bit words, 16-byte vectors four at a time, as the managed side does. */
+typedef uint64_t v2u64 __attribute__((vector_size(16)));
+
 static uint64_t xor_words(const uint8_t *p, uint64_t n)
 {
-    uint64_t a = 0, b = 0, c = 0, d = 0;
+    v2u64 a = {0, 0}, b = {0, 0}, c = {0, 0}, d = {0, 0};
     uint64_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        uint64_t w[4];
-        memcpy(w, p + i, 32);
+    for (; i + 64 <= n; i += 64) {
+        v2u64 w[4];
+        memcpy(w, p + i, 64);
         a ^= w[0];
         b ^= w[1];
         c ^= w[2];
         d ^= w[3];
     }
-    for (; i < n; i++) a ^= p[i];
-    return a ^ b ^ c ^ d;
+    v2u64 v = a ^ b ^ c ^ d;
+    uint64_t x = v[0] ^ v[1];
+    for (; i < n; i++) x ^= p[i];
+    return x;
 }
 
 static volatile uint64_t g_sink;

@@ -21,8 +21,9 @@ internal sealed record BenchFiles(string Data, string Cold, string Destination, 
 /// loop inside it, tear-down after.
 /// </summary>
 /// <remarks>
-/// Syscalls are counted in the loop: one per single-call API (TrySendFile, TrySplice, Pipe.Read/Write, the bindings'
-/// read/write), the calls a composite call is documented to make (Pipe.VmSplice with a lease: vmsplice and the mmap
+/// Syscalls are counted in the loop: one per call of the bindings' read/write and of Pipe.Read/Write, one per
+/// SendFile, Pipe.SpliceFrom/SpliceTo and ZeroCopy.Splice call (each loops inside only when the kernel moved less than
+/// asked, so this is a lower bound that matches the C count in the common case), the calls a composite call is documented to make (Pipe.VmSplice with a lease: vmsplice and the mmap
 /// that replaces the spliced pages, plus at most one FIONREAD per IsLocked check; MappedFile: mmap, madvise, munmap), and one
 /// per call of a looping API whose inner calls are not visible (CopyFileRange, Transfer: a lower bound). The .NET
 /// built-ins hide their calls: their count is reported as unknown (-1), never guessed.
@@ -82,22 +83,11 @@ internal static unsafe class ManagedRunner
             case "sendfile":
             {
                 Probe probe = Probe.Start();
-                long offset = 0;
-                while (offset < size)
-                {
-                    syscalls++;
-                    bool sent = socket != null
-                        ? ZeroCopy.TrySendFile(socket, input, offset, size - offset, out long n)
-                        : ZeroCopy.TrySendFile(output, input, offset, size - offset, out n);
-                    if (sent && n == 0)
-                    {
-                        break;
-                    }
-
-                    offset += n;
-                }
-
-                return probe.Stop(offset, syscalls);
+                syscalls++;
+                long sent = socket != null
+                    ? ZeroCopy.SendFile(socket, input, 0, size)
+                    : ZeroCopy.SendFile(output, input, 0, size);
+                return probe.Stop(sent, syscalls);
             }
             case "splice":
             {
@@ -108,20 +98,14 @@ internal static unsafe class ManagedRunner
                 long offset = 0;
                 while (offset < size)
                 {
-                    syscalls++;
-                    ZeroCopy.TrySplice(input, offset, pipe.Writer, null, Math.Min(capacity, size - offset), out long n, MoveMore);
+                    syscalls += 2;
+                    long n = pipe.SpliceFrom(input, offset, Math.Min(capacity, size - offset), MoveMore);
                     if (n == 0)
                     {
                         break;
                     }
 
-                    for (long left = n; left > 0;)
-                    {
-                        syscalls++;
-                        ZeroCopy.TrySplice(pipe.Reader, null, destination, null, left, out long k, MoveMore);
-                        left -= k;
-                    }
-
+                    pipe.SpliceTo(destination, null, n, MoveMore);
                     offset += n;
                 }
 
@@ -273,7 +257,7 @@ internal static unsafe class ManagedRunner
                 while (true)
                 {
                     calls++;
-                    ZeroCopy.TrySplice(pipe.Reader, null, sink, null, PipeCapacity, out long n, SpliceFlags.MOVE);
+                    long n = ZeroCopy.Splice(pipe.Reader, null, sink, null, PipeCapacity, SpliceFlags.MOVE);
                     if (n == 0)
                     {
                         break;

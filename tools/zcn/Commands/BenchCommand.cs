@@ -117,6 +117,21 @@ internal static class BenchCommand
 
             foreach (Scenario s in Catalog.Scenarios)
             {
+                // One unrecorded run of each managed and built-in method first: the first call of a path pays for
+                // type initialisation, pools and first-touch page faults that a C process does not have.
+                foreach (Method m in s.Methods)
+                {
+                    if (selected(s, m))
+                    {
+                        if (progress)
+                        {
+                            Console.Error.Write($"\r\u001b[K[warm-up] {s.Name} {m.Name}");
+                        }
+
+                        ManagedRunner.Run(s, m, files);
+                    }
+                }
+
                 for (int run = 1; run <= runs; run++)
                 {
                     foreach (Method m in s.Methods)
