@@ -1,6 +1,7 @@
 # The generated bindings: the C layout program whose output the managed layout tests read, the drift check
 # (committed Interop/ against a fresh generation), and the generator's own tests.
-# Included from the top-level CMakeLists.txt when ZCN_BUILD_MANAGED is ON.
+# Included from cmake/Managed.cmake (ZCN_BUILD_MANAGED=ON), which passes ${ZCN_LAYOUT_FILE} to MSBuild as
+# -p:ZcnLayoutFile and builds the solution after the targets this file appends to ZCN_MANAGED_BUILD_DEPENDS.
 #
 # Provides:
 #   target zcn_layout      build/layout/zcn_layout.c (generated): prints sizeof/offsetof of every struct of zcn.h
@@ -12,7 +13,9 @@ add_executable(zcn_layout "${PROJECT_SOURCE_DIR}/build/layout/zcn_layout.c")
 target_include_directories(zcn_layout PRIVATE "${PROJECT_SOURCE_DIR}/native/include")
 target_compile_options(zcn_layout PRIVATE -Wall -Wextra -Werror -Wconversion -Wstrict-prototypes -Wmissing-prototypes)
 
-set(ZCN_LAYOUT_FILE "${CMAKE_BINARY_DIR}/zcn_layout.txt")
+if(NOT ZCN_LAYOUT_FILE)
+  set(ZCN_LAYOUT_FILE "${CMAKE_BINARY_DIR}/zcn_layout.txt")
+endif()
 add_custom_command(
   OUTPUT "${ZCN_LAYOUT_FILE}"
   COMMAND zcn_layout "${ZCN_LAYOUT_FILE}"
@@ -20,21 +23,29 @@ add_custom_command(
   COMMENT "Recording the C layout of zcn.h's structs in zcn_layout.txt"
   VERBATIM)
 add_custom_target(zcn_layout_txt ALL DEPENDS "${ZCN_LAYOUT_FILE}")
+# The test project copies the file into its output when it is built: build it first.
+list(APPEND ZCN_MANAGED_BUILD_DEPENDS zcn_layout_txt)
 
-find_program(ZCN_DOTNET dotnet)
+if(DOTNET_EXECUTABLE)
+  set(ZCN_DOTNET "${DOTNET_EXECUTABLE}")
+else()
+  find_program(ZCN_DOTNET dotnet)
+endif()
 if(NOT ZCN_DOTNET)
   message(WARNING "dotnet not found: bindings-drift and generator-tests are not registered")
   return()
 endif()
 
-# Each test builds its project into its own folder under the build tree (an incremental no-op once the solution
-# is built) and runs the result, so it does not depend on where or how the solution build put its outputs.
-function(zcn_dotnet_test name project out dll)
+# Each test builds its project (Release, default output folder: what the solution build made, so normally an
+# incremental no-op) and runs the result. They run at test time, so they never overlap the build step's MSBuild
+# runs; RESOURCE_LOCK keeps them from overlapping each other under ctest -j.
+function(zcn_dotnet_test name project dll)
+  get_filename_component(project_dir "${project}" DIRECTORY)
   add_test(NAME ${name}
     COMMAND "${CMAKE_COMMAND}"
       "-DDOTNET=${ZCN_DOTNET}"
       "-DPROJECT=${PROJECT_SOURCE_DIR}/${project}"
-      "-DOUT=${CMAKE_BINARY_DIR}/${out}"
+      "-DOUT=${PROJECT_SOURCE_DIR}/${project_dir}/bin/Release/net10.0"
       "-DDLL=${dll}"
       "-DARGS=${ARGN}"
       -P "${PROJECT_SOURCE_DIR}/cmake/DotnetBuildAndRun.cmake"
@@ -48,6 +59,6 @@ function(zcn_dotnet_test name project out dll)
 endfunction()
 
 zcn_dotnet_test(bindings-drift build/BindingsGenerator/BindingsGenerator.csproj
-  bindings-generator BindingsGenerator.dll "@build/generate.rsp|--check")
+  BindingsGenerator.dll "@build/generate.rsp|--check")
 zcn_dotnet_test(generator-tests tests/BindingsGenerator.Tests/BindingsGenerator.Tests.csproj
-  bindings-generator-tests BindingsGenerator.Tests.dll "")
+  BindingsGenerator.Tests.dll "")

@@ -10,7 +10,8 @@ namespace ZeroCopyNative;
 /// version, the pipe size limit, the transparent huge page policy and the page size. Every value is read once, on
 /// first use, and cached for the life of the process.
 /// </summary>
-/// <remarks>Thread-safe: each value is computed at most a few times under a race and every result is the same.</remarks>
+/// <remarks>Thread-safe: each value is computed at most a few times under a race and every result is the
+/// same.</remarks>
 public static class ZeroCopyCapabilities
 {
     private const string OsReleasePath = "/proc/sys/kernel/osrelease";
@@ -22,6 +23,17 @@ public static class ZeroCopyCapabilities
     private static int s_pipeMaxSize = -1;
     private static int s_flags = -1;
     private static int s_thp = -1;
+
+    /// <summary>The version of the loaded libzcn (zcn_version), which comes from the same VERSION file as this
+    /// assembly's version and the NuGet package's.</summary>
+    public static Version LibraryVersion
+    {
+        get
+        {
+            int packed = Zcn.version();
+            return new Version(packed >> 16, (packed >> 8) & 0xff, packed & 0xff);
+        }
+    }
 
     /// <summary>The kernel release string ("6.18.44-fc-v595"), from /proc/sys/kernel/osrelease, or from
     /// <see cref="Environment.OSVersion"/> when that cannot be read.</summary>

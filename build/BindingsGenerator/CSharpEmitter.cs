@@ -106,7 +106,7 @@ internal static class CSharpEmitter
                 case FieldShape.FixedBuffer:
                     sb.Append($"    public fixed {f.CsType} {f.CsName}[{f.Length}];\n");
                     break;
-                case FieldShape.InlineArray:
+                case FieldShape.InlineArray or FieldShape.PointerArray:
                     sb.Append($"    public {InlineArrayName(f)} {f.CsName};\n");
                     break;
             }
@@ -120,6 +120,25 @@ internal static class CSharpEmitter
             sb.Append($"    public partial struct {InlineArrayName(f)}\n    {{\n");
             sb.Append("        /// <summary>The first element; index the buffer for the others.</summary>\n");
             sb.Append($"        public {f.CsType} e0;\n    }}\n");
+        }
+
+        foreach (FieldModel f in s.Fields.Where(f => f.Shape == FieldShape.PointerArray))
+        {
+            // Pointers cannot be inline array elements (nor type arguments): one field per element, as ClangSharp does.
+            sb.Append('\n');
+            sb.Append($"    /// <summary>Storage for the {f.Length} elements of <see cref=\"{f.CsName}\"/>.</summary>\n");
+            sb.Append($"    public unsafe partial struct {InlineArrayName(f)}\n    {{\n");
+            for (long i = 0; i < f.Length; i++)
+            {
+                sb.Append($"        /// <summary>Element {i}.</summary>\n");
+                sb.Append($"        public {f.CsType} e{i};\n\n");
+            }
+
+            sb.Append("        /// <summary>The element at <paramref name=\"index\"/> (not range-checked, as in C).</summary>\n");
+            sb.Append("        /// <param name=\"index\">The element index.</param>\n");
+            sb.Append($"        public ref {f.CsType} this[int index]\n        {{\n            get\n            {{\n");
+            sb.Append($"                fixed ({f.CsType}* elements = &e0)\n                {{\n");
+            sb.Append("                    return ref elements[index];\n                }\n            }\n        }\n    }\n");
         }
 
         sb.Append("}\n");

@@ -63,7 +63,7 @@ internal sealed class DocComment
             }
         }
 
-        foreach (string line in StripMarkers(raw))
+        foreach (string line in StripMarkers(raw).SelectMany(SplitInlineTags))
         {
             string trimmed = line.Trim();
             if (trimmed.StartsWith('@') || trimmed.StartsWith('\\'))
@@ -106,6 +106,10 @@ internal sealed class DocComment
 
         return doc;
     }
+
+    /// <summary>Doxygen starts a section at a tag anywhere in a line ("Added. @return 0."): one line per section.</summary>
+    private static IEnumerable<string> SplitInlineTags(string line) =>
+        System.Text.RegularExpressions.Regex.Split(line, @"(?<=\s)(?=[@\\](?:param|returns?|retval|brief|note|see|remarks?|warning)\b)");
 
     /// <summary>A doc with only a summary (used for generated fallbacks).</summary>
     public static DocComment FromSummary(string summary) => new() { Summary = summary };

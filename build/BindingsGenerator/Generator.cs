@@ -7,9 +7,6 @@ internal static class Generator
 {
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
-    /// <summary>The file name the layout program's output has next to the tests.</summary>
-    public const string LayoutFileName = "zcn_layout.txt";
-
     /// <summary>Generates every output in memory.</summary>
     public static SortedDictionary<string, string> Generate(GeneratorOptions options)
     {
@@ -28,7 +25,7 @@ internal static class Generator
 
         if (options.LayoutTests is not null)
         {
-            files[Normalize(options.LayoutTests)] = LayoutEmitter.EmitTests(model, options, LayoutFileName);
+            files[Normalize(options.LayoutTests)] = LayoutEmitter.EmitTests(model, options, options.LayoutFileName);
         }
 
         return files;

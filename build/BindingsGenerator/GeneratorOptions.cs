@@ -51,6 +51,9 @@ internal sealed class GeneratorOptions
 
     public string LayoutTestsNamespace { get; set; } = "ZeroCopyNative.Tests.Interop";
 
+    /// <summary>The name of the layout program's output next to the tests.</summary>
+    public string LayoutFileName { get; set; } = "zcn_layout.txt";
+
     /// <summary>Where warnings (undocumented declarations, clang warnings) go.</summary>
     public TextWriter Log { get; set; } = Console.Error;
 
@@ -97,7 +100,7 @@ internal static class OptionsParser
                     case "--file" or "--include-directory" or "--define-macro" or "--clang-arg" or "--clang-resource-include"
                         or "--library" or "--namespace" or "--class" or "--prefix-strip" or "--remap" or "--flags-enum"
                         or "--enum-member-prefix" or "--output" or "--layout-program" or "--layout-tests"
-                        or "--layout-tests-namespace" or "--root" or "--output-root":
+                        or "--layout-tests-namespace" or "--layout-file-name" or "--root" or "--output-root":
                         break;
                     default:
                         throw new GeneratorException($"unknown option '{token}'");
@@ -147,6 +150,7 @@ internal static class OptionsParser
             case "--layout-program": o.LayoutProgram = value; break;
             case "--layout-tests": o.LayoutTests = value; break;
             case "--layout-tests-namespace": o.LayoutTestsNamespace = value; break;
+            case "--layout-file-name": o.LayoutFileName = value; break;
             case "--root": o.RootDirectory = Path.GetFullPath(value); break;
             case "--output-root": o.OutputRoot = Path.GetFullPath(value); break;
         }

@@ -439,7 +439,7 @@ internal sealed unsafe class HeaderReader
             enumDoc = DocComment.FromSummary($"The C enum {tag}.");
         }
 
-        return new EnumModel(tag, tagNames[tag], underlying, Take(clang_getTypeSpelling(integer)), flags, members, enumDoc);
+        return new EnumModel(tag, Take(clang_getTypeSpelling(clang_getCursorType(cursor))), tagNames[tag], underlying, Take(clang_getTypeSpelling(integer)), flags, members, enumDoc);
     }
 
     /// <summary>The longest common prefix ending in '_' (one member: up to its last '_'), shortened until every
@@ -538,7 +538,9 @@ internal sealed unsafe class HeaderReader
             }
 
             string elementType = MapType(element, field, context);
-            FieldShape shape = IsFixedBufferElement(elementType) ? FieldShape.FixedBuffer : FieldShape.InlineArray;
+            FieldShape shape = IsFixedBufferElement(elementType) ? FieldShape.FixedBuffer
+                : elementType.EndsWith('*') ? FieldShape.PointerArray
+                : FieldShape.InlineArray;
             return new FieldModel(name, Escape(name), elementType, spelling, shape, length, doc);
         }
 
@@ -796,7 +798,8 @@ internal sealed unsafe class HeaderReader
         {
             if (IsAttribute(child))
             {
-                throw Unsupported(child, $"attribute '{Spelling(child)}' on {context}",
+                string attribute = Spelling(child);
+                throw Unsupported(child, $"{(attribute.Length == 0 ? "alignment attribute" : $"attribute '{attribute}'")} on {context}",
                     "alignment attributes change the layout the C# struct must mirror");
             }
         }

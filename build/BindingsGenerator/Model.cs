@@ -13,6 +13,7 @@ internal sealed class HeaderModel
 /// <summary>A C enum and its C# form.</summary>
 internal sealed record EnumModel(
     string CName,
+    string CSpelling,
     string CsName,
     string UnderlyingCsType,
     string UnderlyingCType,
@@ -41,8 +42,12 @@ internal enum FieldShape
     /// <summary>A C array of a primitive: a C# fixed buffer.</summary>
     FixedBuffer,
 
-    /// <summary>A C array of anything else: an [InlineArray] helper struct.</summary>
+    /// <summary>A C array of structs or enums: an [InlineArray] helper struct.</summary>
     InlineArray,
+
+    /// <summary>A C array of pointers (not valid as an inline array element): a helper struct with one field per
+    /// element and a ref indexer.</summary>
+    PointerArray,
 }
 
 /// <summary>A struct field. For arrays CsType is the element type and Length the element count.</summary>

@@ -10,6 +10,11 @@ internal static class Program
             GeneratorOptions options = OptionsParser.Parse(args);
             return Run(options, Console.Out);
         }
+        catch (DllNotFoundException e)
+        {
+            Console.Error.WriteLine($"error: libclang could not be loaded ({e.Message}); install libclang1-14 (libclang-14.so.1)");
+            return 1;
+        }
         catch (GeneratorException e)
         {
             // Located errors already read "file:line:column: error: ..."; the others get the prefix.
@@ -22,6 +27,12 @@ internal static class Program
     /// <summary>Generates (or, with --check, verifies); returns the exit code.</summary>
     public static int Run(GeneratorOptions options, TextWriter output)
     {
+        if (options.Check)
+        {
+            // The drift check reports differences only; the header's doc warnings belong to regeneration.
+            options.Log = TextWriter.Null;
+        }
+
         SortedDictionary<string, string> files = Generator.Generate(options);
         if (!options.Check)
         {
@@ -32,7 +43,7 @@ internal static class Program
             return 0;
         }
 
-        string temp = Path.Combine(Path.GetTempPath(), $"zcn-bindings-drift-{Environment.ProcessId}");
+        string temp = Path.Combine(Path.GetTempPath(), $"zcn-bindings-drift-{Guid.NewGuid():N}");
         try
         {
             Generator.Write(temp, files, options);

@@ -34,8 +34,7 @@ static uint32_t zcn_device_block_size(dev_t device) {
     snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/logical_block_size", major(device), minor(device));
     uint32_t size = zcn_read_sysfs_number(path);
     if (size != 0) return size;
-    snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../queue/logical_block_size", major(device),
-             minor(device));
+    snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../queue/logical_block_size", major(device), minor(device));
     return zcn_read_sysfs_number(path);
 }
 

@@ -184,14 +184,22 @@ int32_t zcn_fadvise(int32_t fd, int64_t offset, int64_t length, int32_t advice) 
 
 static int32_t zcn_fd_kind_of(mode_t mode) {
     switch (mode & S_IFMT) {
-    case S_IFREG: return ZCN_FD_REGULAR;
-    case S_IFDIR: return ZCN_FD_DIRECTORY;
-    case S_IFCHR: return ZCN_FD_CHARDEV;
-    case S_IFBLK: return ZCN_FD_BLOCKDEV;
-    case S_IFIFO: return ZCN_FD_PIPE;
-    case S_IFSOCK: return ZCN_FD_SOCKET;
-    case S_IFLNK: return ZCN_FD_SYMLINK;
-    default: return ZCN_FD_UNKNOWN;
+    case S_IFREG:
+        return ZCN_FD_REGULAR;
+    case S_IFDIR:
+        return ZCN_FD_DIRECTORY;
+    case S_IFCHR:
+        return ZCN_FD_CHARDEV;
+    case S_IFBLK:
+        return ZCN_FD_BLOCKDEV;
+    case S_IFIFO:
+        return ZCN_FD_PIPE;
+    case S_IFSOCK:
+        return ZCN_FD_SOCKET;
+    case S_IFLNK:
+        return ZCN_FD_SYMLINK;
+    default:
+        return ZCN_FD_UNKNOWN;
     }
 }
 

@@ -17,7 +17,7 @@ _Static_assert(ZCN_SEAL_FUTURE_WRITE == F_SEAL_FUTURE_WRITE, "F_SEAL_FUTURE_WRIT
 #endif
 
 #define ZCN_MFD_KNOWN ((uint32_t)(ZCN_MFD_CLOEXEC | ZCN_MFD_ALLOW_SEALING | ZCN_MFD_HUGETLB))
-#define ZCN_SEALS_KNOWN                                                                              \
+#define ZCN_SEALS_KNOWN                                                                                                \
     ((int32_t)(ZCN_SEAL_SEAL | ZCN_SEAL_SHRINK | ZCN_SEAL_GROW | ZCN_SEAL_WRITE | ZCN_SEAL_FUTURE_WRITE))
 
 int32_t zcn_memfd_create(const char *name, uint32_t flags) {

@@ -60,9 +60,9 @@ _Static_assert(ZCN_MADV_POPULATE_WRITE == MADV_POPULATE_WRITE, "MADV_POPULATE_WR
 
 #define ZCN_PROT_KNOWN ((int32_t)(ZCN_PROT_READ | ZCN_PROT_WRITE | ZCN_PROT_EXEC))
 #define ZCN_MAP_TYPE_MASK ((int32_t)ZCN_MAP_SHARED_VALIDATE)
-#define ZCN_MAP_KNOWN                                                                                \
-    ((int32_t)(ZCN_MAP_SHARED_VALIDATE | ZCN_MAP_FIXED | ZCN_MAP_ANONYMOUS | ZCN_MAP_NORESERVE |     \
-               ZCN_MAP_POPULATE | ZCN_MAP_HUGETLB | ZCN_MAP_FIXED_NOREPLACE))
+#define ZCN_MAP_KNOWN                                                                                                  \
+    ((int32_t)(ZCN_MAP_SHARED_VALIDATE | ZCN_MAP_FIXED | ZCN_MAP_ANONYMOUS | ZCN_MAP_NORESERVE | ZCN_MAP_POPULATE |    \
+               ZCN_MAP_HUGETLB | ZCN_MAP_FIXED_NOREPLACE))
 
 /* mincore without a caller's vector reports this many pages per call through a stack buffer. */
 #define ZCN_MINCORE_CHUNK_PAGES 4096u
@@ -107,7 +107,8 @@ int32_t zcn_madvise(void *addr, uint64_t length, int32_t advice) {
 
 static int64_t zcn_count_resident(const unsigned char *vec, uint64_t pages) {
     int64_t resident = 0;
-    for (uint64_t i = 0; i < pages; i++) resident += vec[i] & 1;
+    for (uint64_t i = 0; i < pages; i++)
+        resident += vec[i] & 1;
     return resident;
 }
 

@@ -16,11 +16,10 @@ _Static_assert(offsetof(zcn_iovec, base) == offsetof(struct iovec, iov_base), "z
 _Static_assert(offsetof(zcn_iovec, len) == offsetof(struct iovec, iov_len), "zcn_iovec.len offset");
 _Static_assert(sizeof(loff_t) == sizeof(int64_t), "loff_t must be 64 bits");
 
-#define ZCN_SPLICE_KNOWN_FLAGS                                                                       \
+#define ZCN_SPLICE_KNOWN_FLAGS                                                                                         \
     ((uint32_t)(ZCN_SPLICE_F_MOVE | ZCN_SPLICE_F_NONBLOCK | ZCN_SPLICE_F_MORE | ZCN_SPLICE_F_GIFT))
 
-int64_t zcn_splice(int32_t fd_in, int64_t *off_in, int32_t fd_out, int64_t *off_out, uint64_t len,
-                   uint32_t flags) {
+int64_t zcn_splice(int32_t fd_in, int64_t *off_in, int32_t fd_out, int64_t *off_out, uint64_t len, uint32_t flags) {
     if (len > ZCN_MAX_COUNT || (flags & ~ZCN_SPLICE_KNOWN_FLAGS) != 0) return -EINVAL;
     ssize_t result;
     ZCN_RETRY_EINTR(result, splice(fd_in, (loff_t *)off_in, fd_out, (loff_t *)off_out, (size_t)len, flags));

@@ -12,9 +12,9 @@
 
 /* Runs a libc call that reports failure as -1 with errno, again while it fails with EINTR.
  * Every blocking wrapper goes through this; close is the one call that must not. */
-#define ZCN_RETRY_EINTR(result, call)                                                                \
-    do {                                                                                             \
-        (result) = (call);                                                                           \
+#define ZCN_RETRY_EINTR(result, call)                                                                                  \
+    do {                                                                                                               \
+        (result) = (call);                                                                                             \
     } while ((result) == -1 && errno == EINTR)
 
 /* Converts a -1/errno result into the library's -errno convention (64-bit results). */

@@ -90,6 +90,20 @@ public sealed class DriftTests
         Assert.That(diff, Is.EqualTo("@@ -1,5 +1,5 @@\n a\n b\n-c\n+X\n d\n e\n"));
     }
 
+    [Test]
+    public void CompiledFixtureIsUpToDate()
+    {
+        // Generated/ is compiled into this assembly; regenerate it from its rsp and compare, as bindings-drift does.
+        string repository = Fixture.RepositoryRoot();
+        GeneratorOptions fixture = OptionsParser.Parse(new[]
+        {
+            "@" + Path.Combine(repository, "tests", "BindingsGenerator.Tests", "generate-fixture.rsp"), "--root", repository, "--check",
+        });
+        fixture.Log = TextWriter.Null;
+        var writer = new StringWriter { NewLine = "\n" };
+        Assert.That(ZeroCopyNative.BindingsGenerator.Program.Run(fixture, writer), Is.EqualTo(0), writer.ToString());
+    }
+
     private (int Code, string Output) Check()
     {
         var writer = new StringWriter { NewLine = "\n" };

@@ -61,6 +61,16 @@ public sealed class PointerTests
     }
 
     [Test]
+    public void TagsInsideALineStartTheirSection()
+    {
+        DocComment doc = DocComment.Parse("/** Added. @param a The a. @return 0, or:\n *  @retval -EINVAL a is bad. */");
+        Assert.That(doc.Summary, Is.EqualTo("Added."));
+        Assert.That(doc.Parameters, Is.EqualTo(new[] { ("a", "The a.") }));
+        Assert.That(doc.Returns, Is.EqualTo("0, or:"));
+        Assert.That(doc.ReturnValues, Is.EqualTo(new[] { "-EINVAL a is bad." }));
+    }
+
+    [Test]
     public void UndocumentedFunctionStillGetsASummary() =>
         Assert.That(zcn, Does.Contain("/// <summary>Writes bytes.</summary>"));
 }

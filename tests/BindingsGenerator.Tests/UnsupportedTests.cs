@@ -18,6 +18,12 @@ public sealed class UnsupportedTests
     [TestCase("anonymous_struct.h", "anonymous_struct.h:3:9: error: anonymous struct is not supported")]
     [TestCase("anonymous_enum.h", "anonymous_enum.h:2:1: error: anonymous enum is not supported")]
     [TestCase("global.h", "global.h:4:16: error: global variable 'fx_global' is not supported")]
+    [TestCase("flexible_array.h", "flexible_array.h:5:13: error: flexible array member 'fx_flex.data' is not supported")]
+    [TestCase("packed.h", "packed.h:6:18: error: attribute 'packed' on struct 'fx_packed' is not supported")]
+    [TestCase("aligned_field.h", "aligned_field.h:4:5: error: alignment attribute on field 'fx_aligned.a' is not supported")]
+    [TestCase("opaque.h", "opaque.h:2:8: error: opaque struct 'fx_opaque' is not supported")]
+    [TestCase("static_function.h", "static_function.h:2:19: error: static function 'fx_inline' is not supported")]
+    [TestCase("nested_union.h", "nested_union.h:4:5: error: anonymous union is not supported")]
     public void StopsWithTheConstructFileAndLine(string header, string expected) =>
         Assert.That(Fixture.Error(header), Does.StartWith(expected));
 

@@ -120,10 +120,12 @@ public sealed class ZcnContractTests
     {
         string program = files["build/layout/zcn_layout.c"];
         string tests = files["tests/ZeroCopyNative.Tests/Interop/LayoutTests.g.cs"];
+        Assert.That(program, Does.Contain("put(out, \"sizeof:Errno\", sizeof(enum zcn_errno));"));
+        Assert.That(tests, Does.Contain("Assert.That((long)sizeof(Errno), Is.EqualTo(CLayout.Value(\"sizeof:Errno\"))"));
         foreach (string type in new[] { "IoVec", "DioInfo", "FdInfo" })
         {
-            Assert.That(program, Does.Contain($"put(out, \"{type}\", sizeof("));
-            Assert.That(tests, Does.Contain($"public void {type}HasTheSizeOfC()"));
+            Assert.That(program, Does.Contain($"put(out, \"sizeof:{type}\", sizeof("));
+            Assert.That(tests, Does.Contain($"public void {type}HasTheSizeAndAlignmentOfC()"));
             Assert.That(tests, Does.Contain($"public void {type}HasTheFieldOffsetsOfC()"));
         }
     }

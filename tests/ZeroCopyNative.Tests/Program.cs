@@ -1,4 +1,8 @@
+using System.Runtime.Versioning;
 using ZeroCopyNative.Testing;
+
+// ZeroCopyNative is Linux-only, and so are its tests.
+[assembly: SupportedOSPlatform("linux")]
 
 namespace ZeroCopyNative.Tests;
 

@@ -3,17 +3,21 @@
  */
 #include <pthread.h>
 
-#include "zcn_test.h"
 #include "zcn_fixtures.h"
+#include "zcn_test.h"
 
 /* The ENOMEM cases ask for absurd sizes on purpose. AddressSanitizer treats such a request as a
  * bug and aborts unless it is told to let the allocator return NULL, as libc does. */
 const char *__asan_default_options(void);
-const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
+const char *__asan_default_options(void) {
+    return "allocator_may_return_null=1";
+}
 
 static int64_t baseline;
 
-static void test_nothing_outstanding_at_start(void) { CHECK_EQ(baseline, 0); }
+static void test_nothing_outstanding_at_start(void) {
+    CHECK_EQ(baseline, 0);
+}
 
 static void test_alignments_and_sizes(void) {
     static const uint64_t sizes[] = {1, 7, 512, 4096, 65536 + 3};
@@ -56,11 +60,14 @@ static void test_blocks_do_not_overlap(void) {
         zcn_fx_fill(blocks[i], 1000 + (uint64_t)i * 37, 0, (uint32_t)i);
     }
     CHECK_EQ(zcn_aligned_outstanding(), baseline + N);
-    for (int i = 0; i < N; i++) CHECK_EQ(zcn_fx_mismatch(blocks[i], 1000 + (uint64_t)i * 37, 0, (uint32_t)i), -1);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ(zcn_fx_mismatch(blocks[i], 1000 + (uint64_t)i * 37, 0, (uint32_t)i), -1);
     /* Free in an interleaved order; the count follows every call. */
-    for (int i = 0; i < N; i += 2) zcn_aligned_free(blocks[i]);
+    for (int i = 0; i < N; i += 2)
+        zcn_aligned_free(blocks[i]);
     CHECK_EQ(zcn_aligned_outstanding(), baseline + N / 2);
-    for (int i = 1; i < N; i += 2) zcn_aligned_free(blocks[i]);
+    for (int i = 1; i < N; i += 2)
+        zcn_aligned_free(blocks[i]);
     CHECK_EQ(zcn_aligned_outstanding(), baseline);
 }
 
@@ -75,8 +82,7 @@ static void test_efault_null_out(void) {
 }
 
 static void test_einval(void) {
-    static const uint64_t bad_alignments[] = {0, 1, 2, 4, 3, 12, 24, 48, 96, 4097, (UINT64_C(1) << 20) + 8,
-                                              UINT64_MAX};
+    static const uint64_t bad_alignments[] = {0, 1, 2, 4, 3, 12, 24, 48, 96, 4097, (UINT64_C(1) << 20) + 8, UINT64_MAX};
     for (size_t i = 0; i < sizeof bad_alignments / sizeof bad_alignments[0]; i++) {
         void *block = (void *)1;
         int32_t r = zcn_aligned_alloc(&block, bad_alignments[i], 64);
@@ -130,7 +136,8 @@ static void *churn(void *arg) {
 
 static void test_outstanding_is_thread_safe(void) {
     pthread_t threads[2];
-    for (uintptr_t t = 0; t < 2; t++) REQUIRE(pthread_create(&threads[t], NULL, churn, (void *)(t + 1)) == 0);
+    for (uintptr_t t = 0; t < 2; t++)
+        REQUIRE(pthread_create(&threads[t], NULL, churn, (void *)(t + 1)) == 0);
     for (int t = 0; t < 2; t++) {
         void *failures = (void *)1;
         CHECK_EQ(pthread_join(threads[t], &failures), 0);

@@ -44,7 +44,8 @@ static void add_fd(fd_set_under_test *set, int fd, const char *what) {
 }
 
 static void close_all(fd_set_under_test *set) {
-    for (int i = 0; i < set->count; i++) CHECK_EQ(zcn_close(set->fds[i]), 0);
+    for (int i = 0; i < set->count; i++)
+        CHECK_EQ(zcn_close(set->fds[i]), 0);
     set->count = 0;
 }
 
@@ -149,7 +150,8 @@ static void test_no_library_fd_survives_exec(void) {
 
     int numbers[MAX_FDS + 1];
     int inherited[MAX_FDS + 1];
-    for (int i = 0; i < set.count; i++) numbers[i] = set.fds[i];
+    for (int i = 0; i < set.count; i++)
+        numbers[i] = set.fds[i];
     numbers[set.count] = control;
     run_probe_child(numbers, set.count + 1, inherited);
     for (int i = 0; i < set.count; i++) {

@@ -1,11 +1,11 @@
 /*
  * test_info.c - zcn_version, zcn_errno_name, zcn_errno_message and zcn_capabilities.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,9 +50,11 @@ static void test_capabilities_first_probe_is_concurrent_and_leaks_nothing(void) 
         results[i] = -1;
         REQUIRE(pthread_create(&threads[i], NULL, probe_thread, &results[i]) == 0);
     }
-    for (int i = 0; i < PROBE_THREADS; i++) pthread_join(threads[i], NULL);
+    for (int i = 0; i < PROBE_THREADS; i++)
+        pthread_join(threads[i], NULL);
     pthread_barrier_destroy(&probe_barrier);
-    for (int i = 1; i < PROBE_THREADS; i++) CHECK_EQ(results[i], results[0]);
+    for (int i = 1; i < PROBE_THREADS; i++)
+        CHECK_EQ(results[i], results[0]);
     CHECK(results[0] >= 0);
     CHECK_EQ(zcn_capabilities(), results[0]);
     /* The probe opens and closes a few descriptors; none may survive it. */
@@ -66,8 +68,8 @@ static void test_capabilities_report_this_kernel(void) {
     CHECK(caps & ZCN_CAP_VMSPLICE);
     CHECK(caps & ZCN_CAP_TEE);
     CHECK(caps & ZCN_CAP_MEMFD);
-    const int32_t known = ZCN_CAP_COPY_FILE_RANGE | ZCN_CAP_SPLICE | ZCN_CAP_VMSPLICE | ZCN_CAP_TEE |
-                          ZCN_CAP_MEMFD | ZCN_CAP_STATX_DIOALIGN | ZCN_CAP_IO_URING;
+    const int32_t known = ZCN_CAP_COPY_FILE_RANGE | ZCN_CAP_SPLICE | ZCN_CAP_VMSPLICE | ZCN_CAP_TEE | ZCN_CAP_MEMFD |
+                          ZCN_CAP_STATX_DIOALIGN | ZCN_CAP_IO_URING;
     CHECK_EQ(caps & ~known, 0);
 }
 
@@ -137,8 +139,8 @@ static void test_errno_name_known_values(void) {
 }
 
 static void test_errno_unknown_values_are_null(void) {
-    const int32_t unknown[] = {0, 41, 58, -41, -58, 134, -134, 200, 4095, -4095, 100000, INT32_MAX, INT32_MIN,
-                               INT32_MIN + 1};
+    const int32_t unknown[] = {0,   41,   58,    -41,    -58,       134,       -134,
+                               200, 4095, -4095, 100000, INT32_MAX, INT32_MIN, INT32_MIN + 1};
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
         if (zcn_errno_name(unknown[i]) != NULL || zcn_errno_message(unknown[i]) != NULL) {
             fprintf(stderr, "  %d should be unknown\n", unknown[i]);
@@ -215,8 +217,10 @@ static void test_errno_message_is_thread_safe(void) {
     pthread_t threads[MESSAGE_THREADS];
     for (int i = 0; i < MESSAGE_THREADS; i++)
         REQUIRE(pthread_create(&threads[i], NULL, message_thread, &mismatches[i]) == 0);
-    for (int i = 0; i < MESSAGE_THREADS; i++) pthread_join(threads[i], NULL);
-    for (int i = 0; i < MESSAGE_THREADS; i++) CHECK_EQ(mismatches[i], 0);
+    for (int i = 0; i < MESSAGE_THREADS; i++)
+        pthread_join(threads[i], NULL);
+    for (int i = 0; i < MESSAGE_THREADS; i++)
+        CHECK_EQ(mismatches[i], 0);
     CHECK(zcn_errno_message(EIO) == expected);
     CHECK(strcmp(expected, "Input/output error") == 0);
 }

@@ -3,15 +3,20 @@
  * success paths with the data verified byte for byte, and every error user space can provoke.
  */
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "zcn_test.h"
 #include "zcn_fixtures.h"
+#include "zcn_test.h"
 
 static uint64_t ps; /* the page size */
+static int on_ext4; /* the scratch directory is on ext4: its page cache can drop clean pages */
 static int fd_baseline;
 
 /* Maps len bytes of private anonymous read-write memory. */
@@ -35,8 +40,12 @@ static int open_scratch(const char *name, uint64_t len, uint32_t seed, int flags
 
 /* mlock(2) and munlock(2) through the raw system call: AddressSanitizer replaces the libc functions
  * with no-ops, and these tests need the pages really locked. */
-static int lock_pages(void *p, uint64_t len) { return (int)syscall(SYS_mlock, p, (size_t)len); }
-static int unlock_pages(void *p, uint64_t len) { return (int)syscall(SYS_munlock, p, (size_t)len); }
+static int lock_pages(void *p, uint64_t len) {
+    return (int)syscall(SYS_mlock, p, (size_t)len);
+}
+static int unlock_pages(void *p, uint64_t len) {
+    return (int)syscall(SYS_munlock, p, (size_t)len);
+}
 
 /* Frees a range, then checks it is really gone: mincore reports an unmapped range as ENOMEM. */
 static void unmap_checked(void *p, uint64_t len) {
@@ -154,7 +163,8 @@ static void test_mmap_populate_makes_pages_resident(void) {
     uint64_t len = 8 * ps;
     void *v = NULL;
     CHECK_EQ(zcn_mmap(&v, NULL, len, ZCN_PROT_READ | ZCN_PROT_WRITE,
-                      ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_POPULATE, -1, 0), 0);
+                      ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_POPULATE, -1, 0),
+             0);
     REQUIRE(v != NULL);
     CHECK_EQ(zcn_mincore(v, len, NULL), 8);
     CHECK(zcn_fx_all_bytes(v, len, 0));
@@ -167,8 +177,8 @@ static void test_mmap_populate_makes_pages_resident(void) {
 
 static void test_mmap_noreserve_and_prot_none(void) {
     void *v = NULL;
-    CHECK_EQ(zcn_mmap(&v, NULL, 16 * ps, ZCN_PROT_NONE, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_NORESERVE,
-                      -1, 0), 0);
+    CHECK_EQ(zcn_mmap(&v, NULL, 16 * ps, ZCN_PROT_NONE, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_NORESERVE, -1, 0),
+             0);
     REQUIRE(v != NULL);
     CHECK_EQ(zcn_mincore(v, 16 * ps, NULL), 0);
     unmap_checked(v, 16 * ps);
@@ -181,7 +191,8 @@ static void test_mmap_fixed_places_and_replaces(void) {
     /* MAP_FIXED over a live mapping replaces it: the new anonymous pages read as zeros. */
     void *v = NULL;
     CHECK_EQ(zcn_mmap(&v, p + ps, ps, ZCN_PROT_READ | ZCN_PROT_WRITE,
-                      ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_FIXED, -1, 0), 0);
+                      ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_FIXED, -1, 0),
+             0);
     CHECK(v == p + ps);
     CHECK(zcn_fx_all_bytes(p, ps, 0x77));
     CHECK(zcn_fx_all_bytes(p + ps, ps, 0));
@@ -191,7 +202,8 @@ static void test_mmap_fixed_places_and_replaces(void) {
     uint8_t *hint = free_address(len);
     v = NULL;
     CHECK_EQ(zcn_mmap(&v, hint, len, ZCN_PROT_READ | ZCN_PROT_WRITE,
-                      ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_FIXED_NOREPLACE, -1, 0), 0);
+                      ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_FIXED_NOREPLACE, -1, 0),
+             0);
     REQUIRE(v != NULL);
     CHECK(v == hint);
     unmap_checked(v, len);
@@ -342,13 +354,44 @@ static void test_mmap_eoverflow(void) {
     close(fd);
 }
 
+static void noexec_child(void *arg) {
+    const char *dir = (const char *)arg;
+    if (unshare(CLONE_NEWNS) != 0) _exit(ZCN_FX_CHILD_SKIP);
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) _exit(ZCN_FX_CHILD_SKIP);
+    if (mount("zcn-test", dir, "tmpfs", MS_NOEXEC | MS_NOSUID | MS_NODEV, "size=1m,mode=0700") != 0)
+        _exit(ZCN_FX_CHILD_SKIP);
+    char path[4300];
+    snprintf(path, sizeof path, "%s/code", dir);
+    REQUIRE(zcn_fx_make_file(path, ps, 82) == 0);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    void *v = (void *)1;
+    CHECK_ERR(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ | ZCN_PROT_EXEC, ZCN_MAP_PRIVATE, fd, 0), ZCN_EPERM);
+    CHECK(v == NULL);
+    /* Without PROT_EXEC the same file maps. */
+    CHECK_EQ(zcn_mmap(&v, NULL, ps, ZCN_PROT_READ, ZCN_MAP_PRIVATE, fd, 0), 0);
+    REQUIRE(v != NULL);
+    CHECK_EQ(zcn_fx_mismatch(v, ps, 0, 82), -1);
+    CHECK_EQ(zcn_munmap(v, ps), 0);
+    close(fd);
+}
+
+static void test_mmap_eperm_exec_on_noexec_mount(void) {
+    char dir[4200];
+    zcn_fx_path(dir, sizeof dir, "noexec");
+    REQUIRE(mkdir(dir, 0700) == 0);
+    int status = zcn_fx_run_child(noexec_child, dir);
+    if (status == ZCN_FX_CHILD_SKIP) SKIP_TEST("cannot mount a private tmpfs (needs CAP_SYS_ADMIN)");
+    CHECK_EQ(status, 0);
+}
+
 static void test_mmap_eexist_fixed_noreplace(void) {
     uint64_t len = 3 * ps;
     uint8_t *p = map_anon(len);
     memset(p, 0x3c, len);
     void *v = (void *)1;
-    int32_t r = zcn_mmap(&v, p + ps, ps, ZCN_PROT_READ, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_FIXED_NOREPLACE,
-                         -1, 0);
+    int32_t r =
+        zcn_mmap(&v, p + ps, ps, ZCN_PROT_READ, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_FIXED_NOREPLACE, -1, 0);
     if (zcn_fx_on_valgrind() && r == 0) {
         /* Valgrind 3.19 does not know MAP_FIXED_NOREPLACE and treats the address as a hint: the
          * new mapping lands elsewhere. It must still never replace the existing one. */
@@ -360,6 +403,20 @@ static void test_mmap_eexist_fixed_noreplace(void) {
     }
     CHECK(zcn_fx_all_bytes(p, len, 0x3c)); /* nothing was replaced */
     unmap_checked(p, len);
+}
+
+static void test_lengths_beyond_int64_are_einval(void) {
+    uint8_t *p = map_anon(ps);
+    uint64_t huge = (uint64_t)INT64_MAX + 1;
+    void *v = (void *)1;
+    CHECK_ERR(zcn_mmap(&v, NULL, huge, ZCN_PROT_READ, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS, -1, 0), ZCN_EINVAL);
+    CHECK(v == NULL);
+    CHECK_ERR(zcn_munmap(p, UINT64_MAX), ZCN_EINVAL);
+    CHECK_ERR(zcn_msync(p, huge, ZCN_MS_ASYNC), ZCN_EINVAL);
+    CHECK_ERR(zcn_madvise(p, UINT64_MAX, ZCN_MADV_NORMAL), ZCN_EINVAL);
+    CHECK_ERR(zcn_mincore(p, huge, NULL), ZCN_EINVAL);
+    p[0] = 1; /* still mapped */
+    unmap_checked(p, ps);
 }
 
 /* ---- zcn_munmap ------------------------------------------------------------------------------------ */
@@ -439,9 +496,9 @@ static void test_madvise_hints_succeed(void) {
     void *v = NULL;
     CHECK_EQ(zcn_mmap(&v, NULL, 4 * ps, ZCN_PROT_READ, ZCN_MAP_SHARED, fd, 0), 0);
     REQUIRE(v != NULL);
-    static const int32_t advice[] = {ZCN_MADV_SEQUENTIAL, ZCN_MADV_RANDOM, ZCN_MADV_WILLNEED, ZCN_MADV_NORMAL,
-                                     ZCN_MADV_DONTFORK, ZCN_MADV_DOFORK, ZCN_MADV_DONTDUMP, ZCN_MADV_DODUMP,
-                                     ZCN_MADV_COLD, ZCN_MADV_DONTNEED};
+    static const int32_t advice[] = {ZCN_MADV_SEQUENTIAL, ZCN_MADV_RANDOM,  ZCN_MADV_WILLNEED, ZCN_MADV_NORMAL,
+                                     ZCN_MADV_DONTFORK,   ZCN_MADV_DOFORK,  ZCN_MADV_DONTDUMP, ZCN_MADV_DODUMP,
+                                     ZCN_MADV_COLD,       ZCN_MADV_DONTNEED};
     for (size_t i = 0; i < sizeof advice / sizeof advice[0]; i++) {
         int32_t r = zcn_madvise(v, 4 * ps, advice[i]);
         if (r != 0) fprintf(stderr, "  advice %d -> %d\n", advice[i], r);
@@ -511,10 +568,12 @@ static void test_madvise_populate_read_makes_resident(void) {
     uint8_t vec[8];
     memset(vec, 0xff, sizeof vec);
     CHECK_EQ(zcn_mincore(p, len, vec), 3);
-    for (int i = 0; i < 8; i++) CHECK_EQ(vec[i] & 1, (i >= 2 && i < 5) ? 1 : 0);
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ(vec[i] & 1, (i >= 2 && i < 5) ? 1 : 0);
     unmap_checked(p, len);
 
     /* A file mapping: after the page cache dropped the pages, POPULATE_READ reads them back. */
+    if (!on_ext4) return; /* tmpfs cannot drop its pages: nothing to read back */
     int fd = open_scratch("populate", len, 111, O_RDONLY);
     REQUIRE(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0);
     void *v = NULL;
@@ -625,7 +684,8 @@ static void test_mincore_counts(void) {
     memset(vec, 0xaa, sizeof vec);
     CHECK_EQ(zcn_mincore(p, len, vec), 3);
     static const uint8_t expect[6] = {1, 0, 1, 0, 0, 1};
-    for (int i = 0; i < 6; i++) CHECK_EQ(vec[i] & 1, expect[i]);
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ(vec[i] & 1, expect[i]);
     CHECK_EQ(zcn_mincore(p, len, NULL), 3);
     /* A partial last page counts as a whole page: one vec byte per page touched by the range. */
     uint8_t vec2[3] = {0xaa, 0xaa, 0xaa};
@@ -643,17 +703,22 @@ static void test_mincore_large_range(void) {
     uint64_t len = pages * ps;
     void *v = NULL;
     CHECK_EQ(zcn_mmap(&v, NULL, len, ZCN_PROT_READ | ZCN_PROT_WRITE,
-                      ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_NORESERVE, -1, 0), 0);
+                      ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS | ZCN_MAP_NORESERVE, -1, 0),
+             0);
     REQUIRE(v != NULL);
+    /* With transparent huge pages set to "always", one touch could fault in 2 MiB at once. */
+    CHECK_EQ(zcn_madvise(v, len, ZCN_MADV_NOHUGEPAGE), 0);
     uint8_t *p = (uint8_t *)v;
     uint64_t touched = 0;
-    for (uint64_t i = 0; i < pages; i += 7, touched++) p[i * ps] = 1;
+    for (uint64_t i = 0; i < pages; i += 7, touched++)
+        p[i * ps] = 1;
     CHECK_EQ(zcn_mincore(p, len, NULL), (int64_t)touched);
     uint8_t *vec = malloc(pages);
     REQUIRE(vec != NULL);
     CHECK_EQ(zcn_mincore(p, len, vec), (int64_t)touched);
     int bad = 0;
-    for (uint64_t i = 0; i < pages; i++) bad += (vec[i] & 1) != (i % 7 == 0);
+    for (uint64_t i = 0; i < pages; i++)
+        bad += (vec[i] & 1) != (i % 7 == 0);
     CHECK_EQ(bad, 0);
     free(vec);
     unmap_checked(p, len);
@@ -677,11 +742,14 @@ static void test_mincore_errors(void) {
     CHECK_EQ(zcn_munmap(p, ps), 0);
 }
 
-static void test_no_descriptor_leak(void) { CHECK_EQ(zcn_fx_fd_count(), fd_baseline); }
+static void test_no_descriptor_leak(void) {
+    CHECK_EQ(zcn_fx_fd_count(), fd_baseline);
+}
 
 int main(void) {
     ps = (uint64_t)sysconf(_SC_PAGESIZE);
-    zcn_fx_tmpdir();
+    struct statfs sfs;
+    on_ext4 = statfs(zcn_fx_tmpdir(), &sfs) == 0 && sfs.f_type == EXT4_SUPER_MAGIC;
     fd_baseline = zcn_fx_fd_count();
     RUN(test_page_size);
     RUN(test_mmap_anonymous_is_zeroed_and_writable);
@@ -701,6 +769,8 @@ int main(void) {
     RUN(test_mmap_hugetlb);
     RUN(test_mmap_eoverflow);
     RUN(test_mmap_eexist_fixed_noreplace);
+    RUN(test_mmap_eperm_exec_on_noexec_mount);
+    RUN(test_lengths_beyond_int64_are_einval);
     RUN(test_munmap);
     RUN(test_msync_einval);
     RUN(test_msync_enomem_unmapped);

@@ -10,12 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "zcn_test.h"
 #include "zcn_fixtures.h"
+#include "zcn_test.h"
 
 static int fd_baseline;
 
-static void make_pipe(int p[2]) { REQUIRE(pipe2(p, O_CLOEXEC) == 0); }
+static void make_pipe(int p[2]) {
+    REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+}
 
 static void close_pair(int p[2]) {
     close(p[0]);
@@ -66,7 +68,8 @@ static void test_pollout_full_pipe(void) {
     char chunk[4096];
     memset(chunk, 'f', sizeof chunk);
     int full = 0;
-    for (int i = 0; i < 1024 && !full; i++) full = write(p[1], chunk, sizeof chunk) < 0;
+    for (int i = 0; i < 1024 && !full; i++)
+        full = write(p[1], chunk, sizeof chunk) < 0;
     REQUIRE(full);
     CHECK_EQ(zcn_poll(p[1], ZCN_POLLOUT, 0), 0);
     CHECK_EQ(zcn_poll(p[1], ZCN_POLLOUT, 30), 0);
@@ -244,7 +247,9 @@ static void test_signal_resumes_timed_wait_with_the_time_left(void) {
     sigaction(SIGUSR1, &old, NULL);
 }
 
-static void test_no_descriptor_leak(void) { CHECK_EQ(zcn_fx_fd_count(), fd_baseline); }
+static void test_no_descriptor_leak(void) {
+    CHECK_EQ(zcn_fx_fd_count(), fd_baseline);
+}
 
 int main(void) {
     signal(SIGPIPE, SIG_IGN);

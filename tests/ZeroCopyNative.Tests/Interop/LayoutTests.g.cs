@@ -13,15 +13,38 @@ using ZeroCopyNative.Interop;
 
 namespace ZeroCopyNative.Tests.Interop;
 
-/// <summary>Each generated struct has the size and field offsets the C compiler gives it, as printed by the
-/// generated C program (build/layout/zcn_layout.c) into zcn_layout.txt.</summary>
+/// <summary>Each generated struct and enum has the size, alignment and field offsets the C compiler gives it,
+/// as printed by the generated C program (zcn_layout.c) into zcn_layout.txt.</summary>
 [TestFixture]
 public sealed unsafe class LayoutTests
 {
     [Test]
-    public void IoVecHasTheSizeOfC()
+    public void EnumsHaveTheSizeOfC()
     {
-        Assert.That((long)sizeof(IoVec), Is.EqualTo(CLayout.Value("IoVec")), "sizeof(struct zcn_iovec)");
+        Assert.That((long)sizeof(Errno), Is.EqualTo(CLayout.Value("sizeof:Errno")), "sizeof(enum zcn_errno)");
+        Assert.That((long)sizeof(SpliceFlags), Is.EqualTo(CLayout.Value("sizeof:SpliceFlags")), "sizeof(enum zcn_splice_flags)");
+        Assert.That((long)sizeof(CopyFileRangeFlags), Is.EqualTo(CLayout.Value("sizeof:CopyFileRangeFlags")), "sizeof(enum zcn_copy_flags)");
+        Assert.That((long)sizeof(MemoryProtection), Is.EqualTo(CLayout.Value("sizeof:MemoryProtection")), "sizeof(enum zcn_prot)");
+        Assert.That((long)sizeof(MapFlags), Is.EqualTo(CLayout.Value("sizeof:MapFlags")), "sizeof(enum zcn_map_flags)");
+        Assert.That((long)sizeof(MsyncFlags), Is.EqualTo(CLayout.Value("sizeof:MsyncFlags")), "sizeof(enum zcn_msync_flags)");
+        Assert.That((long)sizeof(MemoryAdvice), Is.EqualTo(CLayout.Value("sizeof:MemoryAdvice")), "sizeof(enum zcn_madvise_advice)");
+        Assert.That((long)sizeof(FileAdvice), Is.EqualTo(CLayout.Value("sizeof:FileAdvice")), "sizeof(enum zcn_fadvise_advice)");
+        Assert.That((long)sizeof(OpenFlags), Is.EqualTo(CLayout.Value("sizeof:OpenFlags")), "sizeof(enum zcn_open_flags)");
+        Assert.That((long)sizeof(PipeFlags), Is.EqualTo(CLayout.Value("sizeof:PipeFlags")), "sizeof(enum zcn_pipe_flags)");
+        Assert.That((long)sizeof(MemFdFlags), Is.EqualTo(CLayout.Value("sizeof:MemFdFlags")), "sizeof(enum zcn_memfd_flags)");
+        Assert.That((long)sizeof(MemFdSeals), Is.EqualTo(CLayout.Value("sizeof:MemFdSeals")), "sizeof(enum zcn_seals)");
+        Assert.That((long)sizeof(PollEvents), Is.EqualTo(CLayout.Value("sizeof:PollEvents")), "sizeof(enum zcn_poll_events)");
+        Assert.That((long)sizeof(Whence), Is.EqualTo(CLayout.Value("sizeof:Whence")), "sizeof(enum zcn_whence)");
+        Assert.That((long)sizeof(FdKind), Is.EqualTo(CLayout.Value("sizeof:FdKind")), "sizeof(enum zcn_fd_kind)");
+        Assert.That((long)sizeof(DioSource), Is.EqualTo(CLayout.Value("sizeof:DioSource")), "sizeof(enum zcn_dio_source)");
+        Assert.That((long)sizeof(CapabilityFlags), Is.EqualTo(CLayout.Value("sizeof:CapabilityFlags")), "sizeof(enum zcn_capability)");
+    }
+
+    [Test]
+    public void IoVecHasTheSizeAndAlignmentOfC()
+    {
+        Assert.That((long)sizeof(IoVec), Is.EqualTo(CLayout.Value("sizeof:IoVec")), "sizeof(struct zcn_iovec)");
+        Assert.That(CLayout.AlignOf<IoVec>(), Is.EqualTo(CLayout.Value("alignof:IoVec")), "_Alignof(struct zcn_iovec)");
     }
 
     [Test]
@@ -29,14 +52,15 @@ public sealed unsafe class LayoutTests
     {
         IoVec s = default;
         byte* start = (byte*)&s;
-        Assert.That((byte*)&s.@base - start, Is.EqualTo(CLayout.Value("IoVec.base")), "offsetof(struct zcn_iovec, base)");
-        Assert.That((byte*)&s.len - start, Is.EqualTo(CLayout.Value("IoVec.len")), "offsetof(struct zcn_iovec, len)");
+        Assert.That((byte*)&s.@base - start, Is.EqualTo(CLayout.Value("offsetof:IoVec.base")), "offsetof(struct zcn_iovec, base)");
+        Assert.That((byte*)&s.len - start, Is.EqualTo(CLayout.Value("offsetof:IoVec.len")), "offsetof(struct zcn_iovec, len)");
     }
 
     [Test]
-    public void DioInfoHasTheSizeOfC()
+    public void DioInfoHasTheSizeAndAlignmentOfC()
     {
-        Assert.That((long)sizeof(DioInfo), Is.EqualTo(CLayout.Value("DioInfo")), "sizeof(struct zcn_dio_info)");
+        Assert.That((long)sizeof(DioInfo), Is.EqualTo(CLayout.Value("sizeof:DioInfo")), "sizeof(struct zcn_dio_info)");
+        Assert.That(CLayout.AlignOf<DioInfo>(), Is.EqualTo(CLayout.Value("alignof:DioInfo")), "_Alignof(struct zcn_dio_info)");
     }
 
     [Test]
@@ -44,16 +68,17 @@ public sealed unsafe class LayoutTests
     {
         DioInfo s = default;
         byte* start = (byte*)&s;
-        Assert.That((byte*)&s.mem_align - start, Is.EqualTo(CLayout.Value("DioInfo.mem_align")), "offsetof(struct zcn_dio_info, mem_align)");
-        Assert.That((byte*)&s.offset_align - start, Is.EqualTo(CLayout.Value("DioInfo.offset_align")), "offsetof(struct zcn_dio_info, offset_align)");
-        Assert.That((byte*)&s.source - start, Is.EqualTo(CLayout.Value("DioInfo.source")), "offsetof(struct zcn_dio_info, source)");
-        Assert.That((byte*)&s.reserved - start, Is.EqualTo(CLayout.Value("DioInfo.reserved")), "offsetof(struct zcn_dio_info, reserved)");
+        Assert.That((byte*)&s.mem_align - start, Is.EqualTo(CLayout.Value("offsetof:DioInfo.mem_align")), "offsetof(struct zcn_dio_info, mem_align)");
+        Assert.That((byte*)&s.offset_align - start, Is.EqualTo(CLayout.Value("offsetof:DioInfo.offset_align")), "offsetof(struct zcn_dio_info, offset_align)");
+        Assert.That((byte*)&s.source - start, Is.EqualTo(CLayout.Value("offsetof:DioInfo.source")), "offsetof(struct zcn_dio_info, source)");
+        Assert.That((byte*)&s.reserved - start, Is.EqualTo(CLayout.Value("offsetof:DioInfo.reserved")), "offsetof(struct zcn_dio_info, reserved)");
     }
 
     [Test]
-    public void FdInfoHasTheSizeOfC()
+    public void FdInfoHasTheSizeAndAlignmentOfC()
     {
-        Assert.That((long)sizeof(FdInfo), Is.EqualTo(CLayout.Value("FdInfo")), "sizeof(struct zcn_fd_info)");
+        Assert.That((long)sizeof(FdInfo), Is.EqualTo(CLayout.Value("sizeof:FdInfo")), "sizeof(struct zcn_fd_info)");
+        Assert.That(CLayout.AlignOf<FdInfo>(), Is.EqualTo(CLayout.Value("alignof:FdInfo")), "_Alignof(struct zcn_fd_info)");
     }
 
     [Test]
@@ -61,19 +86,19 @@ public sealed unsafe class LayoutTests
     {
         FdInfo s = default;
         byte* start = (byte*)&s;
-        Assert.That((byte*)&s.kind - start, Is.EqualTo(CLayout.Value("FdInfo.kind")), "offsetof(struct zcn_fd_info, kind)");
-        Assert.That((byte*)&s.status_flags - start, Is.EqualTo(CLayout.Value("FdInfo.status_flags")), "offsetof(struct zcn_fd_info, status_flags)");
-        Assert.That((byte*)&s.mode - start, Is.EqualTo(CLayout.Value("FdInfo.mode")), "offsetof(struct zcn_fd_info, mode)");
-        Assert.That((byte*)&s.reserved - start, Is.EqualTo(CLayout.Value("FdInfo.reserved")), "offsetof(struct zcn_fd_info, reserved)");
-        Assert.That((byte*)&s.size - start, Is.EqualTo(CLayout.Value("FdInfo.size")), "offsetof(struct zcn_fd_info, size)");
-        Assert.That((byte*)&s.block_size - start, Is.EqualTo(CLayout.Value("FdInfo.block_size")), "offsetof(struct zcn_fd_info, block_size)");
-        Assert.That((byte*)&s.device - start, Is.EqualTo(CLayout.Value("FdInfo.device")), "offsetof(struct zcn_fd_info, device)");
-        Assert.That((byte*)&s.inode - start, Is.EqualTo(CLayout.Value("FdInfo.inode")), "offsetof(struct zcn_fd_info, inode)");
+        Assert.That((byte*)&s.kind - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.kind")), "offsetof(struct zcn_fd_info, kind)");
+        Assert.That((byte*)&s.status_flags - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.status_flags")), "offsetof(struct zcn_fd_info, status_flags)");
+        Assert.That((byte*)&s.mode - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.mode")), "offsetof(struct zcn_fd_info, mode)");
+        Assert.That((byte*)&s.reserved - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.reserved")), "offsetof(struct zcn_fd_info, reserved)");
+        Assert.That((byte*)&s.size - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.size")), "offsetof(struct zcn_fd_info, size)");
+        Assert.That((byte*)&s.block_size - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.block_size")), "offsetof(struct zcn_fd_info, block_size)");
+        Assert.That((byte*)&s.device - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.device")), "offsetof(struct zcn_fd_info, device)");
+        Assert.That((byte*)&s.inode - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.inode")), "offsetof(struct zcn_fd_info, inode)");
     }
 }
 
 /// <summary>The values of zcn_layout.txt, copied next to the test executable by the build.</summary>
-internal static class CLayout
+internal static unsafe class CLayout
 {
     private const string FileName = "zcn_layout.txt";
 
@@ -84,10 +109,18 @@ internal static class CLayout
         values ??= Load();
         if (!values.TryGetValue(name, out long value))
         {
-            Assert.Fail($"{FileName} has no line for '{name}': it was built from another header; rebuild the zcn_layout target.");
+            Assert.Fail($"{FileName} has no line for '{name}': it was built from another header; rebuild it from the current header.");
         }
 
         return value;
+    }
+
+    /// <summary>The alignment C# gives T: its offset after one byte in a sequential struct.</summary>
+    public static long AlignOf<T>()
+        where T : unmanaged
+    {
+        Padded<T> p = default;
+        return (byte*)&p.Value - (byte*)&p;
     }
 
     private static Dictionary<string, long> Load()
@@ -95,8 +128,8 @@ internal static class CLayout
         string path = Path.Combine(AppContext.BaseDirectory, FileName);
         if (!File.Exists(path))
         {
-            Assert.Fail($"{path} is missing: CMake's zcn_layout_txt target writes it (by running build/layout/zcn_layout.c) " +
-                        $"and the build copies it here when given -p:ZcnLayoutFile=<path to {FileName}>.");
+            Assert.Fail($"{path} is missing: it is the output of build/layout/zcn_layout.c; for zcn.h CMake's zcn_layout_txt " +
+                        $"target writes it and the build copies it here when given -p:ZcnLayoutFile=<path to {FileName}>.");
         }
 
         var result = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -110,5 +143,12 @@ internal static class CLayout
         }
 
         return result;
+    }
+
+    private struct Padded<T>
+        where T : unmanaged
+    {
+        public byte Before;
+        public T Value;
     }
 }

@@ -1,0 +1,5 @@
+/** Opaque. */
+struct fx_opaque;
+
+/** Uses it. */
+int fx_use(struct fx_opaque *o);

@@ -1,0 +1,2 @@
+/** Inline. */
+static inline int fx_inline(int a) { return a; }

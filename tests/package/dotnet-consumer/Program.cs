@@ -1,0 +1,32 @@
+// A consumer of the ZeroCopyNative package: copies a file with ZeroCopy.Transfer and a memfd through a Pipe,
+// then checks every byte. Prints "transfer ok" on success; the package tests look for that line.
+using System;
+using System.IO;
+using Microsoft.Win32.SafeHandles;
+using ZeroCopyNative;
+
+string directory = Directory.CreateTempSubdirectory("zcn-consumer-").FullName;
+try
+{
+    byte[] data = new byte[3 * 1024 * 1024 + 17];
+    new Random(42).NextBytes(data);
+    string source = Path.Combine(directory, "source.bin");
+    string destination = Path.Combine(directory, "destination.bin");
+    File.WriteAllBytes(source, data);
+
+    TransferResult result;
+    using (SafeFileHandle input = File.OpenHandle(source))
+    using (SafeFileHandle output = File.OpenHandle(destination, FileMode.CreateNew, FileAccess.Write))
+    {
+        result = ZeroCopy.Transfer(input, output);
+    }
+
+    bool same = result.Bytes == data.Length && File.ReadAllBytes(destination).AsSpan().SequenceEqual(data);
+    Console.WriteLine($"libzcn {ZeroCopyCapabilities.LibraryVersion}, package {typeof(ZeroCopy).Assembly.GetName().Version}");
+    Console.WriteLine($"{(same ? "transfer ok" : "transfer MISMATCH")}: {result.Bytes} bytes by {result.Method}");
+    return same ? 0 : 1;
+}
+finally
+{
+    Directory.Delete(directory, recursive: true);
+}
