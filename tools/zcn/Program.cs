@@ -78,13 +78,13 @@ internal static class Program
         }
         catch (ZeroCopyException e)
         {
-            Console.Error.Write($"zcn {command}: {e.Message}\n");
+            Console.Error.Write($"zcn {command}: {Errors.Describe(e)}\n");
             return RuntimeError;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException
                                       or DllNotFoundException)
         {
-            Console.Error.Write($"zcn {command}: {e.Message}\n");
+            Console.Error.Write($"zcn {command}: {Errors.Describe(e)}\n");
             return RuntimeError;
         }
     }

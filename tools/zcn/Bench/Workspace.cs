@@ -19,15 +19,18 @@ internal sealed class Workspace : IDisposable
 
     public Workspace(string? parent)
     {
-        string root = parent ?? Path.GetTempPath();
+        // A fresh, private folder (0700) under DIR or the temp path; the random name keeps runs apart.
+        string root = Path.GetFullPath(parent ?? Path.GetTempPath());
         Directory.CreateDirectory(root);
-        Root = Directory.CreateTempSubdirectory("zcn-bench-").FullName;
-        if (parent != null)
+        while (true)
         {
-            // CreateTempSubdirectory always uses the temp path; move under the requested parent.
-            string target = Path.Combine(Path.GetFullPath(parent), Path.GetFileName(Root));
-            Directory.Move(Root, target);
-            Root = target;
+            string candidate = Path.Combine(root, "zcn-bench-" + Path.GetRandomFileName().Replace(".", "", StringComparison.Ordinal));
+            if (!Path.Exists(candidate))
+            {
+                Directory.CreateDirectory(candidate, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                Root = candidate;
+                break;
+            }
         }
 
         _signals =

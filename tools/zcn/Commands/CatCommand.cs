@@ -54,7 +54,7 @@ internal static class CatCommand
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                Console.Error.Write($"zcn cat: {file}: {e.Message}\n");
+                Console.Error.Write($"zcn cat: {file}: {Errors.Describe(e)}\n");
                 exit = Program.RuntimeError;
             }
         }
