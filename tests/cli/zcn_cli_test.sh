@@ -133,8 +133,11 @@ check "bench removed its temporary folder" test -z "$(ls -A "$BENCH_DIR")"
 # ---- Ctrl+C during bench leaves no temporary files ------------------------------------------------------------
 INT_DIR="$WORK/int-tmp"
 mkdir -p "$INT_DIR"
+# Job control on: a non-interactive shell starts background jobs with SIGINT ignored, which would hide the handler.
+set -m
 "$ZCN" bench --size 64M --runs 50 --only file-to-tcp --dir "$INT_DIR" >/dev/null 2>"$WORK/int.err" &
 pid=$!
+set +m
 # Wait (bounded) until the bench has written its data, so the signal lands mid-measurement.
 for _ in $(seq 1 100); do
   if [ -n "$(ls -A "$INT_DIR" 2>/dev/null)" ] && grep -q "file-to-tcp" "$WORK/int.err" 2>/dev/null; then break; fi
@@ -155,7 +158,7 @@ wait "$pid" 2>/dev/null
 rc=$?
 if [ $rc -eq 130 ]; then ok "SIGINT ends bench with exit 130"; else bad "SIGINT: exit $rc, expected 130"; fi
 check "SIGINT leaves no temporary files" test -z "$(ls -A "$INT_DIR")"
-check "no zcn-bench-c is left running" bash -c "! pgrep -f 'zcn-bench-c.*$INT_DIR' >/dev/null"
+check "no zcn-bench-c is left running" bash -c "! pgrep -f '[z]cn-bench-c .*$INT_DIR' >/dev/null"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

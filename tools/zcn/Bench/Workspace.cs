@@ -8,14 +8,15 @@ namespace ZeroCopyNative.Tool.Bench;
 
 /// <summary>
 /// The temporary folder that holds the bench's data, removed on every way out: normal return, exception, Ctrl+C
-/// (SIGINT), SIGTERM and SIGHUP. A signal kills the running C reference (if any), removes the folder and exits with
-/// 128 + the signal number, as a shell reports it.
+/// (SIGINT), SIGTERM and SIGHUP. A signal kills the running C reference (if any); the bench stops after the current
+/// measurement, removes the folder and exits with 128 + the signal number, as a shell reports it.
 /// </summary>
 internal sealed class Workspace : IDisposable
 {
     private readonly PosixSignalRegistration[] _signals;
     private int _removed;
     private Process? _child;
+    private int _signal;
 
     public Workspace(string? parent)
     {
@@ -54,8 +55,40 @@ internal sealed class Workspace : IDisposable
         set => Volatile.Write(ref _child, value);
     }
 
+    /// <summary>Set by SIGINT, SIGTERM or SIGHUP: the bench stops after the current measurement.</summary>
+    public bool Cancelled => Volatile.Read(ref _signal) != 0;
+
+    /// <summary>The exit code a shell reports for the signal received: 128 + its number.</summary>
+    public int ExitCode => Volatile.Read(ref _signal) switch
+    {
+        (int)PosixSignal.SIGINT => 130,
+        (int)PosixSignal.SIGTERM => 143,
+        (int)PosixSignal.SIGHUP => 129,
+        _ => 1,
+    };
+
+    /// <summary>Throws <see cref="OperationCanceledException"/> once a signal has arrived.</summary>
+    public void ThrowIfCancelled()
+    {
+        if (Cancelled)
+        {
+            throw new OperationCanceledException();
+        }
+    }
+
+    // The handler runs on its own thread while the main thread may be inside a measurement. It only records the
+    // signal and stops the C reference; the main thread unwinds at the next check and removes the folder on its way
+    // out, so nothing deletes files under a running measurement. A second signal removes the folder and lets the
+    // default action end the process at once.
     private void OnSignal(PosixSignalContext context)
     {
+        if (Interlocked.CompareExchange(ref _signal, (int)context.Signal, 0) != 0)
+        {
+            Remove();
+            context.Cancel = false;
+            return;
+        }
+
         context.Cancel = true;
         try
         {
@@ -64,17 +97,6 @@ internal sealed class Workspace : IDisposable
         catch (InvalidOperationException)
         {
         }
-
-        Remove();
-        Console.Error.Write("\nzcn bench: interrupted; temporary files removed\n");
-        int code = context.Signal switch
-        {
-            PosixSignal.SIGINT => 130,
-            PosixSignal.SIGTERM => 143,
-            PosixSignal.SIGHUP => 129,
-            _ => 1,
-        };
-        Environment.Exit(code);
     }
 
     private void Remove()

@@ -79,7 +79,30 @@ internal static class BenchCommand
         var clock = Stopwatch.StartNew();
         var results = new ResultSet();
         long peakAnon = 0;
-        using (var workspace = new Workspace(p.Value("--dir")))
+        using var workspace = new Workspace(p.Value("--dir"));
+        try
+        {
+            RunAll(workspace, selected, cPath, size, runs, block, progress, results, ref peakAnon);
+        }
+        catch (Exception) when (workspace.Cancelled)
+        {
+            workspace.Dispose();
+            Console.Error.Write("\nzcn bench: interrupted; temporary files removed\n");
+            return workspace.ExitCode;
+        }
+
+        workspace.Dispose();
+        if (progress)
+        {
+            Console.Error.Write("\r\u001b[K");
+        }
+
+        return Report(p, results, size, runs, block, cPath, cReason, peakAnon, clock, jsonPath, jsonToStdout);
+    }
+
+    private static void RunAll(Workspace workspace, Func<Scenario, Method, bool> selected, string? cPath, long size,
+                               int runs, int block, bool progress, ResultSet results, ref long peakAnon)
+    {
         {
             CReference? c = cPath == null ? null : new CReference(cPath, workspace);
             bool anySelected = false, coldSelected = false;
@@ -107,10 +130,10 @@ internal static class BenchCommand
                 Console.Error.Write($"zcn bench: writing {Sizes.Format(size)} of data to {workspace.Root}\n");
             }
 
-            DataFiles.Write(files.Data, size);
+            DataFiles.Write(files.Data, size, workspace);
             if (coldSelected)
             {
-                DataFiles.Write(files.Cold, size);
+                DataFiles.Write(files.Cold, size, workspace);
             }
 
             DataFiles.Warm(files.Data);
@@ -128,6 +151,7 @@ internal static class BenchCommand
                             Console.Error.Write($"\r\u001b[K[warm-up] {s.Name} {m.Name}");
                         }
 
+                        workspace.ThrowIfCancelled();
                         ManagedRunner.Run(s, m, files);
                     }
                 }
@@ -141,11 +165,13 @@ internal static class BenchCommand
                             continue;
                         }
 
+                        workspace.ThrowIfCancelled();
                         Measure(results.Get(s, m, m.Bcl ? Impl.Bcl : Impl.Managed),
                                 () => ManagedRunner.Run(s, m, files), run, runs, progress);
                         peakAnon = Math.Max(peakAnon, Probe.AnonymousResidentBytes());
                         if (!m.Bcl && c != null)
                         {
+                            workspace.ThrowIfCancelled();
                             Measure(results.Get(s, m, Impl.C), () => c.Run(s, m, files), run, runs, progress);
                         }
                     }
@@ -153,11 +179,11 @@ internal static class BenchCommand
             }
         }
 
-        if (progress)
-        {
-            Console.Error.Write("\r\u001b[K");
-        }
+    }
 
+    private static int Report(ArgParser p, ResultSet results, long size, int runs, int block, string? cPath,
+                              string? cReason, long peakAnon, Stopwatch clock, string? jsonPath, bool jsonToStdout)
+    {
         results.ComputeRatios();
         var info = new BenchInfo(DateTime.UtcNow, size, runs, block, ZeroCopyCapabilities.KernelRelease, Machine.CpuModel(),
                                  Environment.ProcessorCount, Machine.ThpMode(), ZeroCopyCapabilities.PipeMaxSize, cPath,
@@ -216,13 +242,14 @@ internal static class BenchCommand
 /// flushed to the device so that fadvise(DONTNEED) can drop them for the cold-read scenario.</summary>
 internal static class DataFiles
 {
-    public static void Write(string path, long size)
+    public static void Write(string path, long size, Workspace workspace)
     {
         byte[] block = new byte[1 << 20];
         ulong state = 0x9E3779B97F4A7C15UL ^ (ulong)size;
         using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 0);
         for (long written = 0; written < size; written += block.Length)
         {
+            workspace.ThrowIfCancelled();
             Span<ulong> words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(block.AsSpan());
             for (int i = 0; i < words.Length; i++)
             {
