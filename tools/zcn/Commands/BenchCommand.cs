@@ -165,11 +165,20 @@ internal static class BenchCommand
                             continue;
                         }
 
+                        // Managed and C side by side; who goes first alternates run by run, so neither always
+                        // inherits the other's cache and write-back state.
+                        bool cFirst = run % 2 == 0;
+                        if (cFirst && !m.Bcl && c != null)
+                        {
+                            workspace.ThrowIfCancelled();
+                            Measure(results.Get(s, m, Impl.C), () => c.Run(s, m, files), run, runs, progress);
+                        }
+
                         workspace.ThrowIfCancelled();
                         Measure(results.Get(s, m, m.Bcl ? Impl.Bcl : Impl.Managed),
                                 () => ManagedRunner.Run(s, m, files), run, runs, progress);
                         peakAnon = Math.Max(peakAnon, Probe.AnonymousResidentBytes());
-                        if (!m.Bcl && c != null)
+                        if (!cFirst && !m.Bcl && c != null)
                         {
                             workspace.ThrowIfCancelled();
                             Measure(results.Get(s, m, Impl.C), () => c.Run(s, m, files), run, runs, progress);
@@ -178,7 +187,6 @@ internal static class BenchCommand
                 }
             }
         }
-
     }
 
     private static int Report(ArgParser p, ResultSet results, long size, int runs, int block, string? cPath,
