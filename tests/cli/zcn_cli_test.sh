@@ -41,6 +41,12 @@ done
 expect_exit "bench --runs 0" 2 "$ZCN" bench --runs 0
 expect_exit "bench --size nonsense" 2 "$ZCN" bench --size lots
 expect_exit "bench --only unknown scenario" 2 "$ZCN" bench --only nowhere
+expect_exit "bench --size without a value" 2 "$ZCN" bench --size
+expect_exit "bench --only an unknown method" 2 "$ZCN" bench --only scan/nothing
+expect_exit "bench with an argument" 2 "$ZCN" bench extra
+expect_exit "bench --json=- with --size=1K (too small)" 2 "$ZCN" bench --json=- --size=1K
+expect_exit "info --json=x (a flag takes no value)" 2 "$ZCN" info --json=x
+expect_exit "info with two paths" 2 "$ZCN" info / /
 expect_exit "copy without DST" 2 "$ZCN" copy "$WORK/x"
 expect_exit "copy --method bogus" 2 "$ZCN" copy a b --method bogus
 expect_exit "copy of a missing file" 1 "$ZCN" copy "$WORK/missing" "$WORK/y"
