@@ -64,6 +64,12 @@ internal static class Reports
         }
 
         sb.Append('\n');
+        foreach (Result r in results.All.Where(r => r.Error != null))
+        {
+            sb.Append("not measured: ").Append(r.Scenario.Name).Append('/').Append(r.Method.Name).Append(" (")
+              .Append(r.ImplName).Append("): ").Append(r.Error).Append('\n');
+        }
+
         AppendNotes(sb, info);
         sb.Append("goals:\n");
         foreach (Goal g in goals)
@@ -198,6 +204,18 @@ internal static class Reports
             }
 
             w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("errors");
+        foreach (Result r in results.All.Where(r => r.Error != null))
+        {
+            w.WriteStartObject();
+            w.WriteString("scenario", r.Scenario.Name);
+            w.WriteString("method", r.Method.Name);
+            w.WriteString("impl", r.ImplName);
+            w.WriteString("error", r.Error);
             w.WriteEndObject();
         }
 

@@ -14,6 +14,9 @@ internal sealed class Result(Scenario scenario, Method method, Impl impl)
     public Impl Impl { get; } = impl;
     public List<Measurement> Runs { get; } = new();
 
+    /// <summary>Why the method could not run on this machine, or null.</summary>
+    public string? Error { get; set; }
+
     public string ImplName => Impl switch { Impl.Managed => "managed", Impl.C => "c", _ => "bcl" };
 
     private IEnumerable<double> Rates => Runs.Select(r => r.Bytes / GiB / r.Seconds);

@@ -130,6 +130,12 @@ internal static class BenchCommand
                 Console.Error.Write($"zcn bench: writing {Sizes.Format(size)} of data to {workspace.Root}\n");
             }
 
+            if (coldSelected && DataFiles.FilesystemType(workspace.Root) is "tmpfs" or "ramfs")
+            {
+                Console.Error.Write($"zcn bench: warning: {workspace.Root} is on a memory filesystem: cold-read reads " +
+                                    "memory, not a disk, and its pages always stay resident; use --dir on a disk\n");
+            }
+
             DataFiles.Write(files.Data, size, workspace);
             if (coldSelected)
             {
@@ -152,7 +158,13 @@ internal static class BenchCommand
                         }
 
                         workspace.ThrowIfCancelled();
-                        ManagedRunner.Run(s, m, files);
+                        Result warm = results.Get(s, m, m.Bcl ? Impl.Bcl : Impl.Managed);
+                        Measure(warm, () => ManagedRunner.Run(s, m, files), 0, runs, progress: false, workspace);
+                        warm.Runs.Clear();
+                        if (!m.Bcl && c != null)
+                        {
+                            results.Get(s, m, Impl.C); // the C row sits beside the managed row in the reports
+                        }
                     }
                 }
 
@@ -171,17 +183,17 @@ internal static class BenchCommand
                         if (cFirst && !m.Bcl && c != null)
                         {
                             workspace.ThrowIfCancelled();
-                            Measure(results.Get(s, m, Impl.C), () => c.Run(s, m, files), run, runs, progress);
+                            Measure(results.Get(s, m, Impl.C), () => c.Run(s, m, files), run, runs, progress, workspace);
                         }
 
                         workspace.ThrowIfCancelled();
                         Measure(results.Get(s, m, m.Bcl ? Impl.Bcl : Impl.Managed),
-                                () => ManagedRunner.Run(s, m, files), run, runs, progress);
+                                () => ManagedRunner.Run(s, m, files), run, runs, progress, workspace);
                         peakAnon = Math.Max(peakAnon, Probe.AnonymousResidentBytes());
                         if (!cFirst && !m.Bcl && c != null)
                         {
                             workspace.ThrowIfCancelled();
-                            Measure(results.Get(s, m, Impl.C), () => c.Run(s, m, files), run, runs, progress);
+                            Measure(results.Get(s, m, Impl.C), () => c.Run(s, m, files), run, runs, progress, workspace);
                         }
                     }
                 }
@@ -229,20 +241,40 @@ internal static class BenchCommand
         return Program.Success;
     }
 
-    private static void Measure(Result result, Func<Measurement> run, int index, int runs, bool progress)
+    /// <summary>
+    /// One run of one method. A method the machine refuses (O_DIRECT on a filesystem without it, a missing system
+    /// call) is reported with its error and not run again; the other methods go on. A signal is never swallowed.
+    /// </summary>
+    private static void Measure(Result result, Func<Measurement> run, int index, int runs, bool progress,
+                                Workspace workspace)
     {
+        if (result.Error != null)
+        {
+            return;
+        }
+
         if (progress)
         {
             Console.Error.Write($"\r\u001b[K[{index}/{runs}] {result.Scenario.Name} {result.Method.Name} ({result.ImplName})");
         }
 
-        Measurement m = run();
-        if (m.Bytes <= 0 || m.Seconds <= 0)
+        try
         {
-            throw new InvalidOperationException($"{result.Scenario.Name}/{result.Method.Name}: empty measurement");
-        }
+            Measurement m = run();
+            if (m.Bytes <= 0 || m.Seconds <= 0)
+            {
+                throw new InvalidOperationException("the run moved no bytes");
+            }
 
-        result.Runs.Add(m);
+            result.Runs.Add(m);
+        }
+        catch (Exception e) when (!workspace.Cancelled && e is IOException or InvalidOperationException
+                                      or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+        {
+            result.Error = Errors.Describe(e);
+            Console.Error.Write($"\r\u001b[Kzcn bench: {result.Scenario.Name}/{result.Method.Name} ({result.ImplName}) " +
+                                $"failed and is skipped: {result.Error}\n");
+        }
     }
 }
 
@@ -271,6 +303,40 @@ internal static class DataFiles
         }
 
         stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>The type of the filesystem that holds <paramref name="path"/> ("ext4", "tmpfs"), from the longest
+    /// mount point in /proc/self/mountinfo that contains it; null when unknown.</summary>
+    public static string? FilesystemType(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string? best = null, type = null;
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/mountinfo"))
+            {
+                // id parent major:minor root mount-point options [optional...] - fstype source super-options
+                string[] fields = line.Split(' ');
+                int dash = Array.IndexOf(fields, "-");
+                if (fields.Length < 5 || dash < 0 || dash + 1 >= fields.Length)
+                {
+                    continue;
+                }
+
+                string mount = fields[4].Replace("\\040", " ", StringComparison.Ordinal);
+                bool contains = full == mount || full.StartsWith(mount.TrimEnd('/') + "/", StringComparison.Ordinal);
+                if (contains && (best == null || mount.Length >= best.Length))
+                {
+                    best = mount;
+                    type = fields[dash + 1];
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return type;
     }
 
     /// <summary>Reads the file once so the warm scenarios start from the page cache.</summary>
