@@ -78,7 +78,16 @@ public static partial class ZeroCopy
             {
                 // Let the runtime switch the descriptor to O_NONBLOCK (and take over emulating blocking calls); a
                 // zero-byte send on a stream socket moves nothing.
-                await socket.SendAsync(ReadOnlyMemory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await socket.SendAsync(ReadOnlyMemory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted)
+                {
+                    // A peer that is already gone fails even the empty send (EPIPE): report it as the documented type.
+                    throw new ZeroCopyException("send", (Errno)unchecked((uint)e.NativeErrorCode), sent);
+                }
+
                 if (!IsNonBlocking(outFd))
                 {
                     throw new InvalidOperationException("The socket could not be made non-blocking; SendFileAsync would block a thread.");

@@ -372,7 +372,7 @@ internal static class Racer
         public int Races;
 
         public void Print(string what) =>
-            TestContext.Out.WriteLine(
+            Report.Figure(
                 $"dispose race {what}: {Races} races, {Completed} completed before the Dispose, {Refused} refused after it{Errors}");
     }
 
@@ -416,9 +416,10 @@ internal static class Racer
             for (int i = 0; i < races; i++)
             {
                 current = create();
-                int delay = random.Next(0, 200);
+                // From no delay to well past the worker's wake-up, so the Dispose lands before, during and after.
+                int delay = random.Next(0, 40_000);
                 start.SignalAndWait();
-                Thread.SpinWait(delay * 10);
+                Thread.SpinWait(delay);
                 dispose(current);
                 Assert.That(start.SignalAndWait(TimeSpan.FromSeconds(30)), Is.True, "the operation hung after Dispose");
                 Exception? e = failure;

@@ -339,7 +339,7 @@ public sealed class ErrnoMatrixTests
         }
 
         Errno[] errnos = s_rows.Where(r => r.Errno.HasValue).Select(r => r.Errno!.Value).Distinct().ToArray();
-        TestContext.Out.WriteLine($"errno matrix: {s_rows.Length} rows, {errnos.Length} distinct errnos: " +
+        Report.Figure($"errno matrix: {s_rows.Length} rows, {errnos.Length} distinct errnos: " +
                                   string.Join(", ", errnos.Select(ZeroCopyException.NameOf)));
         Assert.That(errnos, Has.Length.GreaterThanOrEqualTo(10));
     }

@@ -61,7 +61,7 @@ public sealed class LeakTests
         int mapsAfter = ProcessState.MapsCount();
         long alignedAfter = Zcn.aligned_outstanding();
 
-        TestContext.Out.WriteLine(
+        Report.Figure(
             $"leaks: {Operations} operations ({Kinds} kinds, {state.Failures} failing on purpose) in {watch.ElapsedMilliseconds} ms; " +
             $"descriptors {fdsBefore} -> {fdsAfter} (growth {fdsAfter - fdsBefore}), mappings {mapsBefore} -> {mapsAfter} " +
             $"(growth {mapsAfter - mapsBefore}), aligned blocks outstanding {alignedBefore} -> {alignedAfter}");

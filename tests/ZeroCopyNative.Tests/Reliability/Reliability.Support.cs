@@ -271,3 +271,15 @@ internal static class Data
         }
     }
 }
+
+/// <summary>The figures the reliability suite reports (operations run, growth, signals, byte counts).</summary>
+internal static class Report
+{
+    /// <summary>Writes a figure to NUnit's progress stream, which the runner prints in verbose runs, and to the test's
+    /// own output, which it prints with a failure.</summary>
+    public static void Figure(string line)
+    {
+        TestContext.Progress.WriteLine("  " + line);
+        TestContext.Out.WriteLine(line);
+    }
+}
