@@ -417,7 +417,7 @@ internal static class Racer
             {
                 current = create();
                 // From no delay to well past the worker's wake-up, so the Dispose lands before, during and after.
-                int delay = random.Next(0, 40_000);
+                int delay = random.Next(2) == 0 ? random.Next(0, 500) : random.Next(0, 8_000);
                 start.SignalAndWait();
                 Thread.SpinWait(delay);
                 dispose(current);

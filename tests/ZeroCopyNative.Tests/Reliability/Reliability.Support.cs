@@ -20,8 +20,8 @@ internal static class ProcessState
     public static int FdCount() => FdTargets().Count;
 
     /// <summary>Every open descriptor and what it refers to ("pipe:[123]", "/memfd:x (deleted)", a path), except the
-    /// runtime's own assembly files: the runtime opens an assembly (*.dll) when code first needs it, which can happen in
-    /// the middle of a measurement and says nothing about this library, which never opens one.</summary>
+    /// runtime's own lazily opened files (see <see cref="IsRuntimeFile"/>), which can appear in the middle of a
+    /// measurement and say nothing about this library.</summary>
     public static Dictionary<int, string> FdTargets()
     {
         var result = new Dictionary<int, string>();
@@ -61,7 +61,25 @@ internal static class ProcessState
         return lines;
     }
 
-    private static bool IsRuntimeFile(string target) => target.EndsWith(".dll", StringComparison.Ordinal);
+    /// <summary>Descriptors and mappings that belong to the runtime, opened lazily whenever it first needs them: assemblies
+    /// (*.dll), symbol files (*.pdb, read when an exception's stack trace is first formatted) and the epoll instance of
+    /// the socket engine (made on the first asynchronous socket operation). libzcn creates none of these kinds.</summary>
+    private static bool IsRuntimeFile(string target) =>
+        target.EndsWith(".dll", StringComparison.Ordinal) || target.EndsWith(".pdb", StringComparison.Ordinal) ||
+        target.EndsWith("anon_inode:[eventpoll]", StringComparison.Ordinal);
+
+    /// <summary>Closes the pipes the transfer pool keeps (a cache of at most four, by design), so that counts taken
+    /// before and after a run compare the library's descriptors, not the cache's fill level.</summary>
+    public static void EmptyPipePool()
+    {
+        var pipes = new List<Pipe>();
+        for (int i = 0; i < 16; i++)
+        {
+            pipes.Add(PipePool.Rent());
+        }
+
+        pipes.ForEach(p => p.Dispose());
+    }
 
     /// <summary>Collects garbage and runs finalizers twice, so that counts taken afterwards reflect steady state.</summary>
     public static void Settle()
