@@ -36,9 +36,12 @@ function(zcn_dotnet_serialize target)
   set_property(GLOBAL PROPERTY ZCN_LAST_DOTNET_TARGET ${target})
 endfunction()
 
-# The bindings generator's build steps (the C layout file, the drift check); they may append targets that the
-# managed build must follow to ZCN_MANAGED_BUILD_DEPENDS.
+# The bindings generator's parts: the C layout file the managed layout tests read, the drift check, the
+# generator's tests. MSBuild checks for the layout file when it evaluates the test project, so it comes first.
 include(${CMAKE_CURRENT_LIST_DIR}/Bindings.cmake OPTIONAL)
+if(TARGET zcn_layout_txt)
+  list(APPEND ZCN_MANAGED_BUILD_DEPENDS zcn_layout_txt)
+endif()
 
 add_custom_target(zcn_managed_build ALL
   COMMAND ${DOTNET_EXECUTABLE} build ${PROJECT_SOURCE_DIR}/ZeroCopyNative.sln
@@ -50,8 +53,9 @@ add_custom_target(zcn_managed_build ALL
 add_dependencies(zcn_managed_build zcn ${ZCN_MANAGED_BUILD_DEPENDS})
 zcn_dotnet_serialize(zcn_managed_build)
 
-# PublishAot is set in the test project itself, so this RID-specific publish restores the same package graph as the
-# RID-less build above (no restore churn, no recompilation); its intermediates go to obj/Release/net10.0/<rid>/.
+# PublishAot is set in the test project itself (not passed here), so the libraries are not restored with it. The
+# publish re-restores with the RID's runtime packs (about a second; the next build restores back) but recompiles
+# nothing the build made; the RID-specific intermediates go to obj/Release/net10.0/<rid>/. ILC takes most of it.
 set(ZCN_AOT_TESTS_DIR ${CMAKE_BINARY_DIR}/aot-tests)
 add_custom_target(zcn_managed_aot_tests ALL
   COMMAND ${DOTNET_EXECUTABLE} publish ${PROJECT_SOURCE_DIR}/tests/ZeroCopyNative.Tests/ZeroCopyNative.Tests.csproj

@@ -113,7 +113,8 @@ public sealed unsafe class AlignedBuffer : MemoryManager<byte>
     /// <param name="elementIndex">The index of the byte to point at, from 0 to <see cref="Length"/>.</param>
     /// <returns>The handle; dispose it to release the pin.</returns>
     /// <exception cref="ObjectDisposedException">The buffer was disposed.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="elementIndex"/> lies outside the buffer.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="elementIndex"/> lies outside the
+    /// buffer.</exception>
     public override MemoryHandle Pin(int elementIndex = 0)
     {
         if ((uint)elementIndex > (uint)Length)

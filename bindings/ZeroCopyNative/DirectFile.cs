@@ -148,7 +148,8 @@ public sealed class DirectFile : IDisposable
     /// <exception cref="ArgumentException">The address, the length or the offset breaks the alignment rule; the
     /// message names it.</exception>
     /// <exception cref="ZeroCopyException">pread failed: EBADF (not open for reading), EINVAL (the kernel refused the
-    /// alignment), EIO, EFAULT. <see cref="ZeroCopyException.BytesTransferred"/> counts the bytes read before.</exception>
+    /// alignment), EIO, EFAULT. <see cref="ZeroCopyException.BytesTransferred"/> counts the bytes read
+    /// before.</exception>
     public unsafe int Read(Span<byte> buffer, long offset)
     {
         fixed (byte* p = buffer)
@@ -316,7 +317,8 @@ public sealed class DirectFile : IDisposable
         }
     }
 
-    /// <summary>Closes the descriptor (close(2)), once running calls have returned. Safe to call more than once.</summary>
+    /// <summary>Closes the descriptor (close(2)), once running calls have returned. Safe to call more than
+    /// once.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -27,7 +27,8 @@ public readonly struct DirectIOAlignment : IEquatable<DirectIOAlignment>
     /// (statx stx_dio_mem_align).</summary>
     public int MemoryAlignment { get; }
 
-    /// <summary>The file offset and the transfer length must be multiples of this (statx stx_dio_offset_align).</summary>
+    /// <summary>The file offset and the transfer length must be multiples of this (statx
+    /// stx_dio_offset_align).</summary>
     public int OffsetAlignment { get; }
 
     /// <summary>Where the numbers came from: STATX (exact), BLOCK_DEVICE (the device's logical block size) or

@@ -6,7 +6,8 @@ namespace ZeroCopyNative;
 
 public sealed unsafe partial class MappedFile
 {
-    /// <summary>The name <see cref="CreateSealed(long, bool, string)"/> gives its memfd unless told otherwise.</summary>
+    /// <summary>The name <see cref="CreateSealed(long, bool, string)"/> gives its memfd unless told
+    /// otherwise.</summary>
     public const string DefaultSealedName = "zcn-mapped";
 
     /// <summary>
@@ -22,7 +23,8 @@ public sealed unsafe partial class MappedFile
     /// <param name="sharing">Shared (writes reach the file) or private (copy-on-write).</param>
     /// <returns>The mapping.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-    /// <exception cref="ArgumentException">The path holds a NUL or is too long, or the window would be empty.</exception>
+    /// <exception cref="ArgumentException">The path holds a NUL or is too long, or the window would be
+    /// empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An enum value is undefined, <paramref name="offset"/> or
     /// <paramref name="length"/> is negative, or the window runs past the end of the file (touching it would raise
     /// SIGBUS).</exception>
@@ -45,7 +47,8 @@ public sealed unsafe partial class MappedFile
     /// Maps <paramref name="length"/> bytes of an open file or memfd from <paramref name="offset"/> (mmap(2)). The
     /// handle stays the caller's; the mapping does not need it to stay open.
     /// </summary>
-    /// <param name="file">A regular file, memfd or block device; for other kinds give <paramref name="length"/>.</param>
+    /// <param name="file">A regular file, memfd or block device; for other kinds give <paramref
+    /// name="length"/>.</param>
     /// <param name="access">Read-only or read-write. A shared read-write mapping needs a handle open for reading and
     /// writing.</param>
     /// <param name="offset">Where the window starts; any value from 0 to the file size.</param>
@@ -159,7 +162,8 @@ public sealed unsafe partial class MappedFile
             MemFd.SetLength(memfd, length);
             MemFdSeals seals = MemFdSeals.SHRINK | (sealGrow ? MemFdSeals.GROW : 0);
             MemFd.AddSeals(memfd, seals);
-            return MapCore(NativeFile.Fd(memfd), 0, length, MappedFileAccess.ReadWrite, MappedFileSharing.Shared, 0, true, memfd);
+            return MapCore(NativeFile.Fd(memfd), 0, length, MappedFileAccess.ReadWrite, MappedFileSharing.Shared, 0,
+                           shrinkSealed: true, ownedFile: memfd);
         }
         catch
         {

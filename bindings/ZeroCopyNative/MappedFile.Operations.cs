@@ -8,7 +8,16 @@ public sealed unsafe partial class MappedFile
     // Set once a kernel older than 5.14 has refused MADV_POPULATE_READ, so Prefetch stops asking.
     private static volatile bool s_populateUnsupported;
 
-    /// <summary>Writes the whole window back to the file (msync(2)); see <see cref="Flush(long, long, bool)"/>.</summary>
+    /// <summary>Whether Prefetch uses MADV_WILLNEED because MADV_POPULATE_READ was refused; tests set it to force
+    /// that branch on a kernel that has both.</summary>
+    internal static bool PopulateUnsupported
+    {
+        get => s_populateUnsupported;
+        set => s_populateUnsupported = value;
+    }
+
+    /// <summary>Writes the whole window back to the file (msync(2)); see <see cref="Flush(long, long,
+    /// bool)"/>.</summary>
     /// <param name="async">True for MS_ASYNC (schedule the write-back and return); false for MS_SYNC (wait).</param>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
     /// <exception cref="ZeroCopyException">msync failed: EIO (write-back failed), ENOMEM (the range is no longer
@@ -24,7 +33,8 @@ public sealed unsafe partial class MappedFile
     /// <param name="length">The length; 0 does nothing.</param>
     /// <param name="async">True for MS_ASYNC (schedule the write-back and return); false for MS_SYNC (wait).</param>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The range is negative or runs past <see cref="Length"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or runs past <see
+    /// cref="Length"/>.</exception>
     /// <exception cref="ZeroCopyException">msync failed: EIO (write-back failed), ENOMEM (the range is no longer
     /// mapped).</exception>
     public void Flush(long offset, long length, bool async = false)
@@ -71,7 +81,8 @@ public sealed unsafe partial class MappedFile
     /// <param name="offset">The offset in the window.</param>
     /// <param name="length">The length; 0 does nothing.</param>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The range is negative or runs past <see cref="Length"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or runs past <see
+    /// cref="Length"/>.</exception>
     /// <exception cref="ZeroCopyException">madvise failed: EINVAL (unknown advice, or advice that does not apply to
     /// this kind of mapping, such as FREE on a shared one), EAGAIN, ENOMEM, EPERM, EFAULT/EHWPOISON (a POPULATE
     /// advice met a page it could not fault in).</exception>
@@ -118,7 +129,8 @@ public sealed unsafe partial class MappedFile
     /// <param name="offset">The offset in the window.</param>
     /// <param name="length">The length; 0 does nothing.</param>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The range is negative or runs past <see cref="Length"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or runs past <see
+    /// cref="Length"/>.</exception>
     /// <exception cref="ZeroCopyException">madvise failed: EFAULT (a page lies past the end of a file that shrank),
     /// EHWPOISON, ENOMEM, EAGAIN.</exception>
     public void Prefetch(long offset, long length)
@@ -176,7 +188,8 @@ public sealed unsafe partial class MappedFile
     /// <param name="length">The length.</param>
     /// <returns>The resident bytes, from 0 to <paramref name="length"/>.</returns>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The range is negative or runs past <see cref="Length"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or runs past <see
+    /// cref="Length"/>.</exception>
     /// <exception cref="ZeroCopyException">mincore failed: ENOMEM (the range is no longer mapped).</exception>
     public long ResidentBytes(long offset, long length)
     {

@@ -26,7 +26,8 @@ namespace ZeroCopyNative;
 /// page that now lies past the end of the file raises SIGBUS, which terminates the process; no exception can catch
 /// it. This is the same hazard that MemoryMappedFile documents for files other processes can change. Map only files
 /// nobody truncates, or use <see cref="CreateSealed(long, bool, string)"/> (or <see cref="MemFd.AddSeals"/> with
-/// <see cref="MemFdSeals.SHRINK"/> before <see cref="Map(SafeFileHandle, MappedFileAccess, long, long, MappedFileSharing)"/>):
+/// <see cref="MemFdSeals.SHRINK"/> before <see cref="Map(SafeFileHandle, MappedFileAccess, long, long,
+/// MappedFileSharing)"/>):
 /// the kernel then refuses every attempt to shrink the memfd with EPERM, so the mapping cannot fault.
 /// <see cref="IsShrinkSealed"/> reports whether that protection is in place.</para>
 /// <para><b>Read-only mappings</b> hand out no writable view: <see cref="Span"/> and <see cref="Memory"/> throw
@@ -150,7 +151,8 @@ public sealed unsafe partial class MappedFile : IDisposable
     /// <param name="length">The length of the span.</param>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
     /// <exception cref="NotSupportedException">The mapping is read-only.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The range is negative or runs past <see cref="Length"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or runs past <see
+    /// cref="Length"/>.</exception>
     public Span<byte> GetSpan(long offset, int length)
     {
         ThrowIfReadOnly();
@@ -163,7 +165,8 @@ public sealed unsafe partial class MappedFile : IDisposable
     /// <param name="offset">The offset in the window.</param>
     /// <param name="length">The length of the span.</param>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The range is negative or runs past <see cref="Length"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or runs past <see
+    /// cref="Length"/>.</exception>
     public ReadOnlySpan<byte> GetReadOnlySpan(long offset, int length)
     {
         ThrowIfDisposed();
@@ -215,7 +218,9 @@ public sealed unsafe partial class MappedFile : IDisposable
         return _manager ??= new MappedMemoryManager(this);
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    // The handle is public, so it may have been disposed directly: that counts as disposing the mapping.
+    private void ThrowIfDisposed() =>
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0 || _handle.IsClosed, this);
 
     private void ThrowIfReadOnly()
     {
@@ -223,8 +228,8 @@ public sealed unsafe partial class MappedFile : IDisposable
         if (Access != MappedFileAccess.ReadWrite)
         {
             throw new NotSupportedException(
-                "The mapping is read-only (PROT_READ): it gives no writable view. Use ReadOnlySpan or ReadOnlyMemory, " +
-                "or map with MappedFileAccess.ReadWrite.");
+                "The mapping is read-only (PROT_READ): it gives no writable view. " +
+                "Use ReadOnlySpan or ReadOnlyMemory, or map with MappedFileAccess.ReadWrite.");
         }
     }
 

@@ -19,6 +19,7 @@ public enum MappedFileSharing
     /// are written back to the file (<see cref="MappedFile.Flush(long, long, bool)"/> forces that).</summary>
     Shared = 0,
 
-    /// <summary>MAP_PRIVATE: the first write to a page copies it; the file and other mappings never see the change.</summary>
+    /// <summary>MAP_PRIVATE: the first write to a page copies it; the file and other mappings never see the
+    /// change.</summary>
     Private = 1,
 }

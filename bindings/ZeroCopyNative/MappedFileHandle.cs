@@ -28,7 +28,8 @@ public sealed class MappedFileHandle : SafeHandle
     /// <summary>True when no mapping is held (the address is NULL).</summary>
     public override bool IsInvalid => handle == IntPtr.Zero;
 
-    /// <summary>Unmaps the range with munmap(2). Runs once, when the handle is disposed and no reference remains.</summary>
+    /// <summary>Unmaps the range with munmap(2). Runs once, when the handle is disposed and no reference
+    /// remains.</summary>
     /// <returns>True when munmap succeeded (it fails only for a corrupt address or length).</returns>
     protected override unsafe bool ReleaseHandle() => Zcn.munmap((void*)handle, (ulong)MappedLength) == 0;
 }

@@ -4,7 +4,8 @@ using System.Buffers;
 namespace ZeroCopyNative;
 
 /// <summary>
-/// The <see cref="MemoryManager{T}"/> behind <see cref="MappedFile.Memory"/> and <see cref="MappedFile.ReadOnlyMemory"/>.
+/// The <see cref="MemoryManager{T}"/> behind <see cref="MappedFile.Memory"/> and <see
+/// cref="MappedFile.ReadOnlyMemory"/>.
 /// <see cref="Pin"/> takes a reference on the mapping's <see cref="MappedFileHandle"/>, so the mapping outlives a
 /// <see cref="MappedFile.Dispose"/> until the <see cref="MemoryHandle"/> is disposed; <see cref="GetSpan"/> refuses
 /// once the mapping is disposed. Disposing the manager itself does nothing: the <see cref="MappedFile"/> owns the
@@ -23,7 +24,8 @@ internal sealed unsafe class MappedMemoryManager : MemoryManager<byte>
 
     /// <inheritdoc/>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="elementIndex"/> is outside the mapping.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="elementIndex"/> is outside the
+    /// mapping.</exception>
     public override MemoryHandle Pin(int elementIndex = 0)
     {
         int length = _owner.SpanLength();

@@ -10,7 +10,8 @@ namespace ZeroCopyNative;
 /// version, the pipe size limit, the transparent huge page policy and the page size. Every value is read once, on
 /// first use, and cached for the life of the process.
 /// </summary>
-/// <remarks>Thread-safe: each value is computed at most a few times under a race and every result is the same.</remarks>
+/// <remarks>Thread-safe: each value is computed at most a few times under a race and every result is the
+/// same.</remarks>
 public static class ZeroCopyCapabilities
 {
     private const string OsReleasePath = "/proc/sys/kernel/osrelease";

@@ -535,7 +535,9 @@ ZCN_API int32_t zcn_capabilities(void);
  *  @retval -ESPIPE offset is not NULL and in_fd is not seekable.
  *  @retval -EAGAIN out_fd is non-blocking and full.
  *  @retval -EPIPE the reader of a pipe or socket has closed (SIGPIPE is raised unless ignored).
- *  @retval -EOVERFLOW count + offset overflow.
+ *  @retval -EINVAL also when offset + count would pass INT64_MAX.
+ *  @retval -EOVERFLOW the offset is at or beyond the largest file size the filesystem allows.
+ *  @retval -EFBIG the write would exceed RLIMIT_FSIZE or the filesystem's size limit.
  *  @retval -EIO, -ENOMEM, -ENOSPC as the underlying read or write reports them. */
 ZCN_API int64_t zcn_sendfile(int32_t out_fd, int32_t in_fd, int64_t *offset, uint64_t count);
 
@@ -549,7 +551,7 @@ ZCN_API int64_t zcn_sendfile(int32_t out_fd, int32_t in_fd, int64_t *offset, uin
  *  @return The bytes moved (0 at end of input, or when a pipe source is empty and has no writers), or:
  *  @retval -EBADF a descriptor is not open or has the wrong access mode.
  *  @retval -EINVAL neither descriptor is a pipe, both are the same pipe, the target is O_APPEND,
- *          or a descriptor does not support splice.
+ *          a descriptor does not support splice, flags hold an unknown bit, or len is above INT64_MAX.
  *  @retval -ESPIPE an offset was given for a pipe.
  *  @retval -EAGAIN ZCN_SPLICE_F_NONBLOCK was given (or a descriptor is non-blocking) and the pipe is full or empty.
  *  @retval -EPIPE the reader has closed.
@@ -564,7 +566,7 @@ ZCN_API int64_t zcn_splice(int32_t fd_in, int64_t *off_in, int32_t fd_out, int64
  *  @param flags zcn_splice_flags (ZCN_SPLICE_F_NONBLOCK is the one that matters).
  *  @return The bytes duplicated (0 when the source is empty and has no writers), or:
  *  @retval -EBADF a descriptor is not open or has the wrong access mode.
- *  @retval -EINVAL a descriptor is not a pipe, or both refer to the same pipe.
+ *  @retval -EINVAL a descriptor is not a pipe, both refer to the same pipe, or flags hold an unknown bit.
  *  @retval -EAGAIN non-blocking and nothing could be duplicated.
  *  @retval -ENOMEM out of memory. */
 ZCN_API int64_t zcn_tee(int32_t fd_in, int32_t fd_out, uint64_t len, uint32_t flags);
@@ -595,12 +597,14 @@ ZCN_API int64_t zcn_vmsplice(int32_t fd, const zcn_iovec *iov, uint64_t nr_segs,
  *  @param len The most bytes to copy.
  *  @param flags Must be 0 (zcn_copy_flags).
  *  @return The bytes copied (0 at end of the source), or:
- *  @retval -EBADF a descriptor is not open, has the wrong access mode, or fd_out is O_APPEND.
+ *  @retval -EBADF a descriptor is not open, has the wrong access mode, or fd_out is O_APPEND (sendfile and
+ *          splice report EINVAL for O_APPEND instead).
  *  @retval -EINVAL flags is not 0, a descriptor is not a regular file, or the ranges overlap in one file.
  *  @retval -EXDEV the files are on different filesystems that cannot copy between them.
  *  @retval -EOPNOTSUPP, -ENOSYS the filesystem or kernel cannot copy this way.
  *  @retval -EISDIR a descriptor is a directory.
- *  @retval -EFBIG, -EOVERFLOW the range exceeds the file size limit.
+ *  @retval -EOVERFLOW an offset is negative.
+ *  @retval -EFBIG the destination range passes the file size limit or INT64_MAX.
  *  @retval -ENOSPC, -EDQUOT, -EIO as writing reports them. */
 ZCN_API int64_t zcn_copy_file_range(int32_t fd_in, int64_t *off_in, int32_t fd_out, int64_t *off_out,
                                     uint64_t len, uint32_t flags);
@@ -622,8 +626,8 @@ ZCN_API int32_t zcn_pipe(int32_t fds[2], uint32_t flags);
  *  @param fd Either end of a pipe.
  *  @param size The requested capacity in bytes.
  *  @return The capacity actually granted, or:
- *  @retval -EBADF fd is not open.
- *  @retval -EINVAL fd is not a pipe, or size is negative or above 2^31 (a size below one page is
+ *  @retval -EBADF fd is not open, or is not a pipe.
+ *  @retval -EINVAL size is negative or above 2^31 (a size below one page is
  *          rounded up to one page, not refused).
  *  @retval -EPERM size exceeds /proc/sys/fs/pipe-max-size and the caller lacks CAP_SYS_RESOURCE.
  *  @retval -EBUSY size is smaller than the data currently in the pipe. */
@@ -632,12 +636,12 @@ ZCN_API int32_t zcn_pipe_set_size(int32_t fd, int32_t size);
 /** fcntl(F_GETPIPE_SZ): a pipe's capacity.
  *  @param fd Either end of a pipe.
  *  @return The capacity in bytes, or:
- *  @retval -EBADF fd is not open.
- *  @retval -EINVAL fd is not a pipe. */
+ *  @retval -EBADF fd is not open, or is not a pipe. */
 ZCN_API int32_t zcn_pipe_get_size(int32_t fd);
 
-/** ioctl(FIONREAD): the bytes queued for reading in a pipe or socket (for a pipe, either end).
- *  @param fd A pipe end or a socket.
+/** ioctl(FIONREAD): the bytes queued for reading in a pipe or socket (for a pipe, either end). For a regular
+ *  file it is the size minus the file position.
+ *  @param fd A pipe end, a socket or a regular file.
  *  @return The bytes queued, or:
  *  @retval -EBADF fd is not open.
  *  @retval -ENOTTY, -EINVAL fd does not support FIONREAD. */
@@ -661,11 +665,11 @@ ZCN_API int64_t zcn_page_size(void);
  *  @param offset The file offset; must be a multiple of the page size.
  *  @return 0, or:
  *  @retval -EFAULT addr_out is NULL.
- *  @retval -EINVAL length is 0, offset is not page-aligned or negative, flags lack SHARED/PRIVATE.
+ *  @retval -EINVAL length is 0, offset is not page-aligned or negative, flags lack SHARED/PRIVATE,
+ *          or prot or flags hold a bit that is not a zcn_prot or zcn_map_flags value.
  *  @retval -EBADF fd is not open and ZCN_MAP_ANONYMOUS is not given.
- *  @retval -EACCES fd's access mode does not allow prot (PROT_WRITE with MAP_SHARED needs O_RDWR),
- *          or fd is not a regular file.
- *  @retval -ENODEV the file does not support mapping.
+ *  @retval -EACCES fd's access mode does not allow prot (PROT_WRITE with MAP_SHARED needs O_RDWR).
+ *  @retval -ENODEV fd is not a regular file (a pipe, socket, directory) or its filesystem cannot map it.
  *  @retval -ENOMEM no room in the address space, or no huge pages for ZCN_MAP_HUGETLB.
  *  @retval -EOVERFLOW the page offset plus length overflows.
  *  @retval -EEXIST ZCN_MAP_FIXED_NOREPLACE and the range is taken.
@@ -750,7 +754,7 @@ ZCN_API int64_t zcn_aligned_outstanding(void);
  *  @retval -EMFILE, -ENFILE too many open descriptors. */
 ZCN_API int32_t zcn_open(const char *path, int32_t flags, uint32_t mode);
 
-/** close(2). Not retried on EINTR: Linux releases the descriptor even then.
+/** close(2). Not retried on EINTR: Linux releases the descriptor even then, so EINTR is reported as 0.
  *  @param fd The descriptor.
  *  @return 0, or:
  *  @retval -EBADF fd is not open.
@@ -795,6 +799,8 @@ ZCN_API int64_t zcn_pread(int32_t fd, void *buf, uint64_t count, int64_t offset)
 ZCN_API int64_t zcn_pwrite(int32_t fd, const void *buf, uint64_t count, int64_t offset);
 
 /** lseek(2): moves the file position.
+ *  @param fd A seekable descriptor.
+ *  @param offset The offset, relative to whence.
  *  @param whence A zcn_whence value.
  *  @return The new position, or:
  *  @retval -EBADF fd is not open.
@@ -804,15 +810,18 @@ ZCN_API int64_t zcn_pwrite(int32_t fd, const void *buf, uint64_t count, int64_t 
 ZCN_API int64_t zcn_lseek(int32_t fd, int64_t offset, int32_t whence);
 
 /** ftruncate(2): sets the size of a file.
+ *  @param fd A regular file open for writing.
+ *  @param length The new size in bytes.
  *  @return 0, or:
- *  @retval -EBADF fd is not open for writing.
- *  @retval -EINVAL length is negative, or fd is not a regular file.
+ *  @retval -EBADF fd is not open.
+ *  @retval -EINVAL length is negative, fd is not open for writing, or fd is not a regular file.
  *  @retval -EPERM the file is sealed against this change (memfd seals).
  *  @retval -EFBIG length exceeds the limit.
  *  @retval -EIO an I/O error. */
 ZCN_API int32_t zcn_ftruncate(int32_t fd, int64_t length);
 
 /** fsync(2) or fdatasync(2): waits until the file's data reaches the device.
+ *  @param fd The file.
  *  @param data_only Non-zero for fdatasync (skip metadata that reads do not need).
  *  @return 0, or:
  *  @retval -EBADF fd is not open.
@@ -821,6 +830,7 @@ ZCN_API int32_t zcn_ftruncate(int32_t fd, int64_t length);
 ZCN_API int32_t zcn_fsync(int32_t fd, int32_t data_only);
 
 /** posix_fadvise(2): gives the kernel advice about a file range.
+ *  @param fd The file.
  *  @param offset The start of the range.
  *  @param length The length; 0 means to the end of the file.
  *  @param advice A zcn_fadvise_advice value.
@@ -831,6 +841,7 @@ ZCN_API int32_t zcn_fsync(int32_t fd, int32_t data_only);
 ZCN_API int32_t zcn_fadvise(int32_t fd, int64_t offset, int64_t length, int32_t advice);
 
 /** fstat(2) and fcntl(F_GETFL): what a descriptor refers to and how it is open.
+ *  @param fd Any open descriptor.
  *  @param out Receives the facts; zeroed on failure.
  *  @return 0, or:
  *  @retval -EFAULT out is NULL.
@@ -838,17 +849,20 @@ ZCN_API int32_t zcn_fadvise(int32_t fd, int64_t offset, int64_t length, int32_t 
 ZCN_API int32_t zcn_fd_query(int32_t fd, zcn_fd_info *out);
 
 /** fcntl(F_SETFL): switches O_NONBLOCK on or off for a descriptor.
+ *  @param fd Any open descriptor.
  *  @param enable Non-zero to make the descriptor non-blocking.
  *  @return 0, or:
  *  @retval -EBADF fd is not open. */
 ZCN_API int32_t zcn_set_nonblocking(int32_t fd, int32_t enable);
 
 /** poll(2) on one descriptor.
+ *  @param fd The descriptor to wait on.
  *  @param events zcn_poll_events to wait for.
  *  @param timeout_ms The most milliseconds to wait; -1 waits forever, 0 returns at once.
  *         An interrupted wait is resumed with the time that remains.
- *  @return The events that occurred (0 on timeout), or:
- *  @retval -EINVAL timeout_ms is below -1.
+ *  @return The events that occurred (0 on timeout; ZCN_POLLNVAL at once for a negative fd, which
+ *          poll(2) itself would skip and sleep on), or:
+ *  @retval -EINVAL timeout_ms is below -1, or events hold bits beyond the 16 of struct pollfd.
  *  @retval -ENOMEM out of memory. */
 ZCN_API int32_t zcn_poll(int32_t fd, int32_t events, int32_t timeout_ms);
 
@@ -863,6 +877,7 @@ ZCN_API int32_t zcn_poll(int32_t fd, int32_t events, int32_t timeout_ms);
 ZCN_API int32_t zcn_memfd_create(const char *name, uint32_t flags);
 
 /** fcntl(F_ADD_SEALS): adds seals to a memfd created with ZCN_MFD_ALLOW_SEALING.
+ *  @param fd The memfd, open for writing.
  *  @param seals zcn_seals bits.
  *  @return 0, or:
  *  @retval -EBADF fd is not open.
@@ -872,6 +887,7 @@ ZCN_API int32_t zcn_memfd_create(const char *name, uint32_t flags);
 ZCN_API int32_t zcn_memfd_add_seals(int32_t fd, int32_t seals);
 
 /** fcntl(F_GET_SEALS): the seals of a memfd.
+ *  @param fd The memfd.
  *  @return The zcn_seals bits, or:
  *  @retval -EBADF fd is not open.
  *  @retval -EINVAL fd does not support seals. */
@@ -879,6 +895,7 @@ ZCN_API int32_t zcn_memfd_get_seals(int32_t fd);
 
 /** The Direct I/O alignment for a file: statx(STATX_DIOALIGN) where the kernel and filesystem report
  *  it, else the logical block size of the block device (BLKSSZGET), else st_blksize.
+ *  @param fd The file.
  *  @param out Receives the alignment and its source; zeroed on failure.
  *  @return 0, or:
  *  @retval -EFAULT out is NULL.

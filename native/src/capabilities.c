@@ -9,6 +9,16 @@
 
 #include "zcn_internal.h"
 
+#if defined(__has_include)
+#if __has_include(<linux/io_uring.h>)
+#include <linux/io_uring.h>
+#define ZCN_IO_URING_PARAMS_SIZE sizeof(struct io_uring_params)
+#endif
+#endif
+#ifndef ZCN_IO_URING_PARAMS_SIZE
+#define ZCN_IO_URING_PARAMS_SIZE 120 /* sizeof(struct io_uring_params) since Linux 5.1 */
+#endif
+
 /* Set in the cache once the probe has run, so that an empty mask is distinguishable from "not yet". */
 #define ZCN_CAP_PROBED 0x40000000
 
@@ -33,7 +43,7 @@ static int32_t zcn_probe_io_uring(void) {
     }
     /* Zero entries are invalid: a kernel with io_uring answers EINVAL (EFAULT for a bad pointer)
      * without creating a ring; ENOSYS means it is not built in, EPERM that it is disabled for us. */
-    _Alignas(8) unsigned char params[120];
+    _Alignas(8) unsigned char params[ZCN_IO_URING_PARAMS_SIZE];
     memset(params, 0, sizeof(params));
     long result = syscall(SYS_io_uring_setup, 0, params);
     if (result >= 0) {

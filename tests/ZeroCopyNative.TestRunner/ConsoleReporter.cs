@@ -127,11 +127,30 @@ internal sealed class ConsoleReporter : ITestListener
             WriteIndented(result.StackTrace);
         }
 
+        if (IsNUnitReflectionGap(result))
+        {
+            _out.WriteLine("    hint: NUnit's own reflection failed under NativeAOT, not the code under test. Give the " +
+                           "compared type reflection metadata (TrimmerRootDescriptor) or add the generic " +
+                           "instantiation (RdXmlFile) in the test project, or assert on a primitive value instead.");
+        }
+
         if (!string.IsNullOrEmpty(result.Output))
         {
             _out.WriteLine("    --- output ---");
             WriteIndented(result.Output);
         }
+    }
+
+    /// <summary>Failures raised inside NUnit's equality comparers or its MakeGenericMethod calls: under NativeAOT they
+    /// mean missing metadata or code in the binary, which the message alone does not make obvious.</summary>
+    private static bool IsNUnitReflectionGap(ITestResult result)
+    {
+        string message = result.Message ?? string.Empty;
+        string stack = result.StackTrace ?? string.Empty;
+        return message.Contains("is missing native code", StringComparison.Ordinal) ||
+               (stack.Contains("NUnit.Framework.Constraints.Comparers.EquatablesComparer", StringComparison.Ordinal) &&
+                (message.Contains("IndexOutOfRangeException", StringComparison.Ordinal) ||
+                 message.Contains("NotSupportedException", StringComparison.Ordinal)));
     }
 
     private void WriteIndented(string text)

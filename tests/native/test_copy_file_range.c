@@ -220,13 +220,18 @@ static void test_efbig_and_eoverflow(void) {
     int dst = zcn_xf_make_empty(dir, "dst", O_RDWR, NULL, 0);
     REQUIRE(src >= 0 && dst >= 0 && expected != NULL);
 
-    /* A destination offset past the filesystem's maximum file size (ext4: 16 TiB): EFBIG. */
-    int64_t off_in = 0, off_out = INT64_C(1) << 62;
-    CHECK_ERR(zcn_copy_file_range(src, &off_in, dst, &off_out, 100, 0), EFBIG);
-    CHECK_EQ(off_out, INT64_C(1) << 62);
-    /* A destination range whose end overflows int64: the kernel reports EFBIG as well, not EOVERFLOW. */
-    off_out = INT64_MAX - 10;
-    CHECK_ERR(zcn_copy_file_range(src, &off_in, dst, &off_out, 100, 0), EFBIG);
+    int64_t off_in = 0, off_out = 0;
+    if (zcn_xf_offset_beyond_max(dir, INT64_C(1) << 62)) {
+        /* A destination offset past the filesystem's maximum file size (ext4: 16 TiB): EFBIG. */
+        off_out = INT64_C(1) << 62;
+        CHECK_ERR(zcn_copy_file_range(src, &off_in, dst, &off_out, 100, 0), EFBIG);
+        CHECK_EQ(off_out, INT64_C(1) << 62);
+        /* A destination range whose end passes INT64_MAX: EFBIG as well, not EOVERFLOW. */
+        off_out = INT64_MAX - 10;
+        CHECK_ERR(zcn_copy_file_range(src, &off_in, dst, &off_out, 100, 0), EFBIG);
+    } else {
+        fprintf(stderr, "  note: this filesystem allows 4 EiB files; the EFBIG offsets are not tried\n");
+    }
     /* A range that wraps: the kernel adds offset and len as unsigned 64-bit numbers, and with len capped at
      * INT64_MAX by the library only a negative offset can wrap. It answers EOVERFLOW. */
     off_in = -1;

@@ -2,6 +2,7 @@
  * test_eintr.c - the library retries EINTR inside: a thread blocked in zcn_splice, zcn_sendfile, zcn_write
  * or zcn_poll is hit by SIGUSR1 several times (handler installed without SA_RESTART, so the kernel does
  * return EINTR) and still completes with all the data, or, for poll, still waits the full timeout.
+ * The same holds for zcn_read, zcn_vmsplice, zcn_tee and zcn_open (on a FIFO waiting for its writer).
  * Control tests show that the raw system calls are interrupted under the same conditions.
  */
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -162,13 +164,22 @@ static void drain_and_check(int read_fd, size_t length, size_t period, unsigned 
 
 /* ---- a transfer job run by a worker thread ---- */
 
-typedef enum job_kind { JOB_SPLICE, JOB_SENDFILE, JOB_WRITE, JOB_RAW_SPLICE } job_kind;
+typedef enum job_kind {
+    JOB_SPLICE,
+    JOB_SENDFILE,
+    JOB_WRITE,
+    JOB_READ,
+    JOB_VMSPLICE,
+    JOB_TEE_ONCE,
+    JOB_RAW_SPLICE
+} job_kind;
 
 typedef struct job {
     job_kind kind;
     int in_fd;
     int out_fd;
-    const uint8_t *buffer; /* for JOB_WRITE */
+    const uint8_t *buffer; /* for JOB_WRITE and JOB_VMSPLICE */
+    uint8_t *sink;         /* for JOB_READ */
     uint64_t length;
     int64_t offset;
     int64_t total;
@@ -193,6 +204,19 @@ static void *job_thread(void *arg) {
             break;
         case JOB_WRITE:
             result = zcn_write(work->out_fd, work->buffer + work->total, left);
+            break;
+        case JOB_READ:
+            result = zcn_read(work->in_fd, work->sink + work->total, left);
+            break;
+        case JOB_VMSPLICE: {
+            zcn_iovec segment = {(void *)(uintptr_t)(work->buffer + work->total), left};
+            result = zcn_vmsplice(work->out_fd, &segment, 1, 0);
+            break;
+        }
+        case JOB_TEE_ONCE:
+            /* tee does not consume its input, so a second call would duplicate the same bytes again. */
+            result = zcn_tee(work->in_fd, work->out_fd, left, 0);
+            work->length = result > 0 ? (uint64_t)result : work->length;
             break;
         default:
             result = splice(work->in_fd, NULL, work->out_fd, NULL, (size_t)left, 0);
@@ -335,6 +359,141 @@ static void test_write_into_full_pipe_survives_signals(void) {
     CHECK_EQ(zcn_close(pipe_fds[1]), 0);
 }
 
+#define READ_BYTES 50000u
+
+static void test_read_from_empty_pipe_survives_signals(void) {
+    int32_t pipe_fds[2];
+    REQUIRE(zcn_pipe(pipe_fds, ZCN_PIPE_NONE) == 0);
+    static uint8_t data[READ_BYTES];
+    static uint8_t sink[READ_BYTES];
+    fill_pattern(data, sizeof(data), 6);
+    memset(sink, 0, sizeof(sink));
+
+    job work = {.kind = JOB_READ, .in_fd = pipe_fds[0], .sink = sink, .length = READ_BYTES};
+    pthread_t thread;
+    int tid = start_job(&thread, &work);
+    REQUIRE(tid != 0);
+    CHECK_EQ(interrupt_repeatedly(thread, tid, SYS_read, SYS_read, &work.done, SIGNALS_PER_TEST), SIGNALS_PER_TEST);
+    CHECK_EQ(atomic_load(&work.done), 0);
+    CHECK_EQ(zcn_write(pipe_fds[1], data, sizeof(data)), (int64_t)sizeof(data));
+    pthread_join(thread, NULL);
+    CHECK_EQ(work.error, 0);
+    CHECK_EQ(work.total, (int64_t)READ_BYTES);
+    CHECK(memcmp(sink, data, sizeof(data)) == 0);
+    CHECK_EQ(zcn_close(pipe_fds[0]), 0);
+    CHECK_EQ(zcn_close(pipe_fds[1]), 0);
+}
+
+#define VMSPLICE_BYTES (96u * 1024u)
+
+static void test_vmsplice_into_full_pipe_survives_signals(void) {
+    int32_t pipe_fds[2];
+    REQUIRE(zcn_pipe(pipe_fds, ZCN_PIPE_NONE) == 0);
+    int64_t filled = fill_pipe(pipe_fds[1], 7);
+    REQUIRE(filled > 0);
+    /* The pipe references these pages until it is drained; the buffer outlives the test's reads. */
+    void *block = NULL;
+    REQUIRE(zcn_aligned_alloc(&block, (uint64_t)zcn_page_size(), VMSPLICE_BYTES) == 0);
+    fill_pattern(block, VMSPLICE_BYTES, 8);
+
+    job work = {.kind = JOB_VMSPLICE, .out_fd = pipe_fds[1], .buffer = block, .length = VMSPLICE_BYTES};
+    pthread_t thread;
+    int tid = start_job(&thread, &work);
+    REQUIRE(tid != 0);
+    CHECK_EQ(interrupt_repeatedly(thread, tid, SYS_vmsplice, SYS_vmsplice, &work.done, SIGNALS_PER_TEST),
+             SIGNALS_PER_TEST);
+    CHECK_EQ(atomic_load(&work.done), 0);
+
+    drain_and_check(pipe_fds[0], (size_t)filled, FILL_CHUNK, 7, "filler");
+    drain_and_check(pipe_fds[0], VMSPLICE_BYTES, VMSPLICE_BYTES, 8, "vmspliced data");
+    pthread_join(thread, NULL);
+    CHECK_EQ(work.error, 0);
+    CHECK_EQ(work.total, (int64_t)VMSPLICE_BYTES);
+    CHECK_EQ(zcn_close(pipe_fds[0]), 0);
+    CHECK_EQ(zcn_close(pipe_fds[1]), 0);
+    zcn_aligned_free(block);
+}
+
+#define TEE_BYTES 4096u /* one pipe buffer: written, and so duplicated, in one piece */
+
+static void test_tee_from_empty_pipe_survives_signals(void) {
+    int32_t source[2], copy[2];
+    REQUIRE(zcn_pipe(source, ZCN_PIPE_NONE) == 0);
+    REQUIRE(zcn_pipe(copy, ZCN_PIPE_NONE) == 0);
+    static uint8_t data[TEE_BYTES];
+    fill_pattern(data, sizeof(data), 9);
+
+    job work = {.kind = JOB_TEE_ONCE, .in_fd = source[0], .out_fd = copy[1], .length = TEE_BYTES};
+    pthread_t thread;
+    int tid = start_job(&thread, &work);
+    REQUIRE(tid != 0);
+    CHECK_EQ(interrupt_repeatedly(thread, tid, SYS_tee, SYS_tee, &work.done, SIGNALS_PER_TEST), SIGNALS_PER_TEST);
+    CHECK_EQ(atomic_load(&work.done), 0);
+    CHECK_EQ(zcn_write(source[1], data, sizeof(data)), (int64_t)sizeof(data));
+    pthread_join(thread, NULL);
+    CHECK_EQ(work.error, 0);
+    CHECK_EQ(work.total, (int64_t)TEE_BYTES);
+    /* Both pipes now hold the same bytes: tee duplicated without consuming. */
+    drain_and_check(copy[0], TEE_BYTES, TEE_BYTES, 9, "tee copy");
+    drain_and_check(source[0], TEE_BYTES, TEE_BYTES, 9, "tee source");
+    CHECK_EQ(zcn_close(source[0]), 0);
+    CHECK_EQ(zcn_close(source[1]), 0);
+    CHECK_EQ(zcn_close(copy[0]), 0);
+    CHECK_EQ(zcn_close(copy[1]), 0);
+}
+
+/* ---- open on a FIFO, which waits for the other end ---- */
+
+typedef struct open_job {
+    const char *path;
+    int32_t result;
+    atomic_int tid;
+    atomic_int done;
+} open_job;
+
+static void *open_thread(void *arg) {
+    open_job *work = arg;
+    atomic_store(&work->tid, (int)syscall(SYS_gettid));
+    work->result = zcn_open(work->path, ZCN_O_RDONLY, 0);
+    atomic_store(&work->done, 1);
+    return NULL;
+}
+
+static void test_open_fifo_survives_signals(void) {
+    char dir[] = "/tmp/zcn-eintr-XXXXXX";
+    REQUIRE(mkdtemp(dir) != NULL);
+    char fifo[sizeof(dir) + 8];
+    snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    REQUIRE(mkfifo(fifo, 0600) == 0);
+
+    open_job work = {.path = fifo, .result = -1};
+    atomic_store(&work.tid, 0);
+    atomic_store(&work.done, 0);
+    pthread_t thread;
+    REQUIRE(pthread_create(&thread, NULL, open_thread, &work) == 0);
+    int tid = wait_worker_tid(&work.tid);
+    REQUIRE(tid != 0);
+    CHECK_EQ(interrupt_repeatedly(thread, tid, SYS_openat, SYS_openat, &work.done, SIGNALS_PER_TEST), SIGNALS_PER_TEST);
+    CHECK_EQ(atomic_load(&work.done), 0);
+    /* The writer's open completes the reader's. O_NONBLOCK: with a reader waiting it succeeds at once,
+     * and if the reader has wrongly given up it fails with ENXIO instead of hanging the test. */
+    int writer = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    CHECK(writer >= 0);
+    pthread_join(thread, NULL);
+    CHECK(work.result >= 0);
+    if (work.result >= 0) {
+        CHECK(fcntl(work.result, F_GETFD) & FD_CLOEXEC);
+        CHECK_EQ(zcn_write(writer, "fifo", 4), 4);
+        char got[8] = {0};
+        CHECK_EQ(zcn_read(work.result, got, sizeof(got)), 4);
+        CHECK(memcmp(got, "fifo", 4) == 0);
+        CHECK_EQ(zcn_close(work.result), 0);
+    }
+    if (writer >= 0) close(writer);
+    unlink(fifo);
+    rmdir(dir);
+}
+
 /* ---- poll ---- */
 
 #ifdef SYS_poll
@@ -440,6 +599,10 @@ int main(void) {
     RUN(test_splice_from_empty_pipe_survives_signals);
     RUN(test_sendfile_into_full_pipe_survives_signals);
     RUN(test_write_into_full_pipe_survives_signals);
+    RUN(test_read_from_empty_pipe_survives_signals);
+    RUN(test_vmsplice_into_full_pipe_survives_signals);
+    RUN(test_tee_from_empty_pipe_survives_signals);
+    RUN(test_open_fifo_survives_signals);
     RUN(test_control_raw_poll_is_interrupted);
     RUN(test_poll_timeout_is_kept_across_signals);
     RUN(test_poll_forever_survives_signals_then_sees_data);

@@ -118,7 +118,7 @@ static void test_size_default_set_and_get(void) {
     CHECK_EQ(zcn_pipe_set_size(p[0], 5 * page), 8 * page);
     CHECK_EQ(zcn_pipe_set_size(p[0], page), page);
     CHECK_EQ(zcn_pipe_get_size(p[0]), page);
-    /* Below one page the kernel rounds up to one page (zcn.h says EINVAL; the kernel grants a page). */
+    /* Below one page the kernel rounds up to one page rather than refusing. */
     CHECK_EQ(zcn_pipe_set_size(p[0], 100), page);
     CHECK_EQ(zcn_pipe_set_size(p[0], 0), page);
     CHECK_EQ(zcn_pipe_get_size(p[0]), page);
@@ -142,7 +142,7 @@ static void test_size_errors(void) {
     CHECK_EQ(zcn_pipe_get_size(p[0]), 16 * page);
     CHECK_ERR(zcn_pipe_set_size(closed, page), EBADF);
     CHECK_ERR(zcn_pipe_get_size(closed), EBADF);
-    /* Not a pipe: the kernel answers EBADF (zcn.h's doc says EINVAL). */
+    /* Not a pipe (a file, a socket): the kernel answers EBADF, not EINVAL. */
     CHECK_ERR(zcn_pipe_set_size(file, page), EBADF);
     CHECK_ERR(zcn_pipe_get_size(file), EBADF);
     CHECK_ERR(zcn_pipe_set_size(s[0], page), EBADF);

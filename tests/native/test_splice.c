@@ -253,8 +253,13 @@ static void test_einval(void) {
     REQUIRE(zcn_pipe(p, ZCN_PIPE_NONE) == 0 && zcn_pipe(q, ZCN_PIPE_NONE) == 0);
     REQUIRE(write(p[1], "data", 4) == 4);
 
-    /* Neither descriptor is a pipe. */
+    /* Neither descriptor is a pipe: file to file, and file to socket (that needs a pipe in between). */
     CHECK_ERR(zcn_splice(src, NULL, dst, NULL, 10, 0), EINVAL);
+    int s[2];
+    REQUIRE(zcn_xf_unix_pair(s) == 0);
+    CHECK_ERR(zcn_splice(src, NULL, s[1], NULL, 10, 0), EINVAL);
+    CHECK_EQ(zcn_bytes_available(s[0]), 0);
+    zcn_xf_close_all(s, 2);
     /* Both ends of the same pipe. */
     CHECK_ERR(zcn_splice(p[0], NULL, p[1], NULL, 4, 0), EINVAL);
     /* An O_APPEND target (the man page's EINVAL; the kernel still answers it). */

@@ -210,7 +210,7 @@ static void test_ebadf(void) {
     int closed = zcn_xf_closed_fd();
     CHECK_ERR(zcn_vmsplice(closed, &one, 1, 0), EBADF);
     CHECK_ERR(zcn_vmsplice(-1, &one, 1, 0), EBADF);
-    /* Not a pipe: the kernel answers EBADF (zcn.h's doc says EINVAL; the kernel's word is what comes back). */
+    /* Not a pipe (a file, a socket): EBADF. */
     CHECK_ERR(zcn_vmsplice(file, &one, 1, 0), EBADF);
     CHECK_ERR(zcn_vmsplice(s[0], &one, 1, 0), EBADF);
     CHECK_EQ(zcn_xf_size(file), 0);

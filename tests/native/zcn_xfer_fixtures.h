@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +244,20 @@ static inline int zcn_xf_stream_has(int fd, const void *expected, size_t len) {
     return n == len && diff < 0;
 }
 
+/* 1 when offset lies beyond the largest file the filesystem holding dir allows (ext4: 16 TiB), shown by
+ * ftruncate refusing it with EFBIG; 0 otherwise (xfs, btrfs and tmpfs allow almost 8 EiB). Tests that need
+ * an offset past the limit skip where this is 0 rather than create a huge sparse file. */
+static inline int zcn_xf_offset_beyond_max(const char *dir, int64_t offset) {
+    char path[ZCN_XF_PATH_MAX];
+    zcn_xf_path(path, sizeof path, dir, "probe-max-size");
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return 0;
+    int beyond = ftruncate(fd, (off_t)offset) != 0 && errno == EFBIG;
+    close(fd);
+    unlink(path);
+    return beyond;
+}
+
 /* ---- Descriptors, pipes and sockets ---------------------------------------------------------- */
 
 /* A descriptor number that is certainly closed: one just opened and closed. */
@@ -328,6 +343,24 @@ static inline int64_t zcn_xf_fill_until_eagain(int fd) {
         total += n;
     }
     fprintf(stderr, "  fixture: %d did not fill after %lld bytes\n", fd, (long long)total);
+    return -1;
+}
+
+/* Fills a non-blocking socket until it stays full: TCP keeps moving queued data to the peer's receive buffer
+ * after write reports EAGAIN (and poll withholds POLLOUT until a third of the buffer is free, so it cannot
+ * tell). Filling repeats after 100 ms pauses until a whole round finds no room at all (bounded at 100
+ * rounds). Returns the bytes written, or -1. */
+static inline int64_t zcn_xf_fill_until_stable(int fd) {
+    int64_t total = 0;
+    for (int round = 0; round < 100; round++) {
+        int64_t n = zcn_xf_fill_until_eagain(fd);
+        if (n < 0) return -1;
+        if (n == 0 && round > 0) return total;
+        total += n;
+        struct pollfd pfd = {fd, POLLOUT, 0};
+        if (poll(&pfd, 1, 100) < 0 && errno != EINTR) return -1;
+    }
+    fprintf(stderr, "  fixture: %d never stayed full\n", fd);
     return -1;
 }
 

@@ -51,7 +51,9 @@ public static unsafe partial class Zcn
     /// <item><description>-ESPIPE offset is not NULL and in_fd is not seekable.</description></item>
     /// <item><description>-EAGAIN out_fd is non-blocking and full.</description></item>
     /// <item><description>-EPIPE the reader of a pipe or socket has closed (SIGPIPE is raised unless ignored).</description></item>
-    /// <item><description>-EOVERFLOW count + offset overflow.</description></item>
+    /// <item><description>-EINVAL also when offset + count would pass INT64_MAX.</description></item>
+    /// <item><description>-EOVERFLOW the offset is at or beyond the largest file size the filesystem allows.</description></item>
+    /// <item><description>-EFBIG the write would exceed RLIMIT_FSIZE or the filesystem's size limit.</description></item>
     /// <item><description>-EIO, -ENOMEM, -ENOSPC as the underlying read or write reports them.</description></item>
     /// </list>
     /// </returns>
@@ -70,7 +72,7 @@ public static unsafe partial class Zcn
     /// The bytes moved (0 at end of input, or when a pipe source is empty and has no writers), or:
     /// <list type="bullet">
     /// <item><description>-EBADF a descriptor is not open or has the wrong access mode.</description></item>
-    /// <item><description>-EINVAL neither descriptor is a pipe, both are the same pipe, the target is O_APPEND, or a descriptor does not support splice.</description></item>
+    /// <item><description>-EINVAL neither descriptor is a pipe, both are the same pipe, the target is O_APPEND, a descriptor does not support splice, flags hold an unknown bit, or len is above INT64_MAX.</description></item>
     /// <item><description>-ESPIPE an offset was given for a pipe.</description></item>
     /// <item><description>-EAGAIN ZCN_SPLICE_F_NONBLOCK was given (or a descriptor is non-blocking) and the pipe is full or empty.</description></item>
     /// <item><description>-EPIPE the reader has closed.</description></item>
@@ -90,7 +92,7 @@ public static unsafe partial class Zcn
     /// The bytes duplicated (0 when the source is empty and has no writers), or:
     /// <list type="bullet">
     /// <item><description>-EBADF a descriptor is not open or has the wrong access mode.</description></item>
-    /// <item><description>-EINVAL a descriptor is not a pipe, or both refer to the same pipe.</description></item>
+    /// <item><description>-EINVAL a descriptor is not a pipe, both refer to the same pipe, or flags hold an unknown bit.</description></item>
     /// <item><description>-EAGAIN non-blocking and nothing could be duplicated.</description></item>
     /// <item><description>-ENOMEM out of memory.</description></item>
     /// </list>
@@ -107,10 +109,10 @@ public static unsafe partial class Zcn
     /// <returns>
     /// The bytes moved, or:
     /// <list type="bullet">
-    /// <item><description>-EBADF fd is not open or has the wrong access mode.</description></item>
-    /// <item><description>-EINVAL fd is not a pipe, nr_segs is 0 or above IOV_MAX, or a segment is too long.</description></item>
+    /// <item><description>-EBADF fd is not open, is not a pipe, or has the wrong access mode.</description></item>
+    /// <item><description>-EINVAL nr_segs is 0 or above IOV_MAX, flags hold an unknown bit, or a segment is too long.</description></item>
     /// <item><description>-EFAULT a segment points to memory the process cannot access.</description></item>
-    /// <item><description>-EAGAIN non-blocking and the pipe is full or empty.</description></item>
+    /// <item><description>-EAGAIN ZCN_SPLICE_F_NONBLOCK was given and the pipe is full or empty. Unlike splice and tee, vmsplice ignores O_NONBLOCK on the pipe: pass the flag to avoid blocking.</description></item>
     /// <item><description>-EPIPE the reader has closed.</description></item>
     /// <item><description>-ENOMEM out of memory.</description></item>
     /// </list>
@@ -129,12 +131,13 @@ public static unsafe partial class Zcn
     /// <returns>
     /// The bytes copied (0 at end of the source), or:
     /// <list type="bullet">
-    /// <item><description>-EBADF a descriptor is not open, has the wrong access mode, or fd_out is O_APPEND.</description></item>
+    /// <item><description>-EBADF a descriptor is not open, has the wrong access mode, or fd_out is O_APPEND (sendfile and splice report EINVAL for O_APPEND instead).</description></item>
     /// <item><description>-EINVAL flags is not 0, a descriptor is not a regular file, or the ranges overlap in one file.</description></item>
     /// <item><description>-EXDEV the files are on different filesystems that cannot copy between them.</description></item>
     /// <item><description>-EOPNOTSUPP, -ENOSYS the filesystem or kernel cannot copy this way.</description></item>
     /// <item><description>-EISDIR a descriptor is a directory.</description></item>
-    /// <item><description>-EFBIG, -EOVERFLOW the range exceeds the file size limit.</description></item>
+    /// <item><description>-EOVERFLOW an offset is negative.</description></item>
+    /// <item><description>-EFBIG the destination range passes the file size limit or INT64_MAX.</description></item>
     /// <item><description>-ENOSPC, -EDQUOT, -EIO as writing reports them.</description></item>
     /// </list>
     /// </returns>
@@ -163,8 +166,8 @@ public static unsafe partial class Zcn
     /// <returns>
     /// The capacity actually granted, or:
     /// <list type="bullet">
-    /// <item><description>-EBADF fd is not open.</description></item>
-    /// <item><description>-EINVAL fd is not a pipe, or size is below the page size or above 2^31.</description></item>
+    /// <item><description>-EBADF fd is not open, or is not a pipe.</description></item>
+    /// <item><description>-EINVAL size is negative or above 2^31 (a size below one page is rounded up to one page, not refused).</description></item>
     /// <item><description>-EPERM size exceeds /proc/sys/fs/pipe-max-size and the caller lacks CAP_SYS_RESOURCE.</description></item>
     /// <item><description>-EBUSY size is smaller than the data currently in the pipe.</description></item>
     /// </list>
@@ -178,16 +181,15 @@ public static unsafe partial class Zcn
     /// <returns>
     /// The capacity in bytes, or:
     /// <list type="bullet">
-    /// <item><description>-EBADF fd is not open.</description></item>
-    /// <item><description>-EINVAL fd is not a pipe.</description></item>
+    /// <item><description>-EBADF fd is not open, or is not a pipe.</description></item>
     /// </list>
     /// </returns>
     [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_pipe_get_size", ExactSpelling = true)]
     [return: NativeTypeName("int32_t")]
     public static extern int pipe_get_size([NativeTypeName("int32_t")] int fd);
 
-    /// <summary>ioctl(FIONREAD): the bytes queued for reading in a pipe or socket (for a pipe, either end).</summary>
-    /// <param name="fd">A pipe end or a socket.</param>
+    /// <summary>ioctl(FIONREAD): the bytes queued for reading in a pipe or socket (for a pipe, either end). For a regular file it is the size minus the file position.</summary>
+    /// <param name="fd">A pipe end, a socket or a regular file.</param>
     /// <returns>
     /// The bytes queued, or:
     /// <list type="bullet">
@@ -217,10 +219,10 @@ public static unsafe partial class Zcn
     /// 0, or:
     /// <list type="bullet">
     /// <item><description>-EFAULT addr_out is NULL.</description></item>
-    /// <item><description>-EINVAL length is 0, offset is not page-aligned or negative, flags lack SHARED/PRIVATE.</description></item>
+    /// <item><description>-EINVAL length is 0, offset is not page-aligned or negative, flags lack SHARED/PRIVATE, or prot or flags hold a bit that is not a zcn_prot or zcn_map_flags value.</description></item>
     /// <item><description>-EBADF fd is not open and ZCN_MAP_ANONYMOUS is not given.</description></item>
-    /// <item><description>-EACCES fd's access mode does not allow prot (PROT_WRITE with MAP_SHARED needs O_RDWR), or fd is not a regular file.</description></item>
-    /// <item><description>-ENODEV the file does not support mapping.</description></item>
+    /// <item><description>-EACCES fd's access mode does not allow prot (PROT_WRITE with MAP_SHARED needs O_RDWR).</description></item>
+    /// <item><description>-ENODEV fd is not a regular file (a pipe, socket, directory) or its filesystem cannot map it.</description></item>
     /// <item><description>-ENOMEM no room in the address space, or no huge pages for ZCN_MAP_HUGETLB.</description></item>
     /// <item><description>-EOVERFLOW the page offset plus length overflows.</description></item>
     /// <item><description>-EEXIST ZCN_MAP_FIXED_NOREPLACE and the range is taken.</description></item>
@@ -338,7 +340,7 @@ public static unsafe partial class Zcn
     [return: NativeTypeName("int32_t")]
     public static extern int open([NativeTypeName("const char *")] sbyte* path, [NativeTypeName("int32_t")] int flags, [NativeTypeName("uint32_t")] uint mode);
 
-    /// <summary>close(2). Not retried on EINTR: Linux releases the descriptor even then.</summary>
+    /// <summary>close(2). Not retried on EINTR: Linux releases the descriptor even then, so EINTR is reported as 0.</summary>
     /// <param name="fd">The descriptor.</param>
     /// <returns>
     /// 0, or:
@@ -413,8 +415,8 @@ public static unsafe partial class Zcn
     public static extern long pwrite([NativeTypeName("int32_t")] int fd, [NativeTypeName("const void *")] void* buf, [NativeTypeName("uint64_t")] ulong count, [NativeTypeName("int64_t")] long offset);
 
     /// <summary>lseek(2): moves the file position.</summary>
-    /// <param name="fd">The fd argument (int32_t).</param>
-    /// <param name="offset">The offset argument (int64_t).</param>
+    /// <param name="fd">A seekable descriptor.</param>
+    /// <param name="offset">The offset, relative to whence.</param>
     /// <param name="whence">A zcn_whence value.</param>
     /// <returns>
     /// The new position, or:
@@ -430,11 +432,13 @@ public static unsafe partial class Zcn
     public static extern long lseek([NativeTypeName("int32_t")] int fd, [NativeTypeName("int64_t")] long offset, [NativeTypeName("int32_t")] int whence);
 
     /// <summary>ftruncate(2): sets the size of a file.</summary>
+    /// <param name="fd">A regular file open for writing.</param>
+    /// <param name="length">The new size in bytes.</param>
     /// <returns>
     /// 0, or:
     /// <list type="bullet">
-    /// <item><description>-EBADF fd is not open for writing.</description></item>
-    /// <item><description>-EINVAL length is negative, or fd is not a regular file.</description></item>
+    /// <item><description>-EBADF fd is not open.</description></item>
+    /// <item><description>-EINVAL length is negative, fd is not open for writing, or fd is not a regular file.</description></item>
     /// <item><description>-EPERM the file is sealed against this change (memfd seals).</description></item>
     /// <item><description>-EFBIG length exceeds the limit.</description></item>
     /// <item><description>-EIO an I/O error.</description></item>
@@ -445,7 +449,7 @@ public static unsafe partial class Zcn
     public static extern int ftruncate([NativeTypeName("int32_t")] int fd, [NativeTypeName("int64_t")] long length);
 
     /// <summary>fsync(2) or fdatasync(2): waits until the file's data reaches the device.</summary>
-    /// <param name="fd">The fd argument (int32_t).</param>
+    /// <param name="fd">The file.</param>
     /// <param name="data_only">Non-zero for fdatasync (skip metadata that reads do not need).</param>
     /// <returns>
     /// 0, or:
@@ -460,7 +464,7 @@ public static unsafe partial class Zcn
     public static extern int fsync([NativeTypeName("int32_t")] int fd, [NativeTypeName("int32_t")] int data_only);
 
     /// <summary>posix_fadvise(2): gives the kernel advice about a file range.</summary>
-    /// <param name="fd">The fd argument (int32_t).</param>
+    /// <param name="fd">The file.</param>
     /// <param name="offset">The start of the range.</param>
     /// <param name="length">The length; 0 means to the end of the file.</param>
     /// <param name="advice">A zcn_fadvise_advice value.</param>
@@ -477,7 +481,7 @@ public static unsafe partial class Zcn
     public static extern int fadvise([NativeTypeName("int32_t")] int fd, [NativeTypeName("int64_t")] long offset, [NativeTypeName("int64_t")] long length, [NativeTypeName("int32_t")] int advice);
 
     /// <summary>fstat(2) and fcntl(F_GETFL): what a descriptor refers to and how it is open.</summary>
-    /// <param name="fd">The fd argument (int32_t).</param>
+    /// <param name="fd">Any open descriptor.</param>
     /// <param name="out">Receives the facts; zeroed on failure.</param>
     /// <returns>
     /// 0, or:
@@ -491,7 +495,7 @@ public static unsafe partial class Zcn
     public static extern int fd_query([NativeTypeName("int32_t")] int fd, [NativeTypeName("zcn_fd_info *")] FdInfo* @out);
 
     /// <summary>fcntl(F_SETFL): switches O_NONBLOCK on or off for a descriptor.</summary>
-    /// <param name="fd">The fd argument (int32_t).</param>
+    /// <param name="fd">Any open descriptor.</param>
     /// <param name="enable">Non-zero to make the descriptor non-blocking.</param>
     /// <returns>
     /// 0, or:
@@ -504,13 +508,13 @@ public static unsafe partial class Zcn
     public static extern int set_nonblocking([NativeTypeName("int32_t")] int fd, [NativeTypeName("int32_t")] int enable);
 
     /// <summary>poll(2) on one descriptor.</summary>
-    /// <param name="fd">The fd argument (int32_t).</param>
+    /// <param name="fd">The descriptor to wait on.</param>
     /// <param name="events">zcn_poll_events to wait for.</param>
     /// <param name="timeout_ms">The most milliseconds to wait; -1 waits forever, 0 returns at once. An interrupted wait is resumed with the time that remains.</param>
     /// <returns>
-    /// The events that occurred (0 on timeout), or:
+    /// The events that occurred (0 on timeout; ZCN_POLLNVAL at once for a negative fd, which poll(2) itself would skip and sleep on), or:
     /// <list type="bullet">
-    /// <item><description>-EINVAL timeout_ms is below -1.</description></item>
+    /// <item><description>-EINVAL timeout_ms is below -1, or events hold bits beyond the 16 of struct pollfd.</description></item>
     /// <item><description>-ENOMEM out of memory.</description></item>
     /// </list>
     /// </returns>
@@ -535,7 +539,7 @@ public static unsafe partial class Zcn
     public static extern int memfd_create([NativeTypeName("const char *")] sbyte* name, [NativeTypeName("uint32_t")] uint flags);
 
     /// <summary>fcntl(F_ADD_SEALS): adds seals to a memfd created with ZCN_MFD_ALLOW_SEALING.</summary>
-    /// <param name="fd">The fd argument (int32_t).</param>
+    /// <param name="fd">The memfd, open for writing.</param>
     /// <param name="seals">zcn_seals bits.</param>
     /// <returns>
     /// 0, or:
@@ -551,6 +555,7 @@ public static unsafe partial class Zcn
     public static extern int memfd_add_seals([NativeTypeName("int32_t")] int fd, [NativeTypeName("int32_t")] int seals);
 
     /// <summary>fcntl(F_GET_SEALS): the seals of a memfd.</summary>
+    /// <param name="fd">The memfd.</param>
     /// <returns>
     /// The zcn_seals bits, or:
     /// <list type="bullet">
@@ -563,7 +568,7 @@ public static unsafe partial class Zcn
     public static extern int memfd_get_seals([NativeTypeName("int32_t")] int fd);
 
     /// <summary>The Direct I/O alignment for a file: statx(STATX_DIOALIGN) where the kernel and filesystem report it, else the logical block size of the block device (BLKSSZGET), else st_blksize.</summary>
-    /// <param name="fd">The fd argument (int32_t).</param>
+    /// <param name="fd">The file.</param>
     /// <param name="out">Receives the alignment and its source; zeroed on failure.</param>
     /// <returns>
     /// 0, or:

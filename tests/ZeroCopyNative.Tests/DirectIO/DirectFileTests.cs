@@ -26,7 +26,7 @@ public sealed class DirectFileTests
         Assert.That(a.MemoryAlignment & (a.MemoryAlignment - 1), Is.Zero, "a power of two");
         Assert.That(a.OffsetAlignment & (a.OffsetAlignment - 1), Is.Zero, "a power of two");
         Assert.That(a.Source, Is.EqualTo(ZeroCopyCapabilities.DioAlign ? DioSource.STATX : DioSource.BLOCK_DEVICE));
-        Assert.That(DirectFile.GetAlignment(file.SafeFileHandle), Is.EqualTo(a));
+        Assert.That(DirectFile.GetAlignment(file.SafeFileHandle) == a, Is.True);
         Assert.That(a.ToString(), Does.Contain($"memory {a.MemoryAlignment}"));
     }
 
@@ -117,7 +117,8 @@ public sealed class DirectFileTests
 
         var e = Assert.Throws<ArgumentException>(() => file.Write(buffer.Span.Slice(0, 100), 0))!;
         Assert.That(e.ParamName, Is.EqualTo("buffer"));
-        Assert.That(e.Message, Does.StartWith($"O_DIRECT requires the transfer length to be a multiple of {block}; 100 is not."));
+        Assert.That(e.Message,
+                    Does.StartWith($"O_DIRECT requires the transfer length to be a multiple of {block}; 100 is not."));
         Assert.Throws<ArgumentException>(() => file.Read(buffer.Span.Slice(0, block + 1), 0));
     }
 
@@ -130,7 +131,8 @@ public sealed class DirectFileTests
 
         var e = Assert.Throws<ArgumentException>(() => file.Write(buffer, 100))!;
         Assert.That(e.ParamName, Is.EqualTo("offset"));
-        Assert.That(e.Message, Does.StartWith($"O_DIRECT requires the file offset to be a multiple of {block}; 100 is not."));
+        Assert.That(e.Message,
+                    Does.StartWith($"O_DIRECT requires the file offset to be a multiple of {block}; 100 is not."));
         Assert.Throws<ArgumentException>(() => file.Read(buffer, block + 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => file.Read(buffer, -block));
     }
@@ -192,7 +194,8 @@ public sealed class DirectFileTests
         Assert.Throws<ArgumentException>(() => DirectFile.Open(_dir.File("f"), FileMode.Append));
         Assert.Throws<ArgumentException>(() => DirectFile.Open(_dir.File("f"), FileMode.Create, FileAccess.Read));
         Assert.Throws<ArgumentOutOfRangeException>(() => DirectFile.Open(_dir.File("f"), (FileMode)99));
-        Assert.Throws<ArgumentOutOfRangeException>(() => DirectFile.Open(_dir.File("f"), FileMode.Open, (FileAccess)99));
+        Assert.Throws<ArgumentOutOfRangeException>(
+            () => DirectFile.Open(_dir.File("f"), FileMode.Open, (FileAccess)99));
         Assert.Throws<ArgumentNullException>(() => DirectFile.Open(null!));
     }
 

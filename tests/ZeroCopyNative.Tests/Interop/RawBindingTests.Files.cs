@@ -66,8 +66,8 @@ public unsafe class RawBindingFileTests : RawBindingFixture
         {
             byte[] data = Raw.Pattern(5000);
             Assert.That(Raw.Write(fd, data), Is.EqualTo(5000));
-            Assert.That(Zcn.lseek(fd, 0, Raw.SeekCur), Is.EqualTo(5000));
-            Assert.That(Zcn.lseek(fd, 1000, Raw.SeekSet), Is.EqualTo(1000));
+            Assert.That(Zcn.lseek(fd, 0, (int)Whence.SEEK_CUR), Is.EqualTo(5000));
+            Assert.That(Zcn.lseek(fd, 1000, (int)Whence.SEEK_SET), Is.EqualTo(1000));
 
             var buffer = new byte[10000];
             fixed (byte* p = buffer)
@@ -149,7 +149,7 @@ public unsafe class RawBindingFileTests : RawBindingFixture
             }
 
             Assert.That(buffer[5..35], Is.EqualTo(data));
-            Assert.That(Zcn.lseek(fd, 0, Raw.SeekCur), Is.Zero);
+            Assert.That(Zcn.lseek(fd, 0, (int)Whence.SEEK_CUR), Is.Zero);
         }
         finally
         {
@@ -194,8 +194,8 @@ public unsafe class RawBindingFileTests : RawBindingFixture
         int fd = Raw.OpenOk(NewFile(Raw.Pattern(777)), OpenFlags.RDONLY);
         try
         {
-            Assert.That(Zcn.lseek(fd, 0, Raw.SeekEnd), Is.EqualTo(777));
-            Assert.That(Zcn.lseek(fd, -7, Raw.SeekCur), Is.EqualTo(770));
+            Assert.That(Zcn.lseek(fd, 0, (int)Whence.SEEK_END), Is.EqualTo(777));
+            Assert.That(Zcn.lseek(fd, -7, (int)Whence.SEEK_CUR), Is.EqualTo(770));
         }
         finally
         {
@@ -211,7 +211,7 @@ public unsafe class RawBindingFileTests : RawBindingFixture
         try
         {
             Raw.AssertErrno(Zcn.lseek(fd, 0, 99), Errno.EINVAL, "lseek");
-            Raw.AssertErrno(Zcn.lseek(r, 0, Raw.SeekSet), Errno.ESPIPE, "lseek");
+            Raw.AssertErrno(Zcn.lseek(r, 0, (int)Whence.SEEK_SET), Errno.ESPIPE, "lseek");
         }
         finally
         {

@@ -14,11 +14,6 @@ internal static unsafe class Raw
     /// <summary>A descriptor number that is never open.</summary>
     public const int BadFd = -1;
 
-    // lseek origins (Whence): literal values, the same on every Linux architecture.
-    public const int SeekSet = 0;
-    public const int SeekCur = 1;
-    public const int SeekEnd = 2;
-
     public static long Err(Errno errno) => -(long)errno;
 
     /// <summary>Asserts that a libzcn result is the given -errno, naming both in the failure.</summary>

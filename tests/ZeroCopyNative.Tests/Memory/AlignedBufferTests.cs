@@ -100,8 +100,8 @@ public sealed unsafe class AlignedBufferTests
         byte* start = buffer.Pointer;
         MemoryHandle whole = buffer.Memory.Pin();
         MemoryHandle tail = buffer.Memory.Slice(100).Pin();
-        Assert.That((nint)whole.Pointer, Is.EqualTo((nint)start));
-        Assert.That((nint)tail.Pointer, Is.EqualTo((nint)(start + 100)));
+        Assert.That((long)whole.Pointer, Is.EqualTo((long)start));
+        Assert.That((long)tail.Pointer, Is.EqualTo((long)(start + 100)));
         Assert.That(buffer.PinCount, Is.EqualTo(2));
 
         buffer.Dispose();

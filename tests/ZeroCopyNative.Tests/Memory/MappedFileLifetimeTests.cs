@@ -59,7 +59,7 @@ public sealed unsafe class MappedFileLifetimeTests
         map.Span.Fill(0x3C);
         nint start = map.Handle.DangerousGetHandle();
         MemoryHandle pin = map.Memory.Slice(Page).Pin();
-        Assert.That((nint)pin.Pointer, Is.EqualTo(start + Page));
+        Assert.That((long)pin.Pointer, Is.EqualTo((long)start + Page));
 
         map.Dispose();
         Assert.That(IsMapped(start), Is.True, "a pinned mapping outlives Dispose");
@@ -86,6 +86,26 @@ public sealed unsafe class MappedFileLifetimeTests
     }
 
     [Test]
+    public void DisposingTheHandleDirectlyDisposesTheMapping()
+    {
+        using MappedFile map = MappedFile.CreateAnonymous(Page);
+        map.Handle.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => _ = map.Span);
+        Assert.Throws<ObjectDisposedException>(() => map.Flush());
+    }
+
+    [Test]
+    public void OpenClosesItsDescriptorAndTheMappingOutlivesIt()
+    {
+        using var dir = new ScratchDirectory();
+        byte[] data = dir.CreateFile("f", 2 * Page);
+        int before = Directory.GetFiles("/proc/self/fd").Length;
+        using MappedFile map = MappedFile.Open(dir.File("f"), MappedFileAccess.ReadWrite);
+        Assert.That(Directory.GetFiles("/proc/self/fd").Length, Is.EqualTo(before), "no descriptor is kept");
+        Assert.That(map.ReadOnlySpan.SequenceEqual(data), Is.True);
+    }
+
+    [Test]
     public void PinRejectsAnIndexOutsideTheMapping()
     {
         using MappedFile map = MappedFile.CreateAnonymous(Page);
@@ -108,7 +128,8 @@ public sealed unsafe class MappedFileLifetimeTests
             Assert.Throws<ArgumentOutOfRangeException>(() => MappedFile.Open(dir.File("f"), (MappedFileAccess)7));
             Assert.Throws<ArgumentOutOfRangeException>(() =>
                 MappedFile.Open(dir.File("f"), sharing: (MappedFileSharing)7));
-            var past = Assert.Throws<ArgumentOutOfRangeException>(() => MappedFile.Open(dir.File("f"), length: Page + 1))!;
+            var past = Assert.Throws<ArgumentOutOfRangeException>(
+                () => MappedFile.Open(dir.File("f"), length: Page + 1))!;
             Assert.That(past.Message, Does.Contain("SIGBUS"));
             Assert.Throws<ArgumentException>(() => MappedFile.Open(dir.File("empty")));
             Assert.Throws<ArgumentException>(() => MappedFile.Open(dir.File("f"), offset: Page));
@@ -139,7 +160,8 @@ public sealed unsafe class MappedFileLifetimeTests
     private static void MemoryMarshalPin(MappedFile map, int index)
     {
         // Reach the manager's Pin(index) through the public MemoryManager surface.
-        System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager(map.ReadOnlyMemory, out MemoryManager<byte>? manager);
+        System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager(
+            map.ReadOnlyMemory, out MemoryManager<byte>? manager);
         manager!.Pin(index).Dispose();
     }
 

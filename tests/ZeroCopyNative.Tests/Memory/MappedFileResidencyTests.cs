@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Threading;
 using Microsoft.Win32.SafeHandles;
 using NUnit.Framework;
 using ZeroCopyNative.Interop;
@@ -32,7 +33,8 @@ public sealed class MappedFileResidencyTests
 
         map.Prefetch();
         Assert.That(map.ResidentBytes(), Is.EqualTo(map.Length), "MADV_POPULATE_READ faults in every page");
-        Assert.That(map.ResidentBytes(Page + 13, 3 * Page), Is.EqualTo(3 * Page), "an unaligned sub-range counts exactly");
+        Assert.That(map.ResidentBytes(Page + 13, 3 * Page), Is.EqualTo(3 * Page),
+                    "an unaligned sub-range counts exactly");
 
         // Pages mapped into a process are not dropped by fadvise: unmap them from our page tables first.
         map.Advise(MemoryAdvice.DONTNEED);
@@ -49,6 +51,35 @@ public sealed class MappedFileResidencyTests
         using MappedFile map = MappedFile.Map(file, offset: 100);
         map.Prefetch(4 * Page, 2 * Page + 1);
         Assert.That(map.ResidentBytes(4 * Page, 2 * Page + 1), Is.EqualTo(2 * Page + 1));
+    }
+
+    [Test]
+    public void PrefetchFallsBackToWillNeedWhereMadvPopulateReadIsMissing()
+    {
+        _dir.CreateFile("f", 32 * Page);
+        using SafeFileHandle file = File.OpenHandle(_dir.File("f"), FileMode.Open, FileAccess.ReadWrite);
+        DropCache(file);
+        using MappedFile map = MappedFile.Map(file);
+        bool saved = MappedFile.PopulateUnsupported;
+        MappedFile.PopulateUnsupported = true;
+        try
+        {
+            map.Prefetch();
+        }
+        finally
+        {
+            MappedFile.PopulateUnsupported = saved;
+        }
+
+        // MADV_WILLNEED only starts read-ahead; the pages arrive in the page cache shortly after.
+        long resident = 0;
+        for (int i = 0; i < 500 && resident < map.Length; i++)
+        {
+            Thread.Sleep(10);
+            resident = map.ResidentBytes();
+        }
+
+        Assert.That(resident, Is.EqualTo(map.Length), "read-ahead brought the whole file into the page cache");
     }
 
     [Test]

@@ -66,7 +66,8 @@ public sealed class MappedFileTests
     public void PrivateMappingWritesStayPrivate()
     {
         byte[] data = _dir.CreateFile("f", Page);
-        using (MappedFile map = MappedFile.Open(_dir.File("f"), MappedFileAccess.ReadWrite, sharing: MappedFileSharing.Private))
+        using (MappedFile map = MappedFile.Open(_dir.File("f"), MappedFileAccess.ReadWrite,
+                                                sharing: MappedFileSharing.Private))
         {
             map.Span.Fill(0xEE);
             map.Flush();
@@ -133,7 +134,8 @@ public sealed class MappedFileTests
         map.Span.Slice(Page, 10).Fill(7);
         byte[] back = new byte[10];
         RandomAccess.Read(memfd, back, Page);
-        Assert.That(back, Is.All.EqualTo(7), "a shared memfd mapping and read(2) see the same pages");
+        Assert.That(back.AsSpan().IndexOfAnyExcept((byte)7), Is.EqualTo(-1),
+                    "a shared memfd mapping and read(2) see the same pages");
     }
 
     [TestCase(MappedFileSharing.Private)]

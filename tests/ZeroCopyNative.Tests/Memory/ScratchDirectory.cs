@@ -20,7 +20,8 @@ internal sealed class ScratchDirectory : IDisposable
     /// <summary>A path inside the directory.</summary>
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
-    /// <summary>Writes <paramref name="length"/> bytes of a position-dependent pattern to a new file and returns them.</summary>
+    /// <summary>Writes <paramref name="length"/> bytes of a position-dependent pattern to a new file and returns
+    /// them.</summary>
     public byte[] CreateFile(string name, int length, int seed = 1)
     {
         byte[] data = Pattern(length, seed);
@@ -28,7 +29,8 @@ internal sealed class ScratchDirectory : IDisposable
         return data;
     }
 
-    /// <summary>Bytes that differ at every position within a page and between pages, so shifted windows are caught.</summary>
+    /// <summary>Bytes that differ at every position within a page and between pages, so shifted windows are
+    /// caught.</summary>
     public static byte[] Pattern(int length, int seed = 1)
     {
         byte[] data = new byte[length];
