@@ -192,7 +192,7 @@ public sealed class ConcurrencyTests
             }
         });
         string[] distinct = answers.Distinct().ToArray();
-        Assert.That(distinct, Has.Length.EqualTo(1), string.Join("\n", distinct));
+        Assert.That(distinct.Length, Is.EqualTo(1), string.Join("\n", distinct));
         Assert.That(ZeroCopyCapabilities.Splice && ZeroCopyCapabilities.VmSplice && ZeroCopyCapabilities.Tee, Is.True);
     }
 

@@ -211,7 +211,7 @@ public sealed class SigPipeTests
         Assert.That(((IAsyncResult)send).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30)), Is.True, "SendFileAsync hung");
         Assert.That(send.IsFaulted, Is.True);
         Exception inner = send.Exception!.InnerException!;
-        Assert.That(inner, Is.TypeOf<ZeroCopyException>(), inner.ToString());
+        Assert.That(inner is ZeroCopyException, Is.True, inner.ToString());
         var e = (ZeroCopyException)inner;
         Assert.That(e.Errno is Errno.EPIPE or Errno.ECONNRESET, Is.True, e.Message);
         AssertStillAlive();
