@@ -85,3 +85,6 @@ include(${CMAKE_CURRENT_LIST_DIR}/Package.cmake OPTIONAL)
 if(TARGET zcn_pack)
   zcn_dotnet_serialize(zcn_pack)
 endif()
+
+# The Reliability category once more, against an AddressSanitizer build of libzcn (managed-reliability-asan).
+include(${CMAKE_CURRENT_LIST_DIR}/ManagedAsan.cmake)

@@ -60,6 +60,13 @@ internal static class Descriptors
 
         if (handle.IsInvalid)
         {
+            // Some handles (SafeSocketHandle) report IsInvalid once they are closed: a Dispose on another thread
+            // between the two checks is a disposed handle, not a bad argument.
+            if (handle.IsClosed)
+            {
+                throw new ObjectDisposedException(handle.GetType().FullName, $"The handle passed as '{paramName}' is closed.");
+            }
+
             throw new ArgumentException("The handle is invalid.", paramName);
         }
     }

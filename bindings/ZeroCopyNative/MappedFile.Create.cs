@@ -196,7 +196,13 @@ public sealed unsafe partial class MappedFile
     {
         long alignedOffset = PageMath.AlignDown(offset);
         long delta = offset - alignedOffset;
-        long mapLength = checked(delta + length);
+        if (length > long.MaxValue - delta)
+        {
+            // Reachable for descriptors whose size is unknown (devices), where the length is not checked against a size.
+            throw new ArgumentOutOfRangeException(nameof(length), length, "The window runs past the largest possible offset.");
+        }
+
+        long mapLength = delta + length;
         MemoryProtection prot = access == MappedFileAccess.ReadWrite
             ? MemoryProtection.READ | MemoryProtection.WRITE
             : MemoryProtection.READ;
