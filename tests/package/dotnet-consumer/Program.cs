@@ -5,6 +5,8 @@ using System.IO;
 using Microsoft.Win32.SafeHandles;
 using ZeroCopyNative;
 
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
 string directory = Directory.CreateTempSubdirectory("zcn-consumer-").FullName;
 try
 {
