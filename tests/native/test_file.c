@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -263,13 +262,7 @@ static void test_open_eacces(void) {
 
 static void emfile_child(void *arg) {
     (void)arg;
-    int lowest = dup(0);
-    if (lowest < 0) _exit(ZCN_FX_CHILD_SKIP);
-    close(lowest);
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(ZCN_FX_CHILD_SKIP);
-    rl.rlim_cur = (rlim_t)lowest; /* no free descriptor number below the limit */
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(ZCN_FX_CHILD_SKIP);
+    zcn_fx_exhaust_fds_or_skip();
     CHECK_ERR(zcn_open("/dev/null", ZCN_O_RDONLY, 0), ZCN_EMFILE);
 }
 
