@@ -159,6 +159,19 @@ static inline int32_t zcn_fx_closed_fd(void) {
     return fd >= 0 ? fd : 1000000;
 }
 
+#ifdef ZCN_TEST_H
+/* A blocking pipe (O_CLOEXEC) made with libc, so that the fixture does not depend on zcn_pipe. */
+static inline void zcn_fx_make_pipe(int p[2]) {
+    REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+}
+#endif
+
+/* Closes both ends of a pipe or socket pair. */
+static inline void zcn_fx_close_pair(int p[2]) {
+    close(p[0]);
+    close(p[1]);
+}
+
 /* Monotonic milliseconds. */
 static inline int64_t zcn_fx_now_ms(void) {
     struct timespec ts;
