@@ -227,9 +227,8 @@ public sealed class DirectFile : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ThrowIfDisposed();
-        using var lease = new SafeHandleLease(_handle);
-        NativeResult.Check(Zcn.fadvise(NativeFile.Fd(_handle), offset, length, unchecked((int)advice)),
-                           "posix_fadvise");
+        using DescriptorScope file = EnterFile();
+        NativeResult.Check(Zcn.fadvise(file.Fd, offset, length, unchecked((int)advice)), "posix_fadvise");
     }
 
     /// <summary>The size of the file in bytes (fstat(2)).</summary>
@@ -240,8 +239,8 @@ public sealed class DirectFile : IDisposable
         get
         {
             ThrowIfDisposed();
-            using var lease = new SafeHandleLease(_handle);
-            return NativeFile.Query(NativeFile.Fd(_handle)).size;
+            using DescriptorScope file = EnterFile();
+            return NativeFile.Query(file.Fd).size;
         }
     }
 
@@ -256,8 +255,8 @@ public sealed class DirectFile : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ThrowIfDisposed();
-        using var lease = new SafeHandleLease(_handle);
-        NativeResult.Check(Zcn.ftruncate(NativeFile.Fd(_handle), length), "ftruncate");
+        using DescriptorScope file = EnterFile();
+        NativeResult.Check(Zcn.ftruncate(file.Fd, length), "ftruncate");
     }
 
     /// <summary>Waits until the file's data, and unless <paramref name="dataOnly"/> its metadata, reaches the device
@@ -269,8 +268,8 @@ public sealed class DirectFile : IDisposable
     public void Flush(bool dataOnly = false)
     {
         ThrowIfDisposed();
-        using var lease = new SafeHandleLease(_handle);
-        NativeResult.Check(Zcn.fsync(NativeFile.Fd(_handle), dataOnly ? 1 : 0), dataOnly ? "fdatasync" : "fsync");
+        using DescriptorScope file = EnterFile();
+        NativeResult.Check(Zcn.fsync(file.Fd, dataOnly ? 1 : 0), dataOnly ? "fdatasync" : "fsync");
     }
 
     /// <summary>Closes the descriptor (close(2)), once running calls have returned. Safe to call more than
@@ -282,6 +281,10 @@ public sealed class DirectFile : IDisposable
             _handle.Dispose();
         }
     }
+
+    /// <summary>Borrows the descriptor for one system call, so that a racing <see cref="Dispose"/> defers the
+    /// close(2) until the call returns.</summary>
+    private DescriptorScope EnterFile() => DescriptorScope.Enter(_handle, nameof(SafeFileHandle));
 
     /// <summary>The checks that come before a pread or pwrite: a non-negative offset, an open file, and (unless
     /// bypassed) the O_DIRECT alignment of the buffer, the length and the offset.</summary>
@@ -298,12 +301,11 @@ public sealed class DirectFile : IDisposable
     private unsafe int ReadCore(byte* buffer, int length, long offset, string bufferName)
     {
         CheckTransfer((nint)buffer, length, offset, bufferName);
-        using var lease = new SafeHandleLease(_handle);
-        int fd = NativeFile.Fd(_handle);
+        using DescriptorScope file = EnterFile();
         int total = 0;
         while (total < length)
         {
-            long n = Zcn.pread(fd, buffer + total, (ulong)(length - total), offset + total);
+            long n = Zcn.pread(file.Fd, buffer + total, (ulong)(length - total), offset + total);
             if (n < 0)
             {
                 NativeResult.Throw("pread", n, total);
@@ -324,12 +326,11 @@ public sealed class DirectFile : IDisposable
     private unsafe void WriteCore(byte* buffer, int length, long offset, string bufferName)
     {
         CheckTransfer((nint)buffer, length, offset, bufferName);
-        using var lease = new SafeHandleLease(_handle);
-        int fd = NativeFile.Fd(_handle);
+        using DescriptorScope file = EnterFile();
         int total = 0;
         while (total < length)
         {
-            long n = Zcn.pwrite(fd, buffer + total, (ulong)(length - total), offset + total);
+            long n = Zcn.pwrite(file.Fd, buffer + total, (ulong)(length - total), offset + total);
             if (n < 0)
             {
                 NativeResult.Throw("pwrite", n, total);
@@ -347,9 +348,9 @@ public sealed class DirectFile : IDisposable
 
     private static unsafe DirectIOAlignment QueryAlignment(SafeFileHandle handle, string? path)
     {
-        using var lease = new SafeHandleLease(handle);
+        using DescriptorScope file = DescriptorScope.Enter(handle, nameof(handle));
         DioInfo info;
-        int result = Zcn.dio_alignment(NativeFile.Fd(handle), &info);
+        int result = Zcn.dio_alignment(file.Fd, &info);
         if (result == -(int)Errno.EINVAL)
         {
             throw RefusesDirectIO(path, "statx", new ZeroCopyException("statx", Errno.EINVAL));

@@ -71,8 +71,8 @@ public sealed unsafe partial class MappedFile
     {
         NativeFile.ThrowIfInvalid(file, nameof(file));
         CheckOptions(access, sharing, offset, length);
-        using var lease = new SafeHandleLease(file);
-        int fd = NativeFile.Fd(file);
+        using DescriptorScope scope = DescriptorScope.Enter(file, nameof(file));
+        int fd = scope.Fd;
         FdInfo info = NativeFile.Query(fd);
         if (info.kind == (int)FdKind.REGULAR || info.kind == (int)FdKind.BLOCKDEV)
         {

@@ -3,10 +3,11 @@ using System.Runtime.InteropServices;
 namespace ZeroCopyNative;
 
 /// <summary>
-/// A reference on a <see cref="SafeHandle"/> for the length of a <c>using</c> block, so that the descriptor or
-/// mapping cannot be closed (and its number or address reused) by a Dispose on another thread while a native call
-/// still uses it. The <see cref="SafeHandle.DangerousAddRef"/> / <see cref="SafeHandle.DangerousRelease"/> pair
-/// of every such call, written once.
+/// A reference on a <see cref="SafeHandle"/> that is not a descriptor (a <see cref="MappedFileHandle"/>) for the
+/// length of a <c>using</c> block, so that a Dispose on another thread cannot unmap the memory (and let its address
+/// be reused) while a native call still uses it: the <see cref="SafeHandle.DangerousAddRef"/> /
+/// <see cref="SafeHandle.DangerousRelease"/> pair of every such call, written once. Descriptors use
+/// <see cref="DescriptorScope"/>, which also validates the handle and reads the descriptor number.
 /// </summary>
 /// <remarks>A stack-only value owned by one thread; the handle itself may be used and disposed by any.</remarks>
 internal ref struct SafeHandleLease
