@@ -227,20 +227,8 @@ public sealed class DirectFile : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ThrowIfDisposed();
-        bool added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-            NativeResult.Check(Zcn.fadvise(NativeFile.Fd(_handle), offset, length, unchecked((int)advice)),
-                               "posix_fadvise");
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
+        using DescriptorScope file = EnterFile();
+        NativeResult.Check(Zcn.fadvise(file.Fd, offset, length, unchecked((int)advice)), "posix_fadvise");
     }
 
     /// <summary>The size of the file in bytes (fstat(2)).</summary>
@@ -251,19 +239,8 @@ public sealed class DirectFile : IDisposable
         get
         {
             ThrowIfDisposed();
-            bool added = false;
-            try
-            {
-                _handle.DangerousAddRef(ref added);
-                return NativeFile.Query(NativeFile.Fd(_handle)).size;
-            }
-            finally
-            {
-                if (added)
-                {
-                    _handle.DangerousRelease();
-                }
-            }
+            using DescriptorScope file = EnterFile();
+            return NativeFile.Query(file.Fd).size;
         }
     }
 
@@ -278,19 +255,8 @@ public sealed class DirectFile : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ThrowIfDisposed();
-        bool added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-            NativeResult.Check(Zcn.ftruncate(NativeFile.Fd(_handle), length), "ftruncate");
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
+        using DescriptorScope file = EnterFile();
+        NativeResult.Check(Zcn.ftruncate(file.Fd, length), "ftruncate");
     }
 
     /// <summary>Waits until the file's data, and unless <paramref name="dataOnly"/> its metadata, reaches the device
@@ -302,19 +268,8 @@ public sealed class DirectFile : IDisposable
     public void Flush(bool dataOnly = false)
     {
         ThrowIfDisposed();
-        bool added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-            NativeResult.Check(Zcn.fsync(NativeFile.Fd(_handle), dataOnly ? 1 : 0), dataOnly ? "fdatasync" : "fsync");
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
+        using DescriptorScope file = EnterFile();
+        NativeResult.Check(Zcn.fsync(file.Fd, dataOnly ? 1 : 0), dataOnly ? "fdatasync" : "fsync");
     }
 
     /// <summary>Closes the descriptor (close(2)), once running calls have returned. Safe to call more than
@@ -327,115 +282,84 @@ public sealed class DirectFile : IDisposable
         }
     }
 
-    private unsafe int ReadCore(byte* buffer, int length, long offset, string bufferName)
+    /// <summary>Borrows the descriptor for one system call, so that a racing <see cref="Dispose"/> defers the
+    /// close(2) until the call returns.</summary>
+    private DescriptorScope EnterFile() => DescriptorScope.Enter(_handle, nameof(SafeFileHandle));
+
+    /// <summary>The checks that come before a pread or pwrite: a non-negative offset, an open file, and (unless
+    /// bypassed) the O_DIRECT alignment of the buffer, the length and the offset.</summary>
+    private void CheckTransfer(nint buffer, int length, long offset, string bufferName)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ThrowIfDisposed();
         if (!BypassAlignmentChecks)
         {
-            DirectIOChecks.Check(Alignment, (nint)buffer, length, offset, bufferName);
+            DirectIOChecks.Check(Alignment, buffer, length, offset, bufferName);
         }
+    }
 
-        bool added = false;
-        try
+    private unsafe int ReadCore(byte* buffer, int length, long offset, string bufferName)
+    {
+        CheckTransfer((nint)buffer, length, offset, bufferName);
+        using DescriptorScope file = EnterFile();
+        int total = 0;
+        while (total < length)
         {
-            _handle.DangerousAddRef(ref added);
-            int fd = NativeFile.Fd(_handle);
-            int total = 0;
-            while (total < length)
+            long n = Zcn.pread(file.Fd, buffer + total, (ulong)(length - total), offset + total);
+            if (n < 0)
             {
-                long n = Zcn.pread(fd, buffer + total, (ulong)(length - total), offset + total);
-                if (n < 0)
-                {
-                    NativeResult.Throw("pread", n, total);
-                }
-
-                total += (int)n;
-                // 0 is the end of the file; a count that is not a whole number of blocks means the end of the file
-                // fell inside this transfer (and the next offset would be misaligned anyway).
-                if (n == 0 || n % Alignment.OffsetAlignment != 0)
-                {
-                    break;
-                }
+                NativeResult.Throw("pread", n, total);
             }
 
-            return total;
-        }
-        finally
-        {
-            if (added)
+            total += (int)n;
+            // 0 is the end of the file; a count that is not a whole number of blocks means the end of the file
+            // fell inside this transfer (and the next offset would be misaligned anyway).
+            if (n == 0 || n % Alignment.OffsetAlignment != 0)
             {
-                _handle.DangerousRelease();
+                break;
             }
         }
+
+        return total;
     }
 
     private unsafe void WriteCore(byte* buffer, int length, long offset, string bufferName)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        ThrowIfDisposed();
-        if (!BypassAlignmentChecks)
+        CheckTransfer((nint)buffer, length, offset, bufferName);
+        using DescriptorScope file = EnterFile();
+        int total = 0;
+        while (total < length)
         {
-            DirectIOChecks.Check(Alignment, (nint)buffer, length, offset, bufferName);
-        }
-
-        bool added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-            int fd = NativeFile.Fd(_handle);
-            int total = 0;
-            while (total < length)
+            long n = Zcn.pwrite(file.Fd, buffer + total, (ulong)(length - total), offset + total);
+            if (n < 0)
             {
-                long n = Zcn.pwrite(fd, buffer + total, (ulong)(length - total), offset + total);
-                if (n < 0)
-                {
-                    NativeResult.Throw("pwrite", n, total);
-                }
-
-                if (n == 0)
-                {
-                    // pwrite of a non-empty buffer never returns 0 for a regular file; do not spin.
-                    throw new IOException($"pwrite wrote nothing after {total} of {length} bytes.");
-                }
-
-                total += (int)n;
+                NativeResult.Throw("pwrite", n, total);
             }
-        }
-        finally
-        {
-            if (added)
+
+            if (n == 0)
             {
-                _handle.DangerousRelease();
+                // pwrite of a non-empty buffer never returns 0 for a regular file; do not spin.
+                throw new IOException($"pwrite wrote nothing after {total} of {length} bytes.");
             }
+
+            total += (int)n;
         }
     }
 
     private static unsafe DirectIOAlignment QueryAlignment(SafeFileHandle handle, string? path)
     {
-        bool added = false;
-        try
+        using DescriptorScope file = DescriptorScope.Enter(handle, nameof(handle));
+        DioInfo info;
+        int result = Zcn.dio_alignment(file.Fd, &info);
+        if (result == -(int)Errno.EINVAL)
         {
-            handle.DangerousAddRef(ref added);
-            DioInfo info;
-            int result = Zcn.dio_alignment(NativeFile.Fd(handle), &info);
-            if (result == -(int)Errno.EINVAL)
-            {
-                throw RefusesDirectIO(path, "statx", new ZeroCopyException("statx", Errno.EINVAL));
-            }
+            throw RefusesDirectIO(path, "statx", new ZeroCopyException("statx", Errno.EINVAL));
+        }
 
-            NativeResult.Check(result, "statx");
-            // Never 0: the checks divide by these numbers.
-            return new DirectIOAlignment((int)Math.Max(1u, info.mem_align), (int)Math.Max(1u, info.offset_align),
-                                         (DioSource)info.source);
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        NativeResult.Check(result, "statx");
+        // Never 0: the checks divide by these numbers.
+        return new DirectIOAlignment((int)Math.Max(1u, info.mem_align), (int)Math.Max(1u, info.offset_align),
+                                     (DioSource)info.source);
     }
 
     private static NotSupportedException RefusesDirectIO(string? path, string call, ZeroCopyException inner) =>

@@ -71,56 +71,45 @@ public sealed unsafe partial class MappedFile
     {
         NativeFile.ThrowIfInvalid(file, nameof(file));
         CheckOptions(access, sharing, offset, length);
-        bool added = false;
-        try
+        using DescriptorScope scope = DescriptorScope.Enter(file, nameof(file));
+        int fd = scope.Fd;
+        FdInfo info = NativeFile.Query(fd);
+        if (info.kind == (int)FdKind.REGULAR || info.kind == (int)FdKind.BLOCKDEV)
         {
-            file.DangerousAddRef(ref added);
-            int fd = NativeFile.Fd(file);
-            FdInfo info = NativeFile.Query(fd);
-            if (info.kind == (int)FdKind.REGULAR || info.kind == (int)FdKind.BLOCKDEV)
+            long size = info.size;
+            if (offset > size)
             {
-                long size = info.size;
-                if (offset > size)
-                {
-                    throw new ArgumentOutOfRangeException(nameof(offset), offset,
-                        $"The offset lies past the end of the {size}-byte file.");
-                }
+                throw new ArgumentOutOfRangeException(nameof(offset), offset,
+                    $"The offset lies past the end of the {size}-byte file.");
+            }
 
+            if (length == 0)
+            {
+                length = size - offset;
                 if (length == 0)
                 {
-                    length = size - offset;
-                    if (length == 0)
-                    {
-                        throw new ArgumentException(
-                            $"Nothing to map: the file is {size} bytes long and the window starts at {offset}.",
-                            nameof(length));
-                    }
-                }
-                else if (length > size - offset)
-                {
-                    throw new ArgumentOutOfRangeException(nameof(length), length,
-                        $"The window [{offset}, {offset}+{length}) runs past the end of the {size}-byte file; " +
-                        "touching those pages would raise SIGBUS. Extend the file first.");
+                    throw new ArgumentException(
+                        $"Nothing to map: the file is {size} bytes long and the window starts at {offset}.",
+                        nameof(length));
                 }
             }
-            else if (length == 0)
+            else if (length > size - offset)
             {
-                throw new ArgumentException(
-                    "The handle is not a regular file or block device, so its size is unknown: give a length.",
-                    nameof(length));
+                throw new ArgumentOutOfRangeException(nameof(length), length,
+                    $"The window [{offset}, {offset}+{length}) runs past the end of the {size}-byte file; " +
+                    "touching those pages would raise SIGBUS. Extend the file first.");
             }
-
-            int seals = Zcn.memfd_get_seals(fd);
-            bool shrinkSealed = seals >= 0 && (seals & (int)MemFdSeals.SHRINK) != 0;
-            return MapCore(fd, offset, length, access, sharing, 0, shrinkSealed, null);
         }
-        finally
+        else if (length == 0)
         {
-            if (added)
-            {
-                file.DangerousRelease();
-            }
+            throw new ArgumentException(
+                "The handle is not a regular file or block device, so its size is unknown: give a length.",
+                nameof(length));
         }
+
+        int seals = Zcn.memfd_get_seals(fd);
+        bool shrinkSealed = seals >= 0 && (seals & (int)MemFdSeals.SHRINK) != 0;
+        return MapCore(fd, offset, length, access, sharing, 0, shrinkSealed, null);
     }
 
     /// <summary>Maps <paramref name="length"/> bytes of zero-filled anonymous memory, readable and writable

@@ -47,20 +47,9 @@ public sealed unsafe partial class MappedFile
         }
 
         int flags = (int)(async ? MsyncFlags.ASYNC : MsyncFlags.SYNC);
-        bool added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-            (nint start, long bytes) = Pages(offset, length, inward: false);
-            NativeResult.Check(Zcn.msync((void*)start, (ulong)bytes, flags), "msync");
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
+        using var lease = new SafeHandleLease(_handle);
+        (nint start, long bytes) = Pages(offset, length, inward: false);
+        NativeResult.Check(Zcn.msync((void*)start, (ulong)bytes, flags), "msync");
     }
 
     /// <summary>Gives the kernel advice about the whole window (madvise(2)); see
@@ -96,22 +85,11 @@ public sealed unsafe partial class MappedFile
         }
 
         bool inward = advice is MemoryAdvice.DONTNEED or MemoryAdvice.FREE or MemoryAdvice.REMOVE;
-        bool added = false;
-        try
+        using var lease = new SafeHandleLease(_handle);
+        (nint start, long bytes) = Pages(offset, length, inward);
+        if (bytes > 0)
         {
-            _handle.DangerousAddRef(ref added);
-            (nint start, long bytes) = Pages(offset, length, inward);
-            if (bytes > 0)
-            {
-                NativeResult.Check(Zcn.madvise((void*)start, (ulong)bytes, unchecked((int)advice)), "madvise");
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
+            NativeResult.Check(Zcn.madvise((void*)start, (ulong)bytes, unchecked((int)advice)), "madvise");
         }
     }
 
@@ -142,33 +120,22 @@ public sealed unsafe partial class MappedFile
             return;
         }
 
-        bool added = false;
-        try
+        using var lease = new SafeHandleLease(_handle);
+        (nint start, long bytes) = Pages(offset, length, inward: false);
+        if (!s_populateUnsupported)
         {
-            _handle.DangerousAddRef(ref added);
-            (nint start, long bytes) = Pages(offset, length, inward: false);
-            if (!s_populateUnsupported)
+            int result = Zcn.madvise((void*)start, (ulong)bytes, (int)MemoryAdvice.POPULATE_READ);
+            if (result != -(int)Errno.EINVAL)
             {
-                int result = Zcn.madvise((void*)start, (ulong)bytes, (int)MemoryAdvice.POPULATE_READ);
-                if (result != -(int)Errno.EINVAL)
-                {
-                    NativeResult.Check(result, "madvise");
-                    return;
-                }
-
-                // EINVAL: the kernel predates MADV_POPULATE_READ. Remember it and use read-ahead instead.
-                s_populateUnsupported = true;
+                NativeResult.Check(result, "madvise");
+                return;
             }
 
-            NativeResult.Check(Zcn.madvise((void*)start, (ulong)bytes, (int)MemoryAdvice.WILLNEED), "madvise");
+            // EINVAL: the kernel predates MADV_POPULATE_READ. Remember it and use read-ahead instead.
+            s_populateUnsupported = true;
         }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
+
+        NativeResult.Check(Zcn.madvise((void*)start, (ulong)bytes, (int)MemoryAdvice.WILLNEED), "madvise");
     }
 
     /// <summary>The bytes of the whole window that are resident in memory (mincore(2)); see
@@ -203,37 +170,26 @@ public sealed unsafe partial class MappedFile
         const int ChunkPages = 1024;
         byte* vec = stackalloc byte[ChunkPages];
         long page = PageMath.PageSize;
-        bool added = false;
-        try
+        using var lease = new SafeHandleLease(_handle);
+        long first = (long)(_data + offset);
+        long end = first + length;
+        long pageStart = first & ~(page - 1);
+        long resident = 0;
+        while (pageStart < end)
         {
-            _handle.DangerousAddRef(ref added);
-            long first = (long)(_data + offset);
-            long end = first + length;
-            long pageStart = first & ~(page - 1);
-            long resident = 0;
-            while (pageStart < end)
+            long pages = Math.Min(ChunkPages, (end - pageStart + page - 1) / page);
+            NativeResult.Check(Zcn.mincore((void*)pageStart, (ulong)(pages * page), vec), "mincore");
+            for (long i = 0; i < pages; i++, pageStart += page)
             {
-                long pages = Math.Min(ChunkPages, (end - pageStart + page - 1) / page);
-                NativeResult.Check(Zcn.mincore((void*)pageStart, (ulong)(pages * page), vec), "mincore");
-                for (long i = 0; i < pages; i++, pageStart += page)
+                if ((vec[i] & 1) != 0)
                 {
-                    if ((vec[i] & 1) != 0)
-                    {
-                        // Count only the part of the page inside the range.
-                        resident += Math.Min(end, pageStart + page) - Math.Max(first, pageStart);
-                    }
+                    // Count only the part of the page inside the range.
+                    resident += Math.Min(end, pageStart + page) - Math.Max(first, pageStart);
                 }
             }
+        }
 
-            return resident;
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
+        return resident;
     }
 
     /// <summary>

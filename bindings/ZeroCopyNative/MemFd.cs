@@ -53,19 +53,8 @@ public static class MemFd
     {
         NativeFile.ThrowIfInvalid(memfd, nameof(memfd));
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        bool added = false;
-        try
-        {
-            memfd.DangerousAddRef(ref added);
-            NativeResult.Check(Zcn.ftruncate(NativeFile.Fd(memfd), length), "ftruncate");
-        }
-        finally
-        {
-            if (added)
-            {
-                memfd.DangerousRelease();
-            }
-        }
+        using DescriptorScope scope = DescriptorScope.Enter(memfd, nameof(memfd));
+        NativeResult.Check(Zcn.ftruncate(scope.Fd, length), "ftruncate");
     }
 
     /// <summary>Adds seals to a memfd (fcntl(F_ADD_SEALS)). Seals can only be added, never removed.</summary>
@@ -80,19 +69,8 @@ public static class MemFd
     public static void AddSeals(SafeFileHandle memfd, MemFdSeals seals)
     {
         NativeFile.ThrowIfInvalid(memfd, nameof(memfd));
-        bool added = false;
-        try
-        {
-            memfd.DangerousAddRef(ref added);
-            NativeResult.Check(Zcn.memfd_add_seals(NativeFile.Fd(memfd), unchecked((int)seals)), "fcntl(F_ADD_SEALS)");
-        }
-        finally
-        {
-            if (added)
-            {
-                memfd.DangerousRelease();
-            }
-        }
+        using DescriptorScope scope = DescriptorScope.Enter(memfd, nameof(memfd));
+        NativeResult.Check(Zcn.memfd_add_seals(scope.Fd, unchecked((int)seals)), "fcntl(F_ADD_SEALS)");
     }
 
     /// <summary>The seals of a memfd (fcntl(F_GET_SEALS)).</summary>
@@ -104,18 +82,7 @@ public static class MemFd
     public static MemFdSeals GetSeals(SafeFileHandle memfd)
     {
         NativeFile.ThrowIfInvalid(memfd, nameof(memfd));
-        bool added = false;
-        try
-        {
-            memfd.DangerousAddRef(ref added);
-            return (MemFdSeals)NativeResult.Check(Zcn.memfd_get_seals(NativeFile.Fd(memfd)), "fcntl(F_GET_SEALS)");
-        }
-        finally
-        {
-            if (added)
-            {
-                memfd.DangerousRelease();
-            }
-        }
+        using DescriptorScope scope = DescriptorScope.Enter(memfd, nameof(memfd));
+        return (MemFdSeals)NativeResult.Check(Zcn.memfd_get_seals(scope.Fd), "fcntl(F_GET_SEALS)");
     }
 }

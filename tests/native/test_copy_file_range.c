@@ -158,7 +158,7 @@ static void test_ebadf(void) {
     int write_only = open(path, O_WRONLY | O_CLOEXEC);
     int read_only = open(path, O_RDONLY | O_CLOEXEC);
     REQUIRE(write_only >= 0 && read_only >= 0);
-    int closed = zcn_xf_closed_fd();
+    int closed = zcn_fx_closed_fd();
 
     CHECK_ERR(zcn_copy_file_range(closed, NULL, dst, NULL, 10, 0), EBADF);
     CHECK_ERR(zcn_copy_file_range(src, NULL, closed, NULL, 10, 0), EBADF);
@@ -272,7 +272,7 @@ static void efbig_child(void *arg) {
 }
 
 static void test_efbig_past_file_size_limit(void) {
-    CHECK_EQ(zcn_xf_run_child(efbig_child, NULL), 0);
+    CHECK_EQ(zcn_fx_run_child(efbig_child, NULL), 0);
 }
 
 static void test_exdev_across_filesystems(void) {

@@ -25,21 +25,21 @@ static int open_disk_source(uint8_t **expected) {
     return zcn_xf_make_file(dir, "src", SRC_SIZE, 61, O_RDONLY, NULL, 0);
 }
 
-/* In the child: a private mount namespace with a 1 MiB tmpfs on mnt. Exits with ZCN_XF_CHILD_SKIP when the
+/* In the child: a private mount namespace with a 1 MiB tmpfs on mnt. Exits with ZCN_FX_CHILD_SKIP when the
  * kernel refuses. */
 static void mount_small_tmpfs(void) {
     if (unshare(CLONE_NEWNS) != 0) {
         fprintf(stderr, "  SKIP: unshare(CLONE_NEWNS): %s\n", strerror(errno));
-        _exit(ZCN_XF_CHILD_SKIP);
+        _exit(ZCN_FX_CHILD_SKIP);
     }
     /* Keep the new mount out of the parent's namespace even where / is a shared mount. */
     if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) { /* names unused; valgrind checks them */
         fprintf(stderr, "  SKIP: making / private: %s\n", strerror(errno));
-        _exit(ZCN_XF_CHILD_SKIP);
+        _exit(ZCN_FX_CHILD_SKIP);
     }
     if (mount("zcn-enospc", mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0700") != 0) {
         fprintf(stderr, "  SKIP: mount tmpfs on %s: %s\n", mnt, strerror(errno));
-        _exit(ZCN_XF_CHILD_SKIP);
+        _exit(ZCN_FX_CHILD_SKIP);
     }
 }
 
@@ -146,21 +146,21 @@ static void copy_file_range_child(void *arg) {
 }
 
 static int run_case(void (*fn)(void *)) {
-    int status = zcn_xf_run_child(fn, NULL);
-    if (status != ZCN_XF_CHILD_SKIP) CHECK_EQ(status, 0);
+    int status = zcn_fx_run_child(fn, NULL);
+    if (status != ZCN_FX_CHILD_SKIP) CHECK_EQ(status, 0);
     return status;
 }
 
 static void test_sendfile_until_enospc(void) {
-    if (run_case(sendfile_child) == ZCN_XF_CHILD_SKIP) SKIP_TEST("cannot mount a tmpfs here (see above)");
+    if (run_case(sendfile_child) == ZCN_FX_CHILD_SKIP) SKIP_TEST("cannot mount a tmpfs here (see above)");
 }
 
 static void test_splice_until_enospc(void) {
-    if (run_case(splice_child) == ZCN_XF_CHILD_SKIP) SKIP_TEST("cannot mount a tmpfs here (see above)");
+    if (run_case(splice_child) == ZCN_FX_CHILD_SKIP) SKIP_TEST("cannot mount a tmpfs here (see above)");
 }
 
 static void test_copy_file_range_until_enospc(void) {
-    if (run_case(copy_file_range_child) == ZCN_XF_CHILD_SKIP) SKIP_TEST("cannot mount a tmpfs here (see above)");
+    if (run_case(copy_file_range_child) == ZCN_FX_CHILD_SKIP) SKIP_TEST("cannot mount a tmpfs here (see above)");
 }
 
 int main(void) {

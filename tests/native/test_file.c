@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -44,15 +43,6 @@ static int32_t file_with(const char *name, uint64_t len, uint32_t seed, int32_t 
     CHECK(fd >= 0);
     REQUIRE(fd >= 0);
     return fd;
-}
-
-static void make_pipe(int p[2]) {
-    REQUIRE(pipe2(p, O_CLOEXEC) == 0);
-}
-
-static void close_pair(int p[2]) {
-    close(p[0]);
-    close(p[1]);
 }
 
 /* A page the kernel cannot read from or write to, for EFAULT (mprotect, so that valgrind keeps the
@@ -263,13 +253,7 @@ static void test_open_eacces(void) {
 
 static void emfile_child(void *arg) {
     (void)arg;
-    int lowest = dup(0);
-    if (lowest < 0) _exit(ZCN_FX_CHILD_SKIP);
-    close(lowest);
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(ZCN_FX_CHILD_SKIP);
-    rl.rlim_cur = (rlim_t)lowest; /* no free descriptor number below the limit */
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(ZCN_FX_CHILD_SKIP);
+    zcn_fx_exhaust_fds_or_skip();
     CHECK_ERR(zcn_open("/dev/null", ZCN_O_RDONLY, 0), ZCN_EMFILE);
 }
 
@@ -358,7 +342,7 @@ static void test_open_direct(void) {
 
 static void test_close(void) {
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     CHECK_EQ(zcn_close(p[0]), 0);
     CHECK_ERR(zcn_close(p[0]), ZCN_EBADF); /* twice */
     CHECK_EQ(zcn_close(p[1]), 0);
@@ -386,10 +370,10 @@ static void test_read_write_ebadf(void) {
     CHECK_ERR(zcn_pwrite(closed, b, sizeof b, 0), ZCN_EBADF);
     CHECK_ERR(zcn_read(-1, b, sizeof b), ZCN_EBADF);
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     CHECK_ERR(zcn_write(p[0], b, 1), ZCN_EBADF); /* the read end */
     CHECK_ERR(zcn_read(p[1], b, 1), ZCN_EBADF);  /* the write end */
-    close_pair(p);
+    zcn_fx_close_pair(p);
     zcn_close(ro);
     zcn_close(wo);
 }
@@ -419,12 +403,12 @@ static void test_read_write_eagain(void) {
     }
     CHECK_EQ(drained, total);
     CHECK_ERR(zcn_read(p[0], b, sizeof b), ZCN_EAGAIN);
-    close_pair(p);
+    zcn_fx_close_pair(p);
 }
 
 static void test_read_write_pipe_eof_and_epipe(void) {
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     uint8_t b[64];
     zcn_fx_fill(b, sizeof b, 0, 12);
     CHECK_EQ(zcn_write(p[1], b, sizeof b), 64);
@@ -435,7 +419,7 @@ static void test_read_write_pipe_eof_and_epipe(void) {
     CHECK_EQ(zcn_read(p[0], back, sizeof back), 0); /* no writers: end of file */
     close(p[0]);
 
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     close(p[0]);
     CHECK_ERR(zcn_write(p[1], b, sizeof b), ZCN_EPIPE); /* SIGPIPE is ignored by main */
     close(p[1]);
@@ -478,10 +462,10 @@ static void test_read_write_efault(void) {
     QUIET(r, zcn_pwrite(fd, none, 100, 0));
     CHECK_ERR(r, ZCN_EFAULT);
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     QUIET(r, zcn_write(p[1], none, 10));
     CHECK_ERR(r, ZCN_EFAULT);
-    close_pair(p);
+    zcn_fx_close_pair(p);
     /* Nothing was changed by the failed writes. */
     uint8_t back[100];
     CHECK_EQ(zcn_pread(fd, back, 100, 0), 100);
@@ -517,7 +501,7 @@ static void test_read_retries_eintr(void) {
     sigemptyset(&sa.sa_mask);
     REQUIRE(sigaction(SIGUSR1, &sa, &old) == 0);
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     blocked_read br;
     memset(&br, 0, sizeof br);
     br.fd = p[0];
@@ -537,7 +521,7 @@ static void test_read_retries_eintr(void) {
     CHECK(interrupts >= 1);
     CHECK_EQ(br.result, 32);
     CHECK_EQ(zcn_fx_mismatch(br.buf, 32, 0, 14), -1);
-    close_pair(p);
+    zcn_fx_close_pair(p);
     sigaction(SIGUSR1, &old, NULL);
 }
 
@@ -585,15 +569,15 @@ static void test_pread_pwrite_errors(void) {
     /* Past the file size limit of ext4 (16 TiB with 4 KiB blocks). */
     if (on_ext4) CHECK_ERR(zcn_pwrite(fd, b, 1, INT64_MAX - 1), ZCN_EFBIG);
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     CHECK_ERR(zcn_pwrite(p[1], b, sizeof b, 0), ZCN_ESPIPE);
     CHECK_ERR(zcn_pread(p[0], b, sizeof b, 0), ZCN_ESPIPE);
-    close_pair(p);
+    zcn_fx_close_pair(p);
     int sv[2];
     REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
     CHECK_ERR(zcn_pwrite(sv[0], b, sizeof b, 0), ZCN_ESPIPE);
     CHECK_ERR(zcn_pread(sv[1], b, sizeof b, 0), ZCN_ESPIPE);
-    close_pair(sv);
+    zcn_fx_close_pair(sv);
     zcn_close(fd);
 }
 
@@ -629,14 +613,14 @@ static void test_lseek(void) {
     CHECK_ERR(zcn_lseek(fd, -1, ZCN_SEEK_DATA), ZCN_ENXIO);
     CHECK_ERR(zcn_lseek(zcn_fx_closed_fd(), 0, ZCN_SEEK_SET), ZCN_EBADF);
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     CHECK_ERR(zcn_lseek(p[0], 0, ZCN_SEEK_SET), ZCN_ESPIPE);
     CHECK_ERR(zcn_lseek(p[1], 0, ZCN_SEEK_CUR), ZCN_ESPIPE);
-    close_pair(p);
+    zcn_fx_close_pair(p);
     int sv[2];
     REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
     CHECK_ERR(zcn_lseek(sv[0], 0, ZCN_SEEK_SET), ZCN_ESPIPE);
-    close_pair(sv);
+    zcn_fx_close_pair(sv);
     zcn_close(fd);
 }
 
@@ -689,9 +673,9 @@ static void test_ftruncate(void) {
     CHECK_ERR(zcn_ftruncate(ro, 0), ZCN_EINVAL);
     zcn_close(ro);
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     CHECK_ERR(zcn_ftruncate(p[1], 0), ZCN_EINVAL); /* not a regular file */
-    close_pair(p);
+    zcn_fx_close_pair(p);
     int32_t dir = zcn_open(zcn_fx_tmpdir(), ZCN_O_RDONLY | ZCN_O_DIRECTORY, 0);
     REQUIRE(dir >= 0);
     CHECK_ERR(zcn_ftruncate(dir, 0), ZCN_EINVAL);
@@ -738,14 +722,14 @@ static void test_fsync(void) {
     CHECK_ERR(zcn_fsync(zcn_fx_closed_fd(), 0), ZCN_EBADF);
     CHECK_ERR(zcn_fsync(zcn_fx_closed_fd(), 1), ZCN_EBADF);
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     CHECK_ERR(zcn_fsync(p[0], 0), ZCN_EINVAL);
     CHECK_ERR(zcn_fsync(p[1], 1), ZCN_EINVAL);
-    close_pair(p);
+    zcn_fx_close_pair(p);
     int sv[2];
     REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
     CHECK_ERR(zcn_fsync(sv[0], 0), ZCN_EINVAL);
-    close_pair(sv);
+    zcn_fx_close_pair(sv);
     int32_t null = zcn_open("/dev/null", ZCN_O_WRONLY, 0);
     REQUIRE(null >= 0);
     CHECK_ERR(zcn_fsync(null, 0), ZCN_EINVAL);
@@ -774,10 +758,10 @@ static void test_fadvise(void) {
     CHECK_ERR(zcn_fadvise(fd, 0, -1, ZCN_FADV_NORMAL), ZCN_EINVAL);
     CHECK_ERR(zcn_fadvise(zcn_fx_closed_fd(), 0, 0, ZCN_FADV_NORMAL), ZCN_EBADF);
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     CHECK_ERR(zcn_fadvise(p[0], 0, 0, ZCN_FADV_NORMAL), ZCN_ESPIPE);
     CHECK_ERR(zcn_fadvise(p[1], 0, 0, ZCN_FADV_DONTNEED), ZCN_ESPIPE);
-    close_pair(p);
+    zcn_fx_close_pair(p);
     zcn_close(fd);
 }
 
@@ -894,7 +878,7 @@ static void test_fd_query_kinds(void) {
     zcn_close(dir);
 
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     CHECK_EQ(zcn_fd_query(p[0], &info), 0);
     CHECK_EQ(info.kind, ZCN_FD_PIPE);
     CHECK_EQ(info.status_flags & 3, ZCN_O_RDONLY);
@@ -902,7 +886,7 @@ static void test_fd_query_kinds(void) {
     CHECK_EQ(zcn_fd_query(p[1], &info), 0);
     CHECK_EQ(info.kind, ZCN_FD_PIPE);
     CHECK_EQ(info.status_flags & 3, ZCN_O_WRONLY);
-    close_pair(p);
+    zcn_fx_close_pair(p);
 
     int sv[2];
     REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) == 0);
@@ -910,7 +894,7 @@ static void test_fd_query_kinds(void) {
     CHECK_EQ(info.kind, ZCN_FD_SOCKET);
     CHECK_EQ(info.status_flags & 3, ZCN_O_RDWR);
     CHECK((info.status_flags & ZCN_O_NONBLOCK) != 0);
-    close_pair(sv);
+    zcn_fx_close_pair(sv);
 
     int32_t null = zcn_open("/dev/null", ZCN_O_RDWR, 0);
     REQUIRE(null >= 0);
@@ -964,7 +948,7 @@ static void test_fd_query_errors(void) {
 
 static void test_set_nonblocking(void) {
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     zcn_fd_info info;
     uint8_t b[8];
     CHECK_EQ(zcn_set_nonblocking(p[0], 1), 0);
@@ -982,7 +966,7 @@ static void test_set_nonblocking(void) {
     CHECK(memcmp(b, "abc", 3) == 0);
     CHECK_EQ(zcn_set_nonblocking(p[0], 42), 0); /* any non-zero value enables */
     CHECK_EQ(fcntl(p[0], F_GETFL) & O_NONBLOCK, O_NONBLOCK);
-    close_pair(p);
+    zcn_fx_close_pair(p);
 
     /* Other status flags survive the switch. */
     int32_t fd = file_with("nonblock", 10, 26, ZCN_O_WRONLY | ZCN_O_APPEND);

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -112,13 +111,7 @@ static void test_create_errors(void) {
 
 static void emfile_child(void *arg) {
     (void)arg;
-    int lowest = dup(0);
-    if (lowest < 0) _exit(ZCN_FX_CHILD_SKIP);
-    close(lowest);
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(ZCN_FX_CHILD_SKIP);
-    rl.rlim_cur = (rlim_t)lowest;
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(ZCN_FX_CHILD_SKIP);
+    zcn_fx_exhaust_fds_or_skip();
     CHECK_ERR(zcn_memfd_create("emfile", ZCN_MFD_NONE), ZCN_EMFILE);
 }
 
@@ -128,25 +121,9 @@ static void test_create_emfile(void) {
     CHECK_EQ(status, 0);
 }
 
-static long meminfo_value(const char *key) {
-    FILE *f = fopen("/proc/meminfo", "re");
-    if (f == NULL) return -1;
-    char line[256];
-    long value = -1;
-    size_t klen = strlen(key);
-    for (int i = 0; i < 200 && fgets(line, sizeof line, f) != NULL; i++) {
-        if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
-            value = strtol(line + klen + 1, NULL, 10);
-            break;
-        }
-    }
-    fclose(f);
-    return value;
-}
-
 static void test_hugetlb(void) {
-    long free_huge = meminfo_value("HugePages_Free");
-    long huge_kb = meminfo_value("Hugepagesize");
+    long free_huge = zcn_fx_meminfo_value("HugePages_Free");
+    long huge_kb = zcn_fx_meminfo_value("Hugepagesize");
     REQUIRE(free_huge >= 0 && huge_kb > 0);
     int32_t fd = zcn_memfd_create("huge", ZCN_MFD_HUGETLB);
     /* The file is created on the internal hugetlbfs mount whether or not pages are reserved. */

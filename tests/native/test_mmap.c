@@ -306,25 +306,9 @@ static void test_mmap_enomem_huge_length(void) {
     CHECK(v == NULL);
 }
 
-static long meminfo_value(const char *key) {
-    FILE *f = fopen("/proc/meminfo", "re");
-    if (f == NULL) return -1;
-    char line[256];
-    long value = -1;
-    size_t klen = strlen(key);
-    for (int i = 0; i < 200 && fgets(line, sizeof line, f) != NULL; i++) {
-        if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
-            value = strtol(line + klen + 1, NULL, 10);
-            break;
-        }
-    }
-    fclose(f);
-    return value;
-}
-
 static void test_mmap_hugetlb(void) {
-    long free_huge = meminfo_value("HugePages_Free");
-    long huge_kb = meminfo_value("Hugepagesize");
+    long free_huge = zcn_fx_meminfo_value("HugePages_Free");
+    long huge_kb = zcn_fx_meminfo_value("Hugepagesize");
     REQUIRE(free_huge >= 0 && huge_kb > 0);
     uint64_t len = (uint64_t)huge_kb * 1024;
     void *v = (void *)1;

@@ -135,7 +135,7 @@ static void test_size_errors(void) {
     int p[2], s[2];
     int file = zcn_xf_make_empty(dir, "file", O_RDWR, NULL, 0);
     REQUIRE(file >= 0 && zcn_pipe(p, ZCN_PIPE_NONE) == 0 && zcn_xf_unix_pair(s) == 0);
-    int closed = zcn_xf_closed_fd();
+    int closed = zcn_fx_closed_fd();
 
     CHECK_ERR(zcn_pipe_set_size(p[0], -1), EINVAL); /* negative: refused by the library */
     CHECK_ERR(zcn_pipe_set_size(p[0], INT32_MIN), EINVAL);
@@ -206,7 +206,7 @@ static void test_size_above_pipe_max_size(void) {
     zcn_xf_close_all(p, 2);
 
     /* A child that certainly lacks the capability. */
-    CHECK_EQ(zcn_xf_run_child(eperm_child, &max), 0);
+    CHECK_EQ(zcn_fx_run_child(eperm_child, &max), 0);
 }
 
 static void test_bytes_available_on_pipes(void) {
@@ -264,7 +264,7 @@ static void test_bytes_available_on_sockets(void) {
 }
 
 static void test_bytes_available_errors_and_files(void) {
-    int closed = zcn_xf_closed_fd();
+    int closed = zcn_fx_closed_fd();
     CHECK_ERR(zcn_bytes_available(closed), EBADF);
     CHECK_ERR(zcn_bytes_available(-1), EBADF);
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -15,18 +15,9 @@
 
 static int fd_baseline;
 
-static void make_pipe(int p[2]) {
-    REQUIRE(pipe2(p, O_CLOEXEC) == 0);
-}
-
-static void close_pair(int p[2]) {
-    close(p[0]);
-    close(p[1]);
-}
-
 static void test_timeout_zero_and_elapsed(void) {
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     int64_t start = zcn_fx_now_ms();
     CHECK_EQ(zcn_poll(p[0], ZCN_POLLIN, 0), 0);
     CHECK(zcn_fx_now_ms() - start < 1000); /* returns at once (generous bound) */
@@ -35,12 +26,12 @@ static void test_timeout_zero_and_elapsed(void) {
     int64_t waited = zcn_fx_now_ms() - start;
     /* poll never ends a timeout early; the clock granularity allows a millisecond. */
     CHECK(waited >= 59);
-    close_pair(p);
+    zcn_fx_close_pair(p);
 }
 
 static void test_pollin_pollout(void) {
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     CHECK_EQ(zcn_poll(p[1], ZCN_POLLOUT, 0), ZCN_POLLOUT);
     CHECK_EQ(zcn_poll(p[1], ZCN_POLLIN | ZCN_POLLOUT, 0), ZCN_POLLOUT); /* only requested events that hold */
     CHECK_EQ(zcn_poll(p[0], ZCN_POLLIN, 0), 0);
@@ -52,14 +43,14 @@ static void test_pollin_pollout(void) {
     char c;
     CHECK_EQ(read(p[0], &c, 1), 1);
     CHECK_EQ(zcn_poll(p[0], ZCN_POLLIN, 0), 0);
-    close_pair(p);
+    zcn_fx_close_pair(p);
 
     int sv[2];
     REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
     CHECK_EQ(zcn_poll(sv[0], ZCN_POLLIN | ZCN_POLLOUT, 0), ZCN_POLLOUT);
     CHECK_EQ(write(sv[1], "y", 1), 1);
     CHECK_EQ(zcn_poll(sv[0], ZCN_POLLIN | ZCN_POLLOUT, 0), ZCN_POLLIN | ZCN_POLLOUT);
-    close_pair(sv);
+    zcn_fx_close_pair(sv);
 }
 
 static void test_pollout_full_pipe(void) {
@@ -75,12 +66,12 @@ static void test_pollout_full_pipe(void) {
     CHECK_EQ(zcn_poll(p[1], ZCN_POLLOUT, 30), 0);
     CHECK_EQ(read(p[0], chunk, sizeof chunk), (ssize_t)sizeof chunk);
     CHECK_EQ(zcn_poll(p[1], ZCN_POLLOUT, 0), ZCN_POLLOUT); /* a page of room again */
-    close_pair(p);
+    zcn_fx_close_pair(p);
 }
 
 static void test_pollhup_and_pollerr(void) {
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     CHECK_EQ(write(p[1], "abc", 3), 3);
     close(p[1]);
     /* Data left and no writer: both. POLLHUP is reported even when not requested. */
@@ -91,7 +82,7 @@ static void test_pollhup_and_pollerr(void) {
     CHECK_EQ(zcn_poll(p[0], 0, 0), ZCN_POLLHUP);
     close(p[0]);
 
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     close(p[0]);
     /* No reader: the write end reports POLLERR (and stays writable: the write fails at once). */
     CHECK_EQ(zcn_poll(p[1], ZCN_POLLOUT, 0), ZCN_POLLOUT | ZCN_POLLERR);
@@ -122,7 +113,7 @@ static void test_einval(void) {
     /* The descriptor is readable, so that an implementation that wrongly passed a negative
      * timeout to poll(2) (which treats it as infinite) returns at once instead of hanging. */
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     CHECK_EQ(write(p[1], "x", 1), 1);
     CHECK_ERR(zcn_poll(p[0], ZCN_POLLIN, -2), ZCN_EINVAL);
     CHECK_ERR(zcn_poll(p[0], ZCN_POLLIN, INT32_MIN), ZCN_EINVAL);
@@ -130,7 +121,7 @@ static void test_einval(void) {
     /* events beyond the 16 bits of struct pollfd */
     CHECK_ERR(zcn_poll(p[0], ZCN_POLLIN | 0x10000, 0), ZCN_EINVAL);
     CHECK_ERR(zcn_poll(p[0], -1, 0), ZCN_EINVAL);
-    close_pair(p);
+    zcn_fx_close_pair(p);
 }
 
 static void test_pollpri_tcp_urgent_data(void) {
@@ -198,20 +189,20 @@ static void install_handler(struct sigaction *old) {
 
 static void test_wakes_when_ready(void) {
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     helper_args h = {.fd = p[1], .delay_ms = 50, .target = pthread_self(), .signals = 0, .write_data = 1};
     pthread_t t;
     REQUIRE(pthread_create(&t, NULL, helper, &h) == 0);
     CHECK_EQ(zcn_poll(p[0], ZCN_POLLIN, -1), ZCN_POLLIN);
     CHECK_EQ(pthread_join(t, NULL), 0);
-    close_pair(p);
+    zcn_fx_close_pair(p);
 }
 
 static void test_signal_resumes_infinite_wait(void) {
     struct sigaction old;
     install_handler(&old);
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     interrupts = 0;
     helper_args h = {.fd = p[1], .delay_ms = 30, .target = pthread_self(), .signals = 4, .write_data = 1};
     pthread_t t;
@@ -219,7 +210,7 @@ static void test_signal_resumes_infinite_wait(void) {
     CHECK_EQ(zcn_poll(p[0], ZCN_POLLIN, -1), ZCN_POLLIN); /* not -EINTR */
     CHECK_EQ(pthread_join(t, NULL), 0);
     CHECK(interrupts >= 1);
-    close_pair(p);
+    zcn_fx_close_pair(p);
     sigaction(SIGUSR1, &old, NULL);
 }
 
@@ -227,7 +218,7 @@ static void test_signal_resumes_timed_wait_with_the_time_left(void) {
     struct sigaction old;
     install_handler(&old);
     int p[2];
-    make_pipe(p);
+    zcn_fx_make_pipe(p);
     interrupts = 0;
     /* Signals every 40 ms during a 300 ms wait, and nothing ever becomes ready. */
     helper_args h = {.fd = p[1], .delay_ms = 40, .target = pthread_self(), .signals = 5, .write_data = 0};
@@ -243,7 +234,7 @@ static void test_signal_resumes_timed_wait_with_the_time_left(void) {
      * bound is loose because a loaded machine (valgrind) can be slow. */
     CHECK(waited >= 299);
     if (!zcn_fx_on_valgrind()) CHECK(waited < 480);
-    close_pair(p);
+    zcn_fx_close_pair(p);
     sigaction(SIGUSR1, &old, NULL);
 }
 

@@ -241,7 +241,7 @@ static void test_ebadf(void) {
     int write_only = open(path, O_WRONLY | O_CLOEXEC);
     int read_only = open(path, O_RDONLY | O_CLOEXEC);
     REQUIRE(write_only >= 0 && read_only >= 0);
-    int closed = zcn_xf_closed_fd(); /* last, so that no later open reuses the number */
+    int closed = zcn_fx_closed_fd(); /* last, so that no later open reuses the number */
 
     CHECK_ERR(zcn_sendfile(dst, closed, NULL, 10), EBADF);  /* source not open */
     CHECK_ERR(zcn_sendfile(closed, src, NULL, 10), EBADF);  /* destination not open */
@@ -372,7 +372,7 @@ static void efbig_child(void *arg) {
 }
 
 static void test_efbig_past_file_size_limit(void) {
-    CHECK_EQ(zcn_xf_run_child(efbig_child, NULL), 0);
+    CHECK_EQ(zcn_fx_run_child(efbig_child, NULL), 0);
 }
 
 int main(void) {

@@ -222,7 +222,7 @@ static void test_ebadf(void) {
     int write_only = open(path, O_WRONLY | O_CLOEXEC);
     int read_only = open(path, O_RDONLY | O_CLOEXEC);
     REQUIRE(write_only >= 0 && read_only >= 0);
-    int closed = zcn_xf_closed_fd();
+    int closed = zcn_fx_closed_fd();
     REQUIRE(write(p[1], "data", 4) == 4);
 
     CHECK_ERR(zcn_splice(closed, NULL, p[1], NULL, 10, 0), EBADF);     /* source not open */
@@ -396,7 +396,7 @@ static void efbig_child(void *arg) {
 }
 
 static void test_efbig_past_file_size_limit(void) {
-    CHECK_EQ(zcn_xf_run_child(efbig_child, NULL), 0);
+    CHECK_EQ(zcn_fx_run_child(efbig_child, NULL), 0);
 }
 
 int main(void) {

@@ -124,7 +124,7 @@ static void test_einval(void) {
 static void test_ebadf(void) {
     int a[2], b[2];
     REQUIRE(zcn_pipe(a, ZCN_PIPE_NONE) == 0 && zcn_pipe(b, ZCN_PIPE_NONE) == 0);
-    int closed = zcn_xf_closed_fd();
+    int closed = zcn_fx_closed_fd();
     REQUIRE(write(a[1], "abc", 3) == 3);
     CHECK_ERR(zcn_tee(closed, b[1], 10, 0), EBADF);
     CHECK_ERR(zcn_tee(a[0], closed, 10, 0), EBADF);

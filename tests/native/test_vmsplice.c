@@ -207,7 +207,7 @@ static void test_ebadf(void) {
     int file = zcn_xf_make_empty(dir, "file", O_RDWR, NULL, 0);
     int s[2];
     REQUIRE(file >= 0 && zcn_xf_unix_pair(s) == 0);
-    int closed = zcn_xf_closed_fd();
+    int closed = zcn_fx_closed_fd();
     CHECK_ERR(zcn_vmsplice(closed, &one, 1, 0), EBADF);
     CHECK_ERR(zcn_vmsplice(-1, &one, 1, 0), EBADF);
     /* Not a pipe (a file, a socket): EBADF. */

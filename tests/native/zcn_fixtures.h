@@ -159,6 +159,19 @@ static inline int32_t zcn_fx_closed_fd(void) {
     return fd >= 0 ? fd : 1000000;
 }
 
+#ifdef ZCN_TEST_H
+/* A blocking pipe (O_CLOEXEC) made with libc, so that the fixture does not depend on zcn_pipe. */
+static inline void zcn_fx_make_pipe(int p[2]) {
+    REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+}
+#endif
+
+/* Closes both ends of a pipe or socket pair. */
+static inline void zcn_fx_close_pair(int p[2]) {
+    close(p[0]);
+    close(p[1]);
+}
+
 /* Monotonic milliseconds. */
 static inline int64_t zcn_fx_now_ms(void) {
     struct timespec ts;
@@ -166,8 +179,27 @@ static inline int64_t zcn_fx_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The value of a "Key:  value" line of /proc/meminfo (kB for sizes, a count for HugePages_*), or -1 when
+ * the line or the file is missing. */
+static inline long zcn_fx_meminfo_value(const char *key) {
+    FILE *f = fopen("/proc/meminfo", "re");
+    if (f == NULL) return -1;
+    char line[256];
+    long value = -1;
+    size_t klen = strlen(key);
+    for (int i = 0; i < 200 && fgets(line, sizeof line, f) != NULL; i++) {
+        if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+            value = strtol(line + klen + 1, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return value;
+}
+
 /* ---- Child processes ------------------------------------------------------------------------- */
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #define ZCN_FX_CHILD_SKIP 77
@@ -185,13 +217,13 @@ static inline int zcn_fx_run_child(void (*fn)(void *), void *arg) {
         return -1;
     }
     if (pid == 0) {
-        /* A REQUIRE in the child must land here, not in the parent's RUN frame copied by fork. */
+        /* A REQUIRE in the child must land here, not in the parent's RUN frame that fork copied. */
         zcn_test_current_failed = 0;
         if (setjmp(zcn_test_abort) == 0) fn(arg);
         _exit(zcn_test_current_failed ? 1 : 0);
     }
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
+    for (int i = 0; i < 1000 && waitpid(pid, &status, 0) < 0; i++) {
         if (errno != EINTR) {
             fprintf(stderr, "  fixture: waitpid: %s\n", strerror(errno));
             return -1;
@@ -204,5 +236,18 @@ static inline int zcn_fx_run_child(void (*fn)(void *), void *arg) {
     return WEXITSTATUS(status);
 }
 #endif
+
+/* For a child of zcn_fx_run_child: lowers RLIMIT_NOFILE to the lowest free descriptor number, so that
+ * the next call that needs a descriptor fails with EMFILE. Exits the child with ZCN_FX_CHILD_SKIP when
+ * the limit cannot be lowered. */
+static inline void zcn_fx_exhaust_fds_or_skip(void) {
+    int lowest = dup(0);
+    if (lowest < 0) _exit(ZCN_FX_CHILD_SKIP);
+    close(lowest);
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(ZCN_FX_CHILD_SKIP);
+    rl.rlim_cur = (rlim_t)lowest; /* no free descriptor number below the limit */
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(ZCN_FX_CHILD_SKIP);
+}
 
 #endif /* ZCN_FIXTURES_H */

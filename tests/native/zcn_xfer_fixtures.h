@@ -6,7 +6,7 @@
  * Include after zcn_test.h. Everything is static inline so that a test file pays only for what it uses.
  * Helpers call libc directly, never libzcn, so a fixture cannot hide a library bug. Every loop is bounded.
  * Helpers return -1 (or NULL, or 0 for predicates) on failure after printing why; tests REQUIRE success.
- * The zcn_xf_ prefix keeps these apart from zcn_mem_fixtures.h (zcn_fx_), so both may be included.
+ * The zcn_xf_ prefix keeps these apart from zcn_fixtures.h (zcn_fx_), which this header includes.
  */
 #ifndef ZCN_XFER_FIXTURES_H
 #define ZCN_XFER_FIXTURES_H
@@ -23,9 +23,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "zcn_fixtures.h"
 #include "zcn_test.h"
 
 #define ZCN_XF_PATH_MAX 512
@@ -260,13 +260,6 @@ static inline int zcn_xf_offset_beyond_max(const char *dir, int64_t offset) {
 
 /* ---- Descriptors, pipes and sockets ---------------------------------------------------------- */
 
-/* A descriptor number that is certainly closed: one just opened and closed. */
-static inline int zcn_xf_closed_fd(void) {
-    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) close(fd);
-    return fd >= 0 ? fd : 1000000;
-}
-
 /* Closes every descriptor in fds that is >= 0 and sets it to -1. */
 static inline void zcn_xf_close_all(int *fds, size_t count) {
     for (size_t i = 0; i < count; i++) {
@@ -364,39 +357,13 @@ static inline int64_t zcn_xf_fill_until_stable(int fd) {
     return -1;
 }
 
-/* ---- Child processes ------------------------------------------------------------------------- */
+/* ---- Shared with zcn_fixtures.h ------------------------------------------------------------- */
 
-#define ZCN_XF_CHILD_SKIP 77
-
-/* Runs fn(arg) in a forked child, for tests that change process-wide state (capabilities, rlimits, mount
- * namespaces). The child's CHECK and REQUIRE failures make it exit 1; fn may _exit(ZCN_XF_CHILD_SKIP) when the
- * kernel refuses a precondition. Returns the child's exit status (0, 1, ZCN_XF_CHILD_SKIP), or -1 when it
- * could not run or died from a signal (printed). */
-static inline int zcn_xf_run_child(void (*fn)(void *), void *arg) {
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "  fixture: fork: %s\n", strerror(errno));
-        return -1;
-    }
-    if (pid == 0) {
-        /* A REQUIRE in the child must land here, not in the parent's RUN frame that fork copied. */
-        zcn_test_current_failed = 0;
-        if (setjmp(zcn_test_abort) == 0) fn(arg);
-        _exit(zcn_test_current_failed ? 1 : 0);
-    }
-    int status = 0;
-    for (int i = 0; i < 1000 && waitpid(pid, &status, 0) < 0; i++) {
-        if (errno != EINTR) {
-            fprintf(stderr, "  fixture: waitpid: %s\n", strerror(errno));
-            return -1;
-        }
-    }
-    if (WIFSIGNALED(status)) {
-        fprintf(stderr, "  fixture: child killed by signal %d\n", WTERMSIG(status));
-        return -1;
-    }
-    return WEXITSTATUS(status);
-}
+/* The closed descriptor number and the forked-child runner are the same for every test and live in
+ * zcn_fixtures.h (zcn_fx_closed_fd, zcn_fx_run_child, ZCN_FX_CHILD_SKIP); these names remain for the
+ * callers that still spell them with zcn_xf_. */
+#define ZCN_XF_CHILD_SKIP ZCN_FX_CHILD_SKIP
+#define zcn_xf_closed_fd zcn_fx_closed_fd
+#define zcn_xf_run_child zcn_fx_run_child
 
 #endif /* ZCN_XFER_FIXTURES_H */

@@ -6,20 +6,12 @@ using ZeroCopyNative.Interop;
 namespace ZeroCopyNative.Tests.DirectIO;
 
 /// <summary>O_DIRECT on the disk-backed scratch directory (ext4 here).</summary>
-public sealed class DirectFileTests
+public sealed class DirectFileTests : ScratchDirectoryTests
 {
-    private ScratchDirectory _dir = null!;
-
-    [SetUp]
-    public void SetUp() => _dir = new ScratchDirectory();
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
-
     [Test]
     public void AlignmentIsReportedByStatxOnThisKernel()
     {
-        using DirectFile file = DirectFile.Open(_dir.File("f"), FileMode.CreateNew);
+        using DirectFile file = DirectFile.Open(Dir.File("f"), FileMode.CreateNew);
         DirectIOAlignment a = file.Alignment;
         Assert.That(a.MemoryAlignment, Is.GreaterThanOrEqualTo(1).And.LessThanOrEqualTo(Environment.SystemPageSize));
         Assert.That(a.OffsetAlignment, Is.GreaterThanOrEqualTo(512).And.LessThanOrEqualTo(Environment.SystemPageSize));
@@ -33,7 +25,7 @@ public sealed class DirectFileTests
     [Test]
     public void AlignedBuffersRoundTripByteForByte()
     {
-        using DirectFile file = DirectFile.Open(_dir.File("f"), FileMode.CreateNew);
+        using DirectFile file = DirectFile.Open(Dir.File("f"), FileMode.CreateNew);
         int block = file.Alignment.OffsetAlignment;
         int size = 16 * block;
         using var source = new AlignedBuffer(size, file.Alignment.BufferAlignment);
@@ -54,14 +46,14 @@ public sealed class DirectFileTests
         file.Flush();
         file.Flush(dataOnly: true);
 
-        byte[] onDisk = File.ReadAllBytes(_dir.File("f"));
+        byte[] onDisk = File.ReadAllBytes(Dir.File("f"));
         Assert.That(onDisk.AsSpan(3 * block).SequenceEqual(data), Is.True);
     }
 
     [Test]
     public void AlignedSpansRoundTrip()
     {
-        using DirectFile file = DirectFile.Open(_dir.File("f"), FileMode.Create);
+        using DirectFile file = DirectFile.Open(Dir.File("f"), FileMode.Create);
         int block = file.Alignment.OffsetAlignment;
         using var buffer = new AlignedBuffer(8 * block, file.Alignment.BufferAlignment);
         byte[] data = ScratchDirectory.Pattern(4 * block, seed: 8);
@@ -76,7 +68,7 @@ public sealed class DirectFileTests
     [Test]
     public void ReadStopsAtTheEndOfTheFile()
     {
-        using DirectFile file = DirectFile.Open(_dir.File("f"), FileMode.CreateNew);
+        using DirectFile file = DirectFile.Open(Dir.File("f"), FileMode.CreateNew);
         int block = file.Alignment.OffsetAlignment;
         using var buffer = new AlignedBuffer(4 * block, file.Alignment.BufferAlignment);
         byte[] data = ScratchDirectory.Pattern(4 * block);
@@ -94,7 +86,7 @@ public sealed class DirectFileTests
     [Test]
     public void AMisalignedAddressIsRefusedWithTheRuleAndTheAlignment()
     {
-        using DirectFile file = DirectFile.Open(_dir.File("f"), FileMode.CreateNew);
+        using DirectFile file = DirectFile.Open(Dir.File("f"), FileMode.CreateNew);
         int memory = file.Alignment.MemoryAlignment;
         Assume.That(memory, Is.GreaterThan(1), "this filesystem imposes no address alignment");
         int block = file.Alignment.OffsetAlignment;
@@ -111,7 +103,7 @@ public sealed class DirectFileTests
     [Test]
     public void AMisalignedLengthIsRefusedWithTheRuleAndTheAlignment()
     {
-        using DirectFile file = DirectFile.Open(_dir.File("f"), FileMode.CreateNew);
+        using DirectFile file = DirectFile.Open(Dir.File("f"), FileMode.CreateNew);
         int block = file.Alignment.OffsetAlignment;
         using var buffer = new AlignedBuffer(2 * block, file.Alignment.BufferAlignment);
 
@@ -125,7 +117,7 @@ public sealed class DirectFileTests
     [Test]
     public void AMisalignedOffsetIsRefusedWithTheRuleAndTheAlignment()
     {
-        using DirectFile file = DirectFile.Open(_dir.File("f"), FileMode.CreateNew);
+        using DirectFile file = DirectFile.Open(Dir.File("f"), FileMode.CreateNew);
         int block = file.Alignment.OffsetAlignment;
         using var buffer = new AlignedBuffer(block, file.Alignment.BufferAlignment);
 
@@ -140,7 +132,7 @@ public sealed class DirectFileTests
     [Test]
     public void WithoutTheChecksTheKernelItselfRefusesMisalignment()
     {
-        using DirectFile file = DirectFile.Open(_dir.File("f"), FileMode.CreateNew);
+        using DirectFile file = DirectFile.Open(Dir.File("f"), FileMode.CreateNew);
         int block = file.Alignment.OffsetAlignment;
         using var buffer = new AlignedBuffer(2 * block, Environment.SystemPageSize, zeroFill: true);
         file.Write(buffer, 0);
@@ -183,27 +175,27 @@ public sealed class DirectFileTests
     [Test]
     public void OpenReportsOtherFailuresWithTheirErrno()
     {
-        var missing = Assert.Throws<ZeroCopyException>(() => DirectFile.Open(_dir.File("missing")))!;
+        var missing = Assert.Throws<ZeroCopyException>(() => DirectFile.Open(Dir.File("missing")))!;
         Assert.That(missing.Errno, Is.EqualTo(Errno.ENOENT));
         Assert.That(missing.Operation, Is.EqualTo("open"));
 
-        DirectFile.Open(_dir.File("exists"), FileMode.CreateNew).Dispose();
-        var exists = Assert.Throws<ZeroCopyException>(() => DirectFile.Open(_dir.File("exists"), FileMode.CreateNew))!;
+        DirectFile.Open(Dir.File("exists"), FileMode.CreateNew).Dispose();
+        var exists = Assert.Throws<ZeroCopyException>(() => DirectFile.Open(Dir.File("exists"), FileMode.CreateNew))!;
         Assert.That(exists.Errno, Is.EqualTo(Errno.EEXIST));
 
-        Assert.Throws<ArgumentException>(() => DirectFile.Open(_dir.File("f"), FileMode.Append));
-        Assert.Throws<ArgumentException>(() => DirectFile.Open(_dir.File("f"), FileMode.Create, FileAccess.Read));
-        Assert.Throws<ArgumentOutOfRangeException>(() => DirectFile.Open(_dir.File("f"), (FileMode)99));
+        Assert.Throws<ArgumentException>(() => DirectFile.Open(Dir.File("f"), FileMode.Append));
+        Assert.Throws<ArgumentException>(() => DirectFile.Open(Dir.File("f"), FileMode.Create, FileAccess.Read));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DirectFile.Open(Dir.File("f"), (FileMode)99));
         Assert.Throws<ArgumentOutOfRangeException>(
-            () => DirectFile.Open(_dir.File("f"), FileMode.Open, (FileAccess)99));
+            () => DirectFile.Open(Dir.File("f"), FileMode.Open, (FileAccess)99));
         Assert.Throws<ArgumentNullException>(() => DirectFile.Open(null!));
     }
 
     [Test]
     public void TheAccessModeIsEnforcedByTheKernel()
     {
-        DirectFile.Open(_dir.File("f"), FileMode.CreateNew).Dispose();
-        using DirectFile reader = DirectFile.Open(_dir.File("f"), FileMode.Open, FileAccess.Read);
+        DirectFile.Open(Dir.File("f"), FileMode.CreateNew).Dispose();
+        using DirectFile reader = DirectFile.Open(Dir.File("f"), FileMode.Open, FileAccess.Read);
         using var buffer = new AlignedBuffer(reader.Alignment.OffsetAlignment, reader.Alignment.BufferAlignment);
         var e = Assert.Throws<ZeroCopyException>(() => reader.Write(buffer, 0))!;
         Assert.That(e.Errno, Is.EqualTo(Errno.EBADF));
@@ -212,7 +204,7 @@ public sealed class DirectFileTests
     [Test]
     public void FadviseAcceptsKnownAdviceAndReportsUnknown()
     {
-        using DirectFile file = DirectFile.Open(_dir.File("f"), FileMode.CreateNew);
+        using DirectFile file = DirectFile.Open(Dir.File("f"), FileMode.CreateNew);
         file.Fadvise(FileAdvice.SEQUENTIAL);
         file.Fadvise(FileAdvice.DONTNEED, 0, 4096);
         file.Fadvise(FileAdvice.WILLNEED, 4096);
@@ -225,7 +217,7 @@ public sealed class DirectFileTests
     [Test]
     public void EveryMemberThrowsObjectDisposedExceptionAfterDispose()
     {
-        DirectFile file = DirectFile.Open(_dir.File("f"), FileMode.CreateNew);
+        DirectFile file = DirectFile.Open(Dir.File("f"), FileMode.CreateNew);
         using var buffer = new AlignedBuffer(file.Alignment.OffsetAlignment, file.Alignment.BufferAlignment);
         file.Dispose();
         file.Dispose();
@@ -241,13 +233,13 @@ public sealed class DirectFileTests
             Assert.Throws<ObjectDisposedException>(() => file.Flush());
             Assert.Throws<ObjectDisposedException>(() => _ = file.SafeFileHandle);
         });
-        Assert.That(file.Path, Is.EqualTo(_dir.File("f")));
+        Assert.That(file.Path, Is.EqualTo(Dir.File("f")));
     }
 
     [Test]
     public void ADisposedBufferIsRefused()
     {
-        using DirectFile file = DirectFile.Open(_dir.File("f"), FileMode.CreateNew);
+        using DirectFile file = DirectFile.Open(Dir.File("f"), FileMode.CreateNew);
         var buffer = new AlignedBuffer(file.Alignment.OffsetAlignment, file.Alignment.BufferAlignment);
         buffer.Dispose();
         Assert.Throws<ObjectDisposedException>(() => file.Write(buffer, 0));

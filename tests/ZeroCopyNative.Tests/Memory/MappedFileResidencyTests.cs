@@ -8,23 +8,16 @@ using ZeroCopyNative.Interop;
 namespace ZeroCopyNative.Tests.Memory;
 
 /// <summary>Advise, Prefetch and ResidentBytes: the page cache and page tables change as the calls say.</summary>
-public sealed class MappedFileResidencyTests
+public sealed class MappedFileResidencyTests : ScratchDirectoryTests
 {
     private static readonly int Page = Environment.SystemPageSize;
-    private ScratchDirectory _dir = null!;
-
-    [SetUp]
-    public void SetUp() => _dir = new ScratchDirectory();
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
 
     [Test]
     public void PrefetchMakesAFileMappingResidentAndFadviseDontNeedDropsIt()
     {
         const int Pages = 64;
-        _dir.CreateFile("f", Pages * Page);
-        using SafeFileHandle file = File.OpenHandle(_dir.File("f"), FileMode.Open, FileAccess.ReadWrite);
+        Dir.CreateFile("f", Pages * Page);
+        using SafeFileHandle file = File.OpenHandle(Dir.File("f"), FileMode.Open, FileAccess.ReadWrite);
         DropCache(file);
 
         using MappedFile map = MappedFile.Map(file);
@@ -45,8 +38,8 @@ public sealed class MappedFileResidencyTests
     [Test]
     public void PrefetchOfARangeFaultsInThatRange()
     {
-        _dir.CreateFile("f", 32 * Page);
-        using SafeFileHandle file = File.OpenHandle(_dir.File("f"), FileMode.Open, FileAccess.ReadWrite);
+        Dir.CreateFile("f", 32 * Page);
+        using SafeFileHandle file = File.OpenHandle(Dir.File("f"), FileMode.Open, FileAccess.ReadWrite);
         DropCache(file);
         using MappedFile map = MappedFile.Map(file, offset: 100);
         map.Prefetch(4 * Page, 2 * Page + 1);
@@ -56,8 +49,8 @@ public sealed class MappedFileResidencyTests
     [Test]
     public void PrefetchFallsBackToWillNeedWhereMadvPopulateReadIsMissing()
     {
-        _dir.CreateFile("f", 32 * Page);
-        using SafeFileHandle file = File.OpenHandle(_dir.File("f"), FileMode.Open, FileAccess.ReadWrite);
+        Dir.CreateFile("f", 32 * Page);
+        using SafeFileHandle file = File.OpenHandle(Dir.File("f"), FileMode.Open, FileAccess.ReadWrite);
         DropCache(file);
         using MappedFile map = MappedFile.Map(file);
         bool saved = MappedFile.PopulateUnsupported;
@@ -117,8 +110,8 @@ public sealed class MappedFileResidencyTests
     [Test]
     public void AdviceTheKernelRejectsIsReportedWithItsErrno()
     {
-        _dir.CreateFile("f", Page);
-        using MappedFile map = MappedFile.Open(_dir.File("f"));
+        Dir.CreateFile("f", Page);
+        using MappedFile map = MappedFile.Open(Dir.File("f"));
         var e = Assert.Throws<ZeroCopyException>(() => map.Advise((MemoryAdvice)999))!;
         Assert.That(e.Errno, Is.EqualTo(Errno.EINVAL));
         Assert.That(e.Operation, Is.EqualTo("madvise"));
@@ -131,8 +124,8 @@ public sealed class MappedFileResidencyTests
     [Test]
     public void OrdinaryAdviceIsAccepted()
     {
-        _dir.CreateFile("f", 8 * Page);
-        using MappedFile map = MappedFile.Open(_dir.File("f"), offset: 3);
+        Dir.CreateFile("f", 8 * Page);
+        using MappedFile map = MappedFile.Open(Dir.File("f"), offset: 3);
         map.Advise(MemoryAdvice.SEQUENTIAL);
         map.Advise(MemoryAdvice.RANDOM, 1, 5);
         map.Advise(MemoryAdvice.WILLNEED, Page, Page);

@@ -6,22 +6,15 @@ using ZeroCopyNative.Interop;
 
 namespace ZeroCopyNative.Tests.Memory;
 
-public sealed class MappedFileTests
+public sealed class MappedFileTests : ScratchDirectoryTests
 {
     private static readonly int Page = Environment.SystemPageSize;
-    private ScratchDirectory _dir = null!;
-
-    [SetUp]
-    public void SetUp() => _dir = new ScratchDirectory();
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
 
     [Test]
     public void ReadOnlyMappingSeesTheFileByteForByte()
     {
-        byte[] data = _dir.CreateFile("f", 3 * Page + 100);
-        using MappedFile map = MappedFile.Open(_dir.File("f"));
+        byte[] data = Dir.CreateFile("f", 3 * Page + 100);
+        using MappedFile map = MappedFile.Open(Dir.File("f"));
 
         Assert.That(map.Length, Is.EqualTo(data.Length));
         Assert.That(map.Offset, Is.Zero);
@@ -35,28 +28,28 @@ public sealed class MappedFileTests
     [Test]
     public void SharedReadWriteMappingWritesReachTheFile()
     {
-        byte[] original = _dir.CreateFile("f", 2 * Page);
+        byte[] original = Dir.CreateFile("f", 2 * Page);
         byte[] replacement = ScratchDirectory.Pattern(2 * Page, seed: 99);
-        using (MappedFile map = MappedFile.Open(_dir.File("f"), MappedFileAccess.ReadWrite))
+        using (MappedFile map = MappedFile.Open(Dir.File("f"), MappedFileAccess.ReadWrite))
         {
             Assert.That(map.Span.SequenceEqual(original), Is.True);
             replacement.CopyTo(map.Span);
             map.Flush();
         }
 
-        Assert.That(File.ReadAllBytes(_dir.File("f")), Is.EqualTo(replacement));
+        Assert.That(File.ReadAllBytes(Dir.File("f")), Is.EqualTo(replacement));
     }
 
     [Test]
     public void FlushMakesTheDataVisibleToPread([Values(false, true)] bool async)
     {
-        _dir.CreateFile("f", 4 * Page);
+        Dir.CreateFile("f", 4 * Page);
         byte[] written = ScratchDirectory.Pattern(Page + 17, seed: 42);
-        using MappedFile map = MappedFile.Open(_dir.File("f"), MappedFileAccess.ReadWrite);
+        using MappedFile map = MappedFile.Open(Dir.File("f"), MappedFileAccess.ReadWrite);
         written.CopyTo(map.Span.Slice(Page - 9));
         map.Flush(Page - 9, written.Length, async);
 
-        using SafeFileHandle reader = File.OpenHandle(_dir.File("f"));
+        using SafeFileHandle reader = File.OpenHandle(Dir.File("f"));
         byte[] read = new byte[written.Length];
         Assert.That(RandomAccess.Read(reader, read, Page - 9), Is.EqualTo(read.Length));
         Assert.That(read, Is.EqualTo(written));
@@ -65,18 +58,18 @@ public sealed class MappedFileTests
     [Test]
     public void PrivateMappingWritesStayPrivate()
     {
-        byte[] data = _dir.CreateFile("f", Page);
-        using (MappedFile map = MappedFile.Open(_dir.File("f"), MappedFileAccess.ReadWrite,
+        byte[] data = Dir.CreateFile("f", Page);
+        using (MappedFile map = MappedFile.Open(Dir.File("f"), MappedFileAccess.ReadWrite,
                                                 sharing: MappedFileSharing.Private))
         {
             map.Span.Fill(0xEE);
             map.Flush();
             Assert.That(map.ReadOnlySpan[0], Is.EqualTo(0xEE));
-            using MappedFile other = MappedFile.Open(_dir.File("f"));
+            using MappedFile other = MappedFile.Open(Dir.File("f"));
             Assert.That(other.ReadOnlySpan.SequenceEqual(data), Is.True, "another mapping must not see private writes");
         }
 
-        Assert.That(File.ReadAllBytes(_dir.File("f")), Is.EqualTo(data));
+        Assert.That(File.ReadAllBytes(Dir.File("f")), Is.EqualTo(data));
     }
 
     [TestCase(1, 10)]
@@ -86,9 +79,9 @@ public sealed class MappedFileTests
     [TestCase(3 * 4096 + 123, 0)]
     public void UnalignedOffsetsExposeExactlyTheRequestedWindow(int offset, int length)
     {
-        byte[] data = _dir.CreateFile("f", 5 * 4096 + 77);
+        byte[] data = Dir.CreateFile("f", 5 * 4096 + 77);
         int expected = length == 0 ? data.Length - offset : length;
-        using (MappedFile map = MappedFile.Open(_dir.File("f"), MappedFileAccess.ReadWrite, offset, length))
+        using (MappedFile map = MappedFile.Open(Dir.File("f"), MappedFileAccess.ReadWrite, offset, length))
         {
             Assert.That(map.Offset, Is.EqualTo(offset));
             Assert.That(map.Length, Is.EqualTo(expected));
@@ -100,7 +93,7 @@ public sealed class MappedFileTests
             Assert.That(map.ResidentBytes(), Is.EqualTo(expected), "every written byte is resident");
         }
 
-        byte[] after = File.ReadAllBytes(_dir.File("f"));
+        byte[] after = File.ReadAllBytes(Dir.File("f"));
         data.AsSpan(offset, expected).Fill(0xA5);
         Assert.That(after, Is.EqualTo(data));
     }
@@ -108,8 +101,8 @@ public sealed class MappedFileTests
     [Test]
     public void MapOfAnOpenHandleLeavesTheHandleToTheCaller()
     {
-        byte[] data = _dir.CreateFile("f", Page + 1);
-        using SafeFileHandle file = File.OpenHandle(_dir.File("f"));
+        byte[] data = Dir.CreateFile("f", Page + 1);
+        using SafeFileHandle file = File.OpenHandle(Dir.File("f"));
         using (MappedFile map = MappedFile.Map(file, offset: 1))
         {
             Assert.That(map.ReadOnlySpan.SequenceEqual(data.AsSpan(1)), Is.True);
@@ -157,8 +150,8 @@ public sealed class MappedFileTests
     [Test]
     public void ReadOnlyMappingRefusesWritableViews()
     {
-        _dir.CreateFile("f", Page);
-        using MappedFile map = MappedFile.Open(_dir.File("f"));
+        Dir.CreateFile("f", Page);
+        using MappedFile map = MappedFile.Open(Dir.File("f"));
 
         var span = Assert.Throws<NotSupportedException>(() => _ = map.Span)!;
         Assert.That(span.Message, Does.Contain("read-only"));
@@ -171,8 +164,8 @@ public sealed class MappedFileTests
     [Test]
     public void SharedWritableMappingOfAReadOnlyHandleIsRefusedByTheKernel()
     {
-        _dir.CreateFile("f", Page);
-        using SafeFileHandle file = File.OpenHandle(_dir.File("f"), FileMode.Open, FileAccess.Read);
+        Dir.CreateFile("f", Page);
+        using SafeFileHandle file = File.OpenHandle(Dir.File("f"), FileMode.Open, FileAccess.Read);
         var e = Assert.Throws<ZeroCopyException>(() => MappedFile.Map(file, MappedFileAccess.ReadWrite))!;
         Assert.That(e.Errno, Is.EqualTo(Errno.EACCES));
         Assert.That(e.Operation, Is.EqualTo("mmap"));
