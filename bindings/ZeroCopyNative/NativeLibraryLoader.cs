@@ -74,8 +74,10 @@ internal static class NativeLibraryLoader
         {
             IntPtr handle = Load(
                 Environment.GetEnvironmentVariable(EnvironmentVariable),
-                CandidatePaths(AppContext.BaseDirectory, AssemblyDirectory(assembly), RuntimeInformation.ProcessArchitecture),
-                (string name, out IntPtr h, out string error) => TryLoadDefault(name, assembly, searchPath, out h, out error),
+                CandidatePaths(AppContext.BaseDirectory, AssemblyDirectory(assembly),
+                               RuntimeInformation.ProcessArchitecture),
+                (string name, out IntPtr h, out string error) =>
+                    TryLoadDefault(name, assembly, searchPath, out h, out error),
                 TryLoadFile);
             IntPtr previous = Interlocked.CompareExchange(ref s_handle, handle, IntPtr.Zero);
             return previous != IntPtr.Zero ? previous : handle;
@@ -88,7 +90,8 @@ internal static class NativeLibraryLoader
 
     /// <summary>
     /// The files to try, in order: libzcn.so in the base directory and the assembly directory, then in
-    /// <c>runtimes/linux-&lt;arch&gt;/native/</c> under each. Empty or null directories are skipped, duplicates dropped.
+    /// <c>runtimes/linux-&lt;arch&gt;/native/</c> under each. Empty or null directories are skipped, duplicates
+    /// dropped.
     /// </summary>
     internal static IReadOnlyList<string> CandidatePaths(string? baseDirectory, string? assemblyDirectory,
                                                          Architecture architecture)
@@ -177,7 +180,8 @@ internal static class NativeLibraryLoader
     /// <summary>The message when <c>ZCN_NATIVE_LIBRARY</c> names a file that does not load.</summary>
     internal static string FormatEnvironmentFailure(string path, string error) =>
         $"Unable to load the native library '{LibraryName}' from {EnvironmentVariable}={path}: {error}. " +
-        $"Point {EnvironmentVariable} at a libzcn.so for this architecture, or unset it to search beside the application.";
+        $"Point {EnvironmentVariable} at a libzcn.so for this architecture, or unset it to search beside the " +
+        "application.";
 
     /// <summary>The message when no place held a loadable libzcn.so: every attempt, one per line, with its reason.
     /// </summary>
@@ -206,9 +210,10 @@ internal static class NativeLibraryLoader
         _ => architecture.ToString().ToLowerInvariant(),
     };
 
-    [UnconditionalSuppressMessage("SingleFile", "IL3000:Avoid accessing Assembly file path when publishing as a single file",
-        Justification = "An empty Location (NativeAOT, single-file) is expected and skipped; AppContext.BaseDirectory " +
-                        "is searched first and covers those cases.")]
+    [UnconditionalSuppressMessage("SingleFile",
+        "IL3000:Avoid accessing Assembly file path when publishing as a single file",
+        Justification = "An empty Location (NativeAOT, single-file) is expected and skipped; " +
+                        "AppContext.BaseDirectory is searched first and covers those cases.")]
     private static string? AssemblyDirectory(Assembly assembly)
     {
         string location = assembly.Location;

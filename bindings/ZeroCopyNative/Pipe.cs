@@ -143,7 +143,8 @@ public sealed partial class Pipe : IDisposable
     /// <summary>
     /// Moves <paramref name="count"/> bytes from <paramref name="source"/> into the pipe with splice(2), looping until
     /// all are in or the source ends; see <see cref="ZeroCopy.Splice"/>. With no one reading, a count above the free
-    /// capacity waits for a reader.
+    /// capacity waits for a reader. The capacity counts page-sized buffers, not bytes: data spliced from an unaligned
+    /// file offset can occupy one more page than its length suggests.
     /// </summary>
     /// <param name="source">A file, socket or another pipe's read end.</param>
     /// <param name="sourceOffset">For a file: where to read (its position untouched), or null for its file position.</param>

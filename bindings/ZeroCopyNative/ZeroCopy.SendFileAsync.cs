@@ -78,16 +78,7 @@ public static partial class ZeroCopy
             {
                 // Let the runtime switch the descriptor to O_NONBLOCK (and take over emulating blocking calls); a
                 // zero-byte send on a stream socket moves nothing.
-                try
-                {
-                    await socket.SendAsync(ReadOnlyMemory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                }
-                catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted)
-                {
-                    // A peer that is already gone fails even the empty send (EPIPE): report it as the documented type.
-                    throw new ZeroCopyException("send", (Errno)unchecked((uint)e.NativeErrorCode), sent);
-                }
-
+                await SendAsync(socket, ReadOnlyMemory<byte>.Empty, sent, cancellationToken).ConfigureAwait(false);
                 if (!IsNonBlocking(outFd))
                 {
                     throw new InvalidOperationException("The socket could not be made non-blocking; SendFileAsync would block a thread.");
@@ -129,15 +120,7 @@ public static partial class ZeroCopy
                     NativeResult.Throw("pread", read, sent);
                 }
 
-                int written;
-                try
-                {
-                    written = await socket.SendAsync(bridge.AsMemory(0, 1), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                }
-                catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted)
-                {
-                    throw new ZeroCopyException("send", (Errno)unchecked((uint)e.NativeErrorCode), sent);
-                }
+                int written = await SendAsync(socket, bridge.AsMemory(0, 1), sent, cancellationToken).ConfigureAwait(false);
 
                 position += written;
                 sent += written;
@@ -156,6 +139,21 @@ public static partial class ZeroCopy
             {
                 socketHandle.DangerousRelease();
             }
+        }
+    }
+
+    /// <summary>Socket.SendAsync with its errors reported like every other failure of the transfer.</summary>
+    private static async ValueTask<int> SendAsync(Socket socket, ReadOnlyMemory<byte> data, long sent,
+                                                  CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted)
+        {
+            // On Linux the runtime reports the errno itself as the native error code.
+            throw new ZeroCopyException("send", (Errno)unchecked((uint)e.NativeErrorCode), sent);
         }
     }
 

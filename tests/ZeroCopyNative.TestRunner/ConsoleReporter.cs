@@ -129,8 +129,8 @@ internal sealed class ConsoleReporter : ITestListener
 
         if (IsNUnitReflectionGap(result))
         {
-            _out.WriteLine("    hint: NUnit's own reflection failed under NativeAOT, not the code under test. Give the " +
-                           "compared type reflection metadata (TrimmerRootDescriptor) or add the generic " +
+            _out.WriteLine("    hint: NUnit's own reflection failed under NativeAOT, not the code under test. " +
+                           "Give the compared type reflection metadata (TrimmerRootDescriptor) or add the generic " +
                            "instantiation (RdXmlFile) in the test project, or assert on a primitive value instead.");
         }
 

@@ -33,12 +33,14 @@ public static class TestRunner
     /// <summary>Exit code: the command line was not understood.</summary>
     public const int ExitUsage = 2;
 
-    /// <summary>Runs the tests of <paramref name="assembly"/> as the command line <paramref name="args"/> asks.</summary>
+    /// <summary>Runs the tests of <paramref name="assembly"/> as the command line <paramref name="args"/> asks.
+    /// </summary>
     /// <param name="assembly">The test assembly, normally <c>typeof(Program).Assembly</c>.</param>
     /// <param name="args">The command line: see <c>--help</c>.</param>
     /// <returns>The process exit code: <see cref="ExitSuccess"/>, <see cref="ExitFailure"/> or
     /// <see cref="ExitUsage"/>.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="assembly"/> or <paramref name="args"/> is null.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="assembly"/> or <paramref name="args"/> is null.
+    /// </exception>
     public static int Run(Assembly assembly, string[] args)
     {
         ArgumentNullException.ThrowIfNull(assembly);

@@ -91,7 +91,8 @@ public class NativeLibraryLoaderTests
         var tried = new List<string>();
 
         var error = Assert.Throws<DllNotFoundException>(() => NativeLibraryLoader.Load(
-            string.Empty, new[] { "/a/libzcn.so", "/b/runtimes/linux-x64/native/libzcn.so" }, Fail(tried), Fail(tried)));
+            string.Empty, new[] { "/a/libzcn.so", "/b/runtimes/linux-x64/native/libzcn.so" },
+            Fail(tried), Fail(tried)));
 
         Assert.That(tried, Is.EqualTo(new[]
         {
@@ -120,7 +121,8 @@ public class NativeLibraryLoaderTests
     public void TheResolvedLibrary_AnswersCalls() =>
         Assert.That(Zcn.version(), Is.GreaterThan(0));
 
-    /// <summary>Run only in the child process of the next test, where ZCN_NATIVE_LIBRARY names a missing file.</summary>
+    /// <summary>Run only in the child process of the next test, where ZCN_NATIVE_LIBRARY names a missing file.
+    /// </summary>
     [Test]
     [Explicit("Run by ChildProcess_WithABogusEnvironmentVariable_FailsWithTheLoaderMessage in a child process")]
     public void ChildProbe_CallsIntoLibzcn() =>
@@ -137,7 +139,9 @@ public class NativeLibraryLoaderTests
 
         Assert.That(exitCode, Is.EqualTo(1), output);
         Assert.That(output, Does.Contain("DllNotFoundException"), output);
-        Assert.That(output, Does.Contain($"Unable to load the native library 'libzcn' from ZCN_NATIVE_LIBRARY={bogus}: not found"), output);
+        Assert.That(output,
+            Does.Contain($"Unable to load the native library 'libzcn' from ZCN_NATIVE_LIBRARY={bogus}: not found"),
+            output);
         Assert.That(output, Does.EndWith("0 passed, 1 failed\n"), output);
     }
 

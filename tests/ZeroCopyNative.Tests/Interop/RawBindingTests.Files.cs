@@ -357,7 +357,8 @@ public unsafe class RawBindingFileTests : RawBindingFixture
             Assert.That(info.mem_align & (info.mem_align - 1), Is.Zero, "mem_align is a power of two");
             Assert.That(info.offset_align, Is.GreaterThan(0u));
             Assert.That(info.offset_align & (info.offset_align - 1), Is.Zero, "offset_align is a power of two");
-            Assert.That(info.source, Is.AnyOf((int)DioSource.STATX, (int)DioSource.BLOCK_DEVICE, (int)DioSource.BLKSIZE));
+            Assert.That(info.source,
+                Is.AnyOf((int)DioSource.STATX, (int)DioSource.BLOCK_DEVICE, (int)DioSource.BLKSIZE));
             Assert.That(info.reserved, Is.Zero);
         }
         finally

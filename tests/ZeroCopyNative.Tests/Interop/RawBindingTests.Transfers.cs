@@ -1,5 +1,7 @@
 using System;
 using System.IO;
+using System.Net;
+using System.Net.Sockets;
 using NUnit.Framework;
 using ZeroCopyNative.Interop;
 
@@ -29,6 +31,53 @@ public unsafe class RawBindingTransferTests : RawBindingFixture
         finally
         {
             Raw.Close(file, r, w);
+        }
+    }
+
+    [Test]
+    public void Sendfile_FileToLoopbackSocket_ArrivesIntactAndBytesAvailableCountsIt()
+    {
+        byte[] data = Raw.Pattern(50000);
+        int file = Raw.OpenOk(NewFile(data), OpenFlags.RDONLY);
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.Connect(listener.LocalEndPoint!);
+        using Socket server = listener.Accept();
+        try
+        {
+            long sent = 0;
+            long offset = 0;
+            for (int i = 0; i < 1000 && sent < data.Length; i++)
+            {
+                long n = Zcn.sendfile((int)client.Handle, file, &offset, (ulong)(data.Length - sent));
+                Raw.AssertOk(n, "sendfile");
+                sent += n;
+            }
+
+            Assert.That(sent, Is.EqualTo(data.Length));
+            var received = new byte[data.Length];
+            int got = 0;
+            server.ReceiveTimeout = 10000;
+            for (int i = 0; i < 1000 && got < received.Length; i++)
+            {
+                if (i == 0)
+                {
+                    // Wait until the first bytes are queued, then FIONREAD must see them.
+                    Assert.That(Zcn.poll((int)server.Handle, (int)PollEvents.POLLIN, 10000),
+                        Is.EqualTo((int)PollEvents.POLLIN));
+                    Assert.That(Zcn.bytes_available((int)server.Handle), Is.GreaterThan(0));
+                }
+
+                got += server.Receive(received, got, received.Length - got, SocketFlags.None);
+            }
+
+            Assert.That(received, Is.EqualTo(data));
+        }
+        finally
+        {
+            Raw.Close(file);
         }
     }
 

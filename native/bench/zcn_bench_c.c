@@ -1,0 +1,587 @@
+/*
+ * zcn-bench-c - the C reference for `zcn bench`.
+ *
+ * Runs ONE measurement of one (scenario, method) pair through libzcn's functions, the same calls the
+ * managed methods make, and prints one line of JSON. `zcn bench` starts it once per run, interleaved
+ * with the managed methods (A B C A B C ...), so both sides see the same machine state.
+ *
+ *   zcn-bench-c --scenario S --method M --file PATH [--dest PATH] [--size BYTES] [--block BYTES]
+ *
+ * Only the transfer loop is timed. CPU time and context switches are getrusage(RUSAGE_SELF) deltas
+ * around it (all threads, so a consumer thread counts). Syscalls are the libzcn calls the loop makes
+ * on the measured side: producer and, for memory-to-pipe, the consumer (its method is part of the
+ * measurement); the TCP receiver and the harness (open, close, unlink) are not counted.
+ *
+ * Output: {"scenario":..,"method":..,"bytes":N,"seconds":S,"user_s":U,"sys_s":Y,
+ *          "ctx_voluntary":V,"ctx_involuntary":I,"syscalls":C,"resident_bytes":R}
+ * Exit codes: 0 success, 1 runtime error (the message names the errno), 2 usage error.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "zcn.h"
+
+#define PIPE_CAPACITY (1 << 20)
+#define COLD_BLOCK (1 << 20)
+
+static atomic_uint_fast64_t g_syscalls;
+
+static void count_call(void) { atomic_fetch_add_explicit(&g_syscalls, 1, memory_order_relaxed); }
+
+static const char *g_scenario = "";
+static const char *g_method = "";
+
+static _Noreturn void fail(const char *operation, int64_t result)
+{
+    int32_t error = (int32_t)(result < 0 ? -result : result);
+    const char *name = zcn_errno_name(error);
+    const char *message = zcn_errno_message(error);
+    fprintf(stderr, "zcn-bench-c: %s/%s: %s failed: %s (%s)\n", g_scenario, g_method, operation,
+            name ? name : "E?", message ? message : "unknown error");
+    exit(1);
+}
+
+static _Noreturn void usage(const char *text)
+{
+    fprintf(stderr,
+            "zcn-bench-c: %s\n"
+            "usage: zcn-bench-c --scenario S --method M --file PATH [--dest PATH] [--size BYTES] [--block BYTES]\n"
+            "scenarios and methods:\n"
+            "  file-to-null    readwrite sendfile splice mmap\n"
+            "  file-to-tcp     readwrite sendfile splice\n"
+            "  memory-to-pipe  readwrite vmsplice-read vmsplice-splice   (--file unused)\n"
+            "  file-to-file    readwrite copy_file_range sendfile auto   (--dest required)\n"
+            "  scan            read mmap mmap-populate\n"
+            "  cold-read       buffered odirect\n",
+            text);
+    exit(2);
+}
+
+/* --- wrappers: every call in a measured loop goes through one of these, which counts it ------------ */
+
+static int64_t c_read(int32_t fd, void *buf, uint64_t n)
+{
+    count_call();
+    return zcn_read(fd, buf, n);
+}
+
+static int64_t c_write(int32_t fd, const void *buf, uint64_t n)
+{
+    count_call();
+    return zcn_write(fd, buf, n);
+}
+
+static int64_t c_pread(int32_t fd, void *buf, uint64_t n, int64_t off)
+{
+    count_call();
+    return zcn_pread(fd, buf, n, off);
+}
+
+static void write_all(int32_t fd, const uint8_t *buf, uint64_t n)
+{
+    while (n > 0) {
+        int64_t w = c_write(fd, buf, n);
+        if (w < 0) fail("write", w);
+        buf += w;
+        n -= (uint64_t)w;
+    }
+}
+
+static int32_t open_or_die(const char *path, int32_t flags, uint32_t mode)
+{
+    int32_t fd = zcn_open(path, flags, mode);
+    if (fd < 0) fail("open", fd);
+    return fd;
+}
+
+static uint8_t *alloc_or_die(uint64_t size)
+{
+    void *p = NULL;
+    int32_t r = zcn_aligned_alloc(&p, 4096, size);
+    if (r < 0) fail("aligned_alloc", r);
+    memset(p, 0x5a, size);
+    return p;
+}
+
+/* Touches every byte: an xor of 64-bit words, 16-byte vectors four at a time, as the managed side does. */
+typedef uint64_t v2u64 __attribute__((vector_size(16)));
+
+static uint64_t xor_words(const uint8_t *p, uint64_t n)
+{
+    v2u64 a = {0, 0}, b = {0, 0}, c = {0, 0}, d = {0, 0};
+    uint64_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        v2u64 w[4];
+        memcpy(w, p + i, 64);
+        a ^= w[0];
+        b ^= w[1];
+        c ^= w[2];
+        d ^= w[3];
+    }
+    v2u64 v = a ^ b ^ c ^ d;
+    uint64_t x = v[0] ^ v[1];
+    for (; i < n; i++) x ^= p[i];
+    return x;
+}
+
+static volatile uint64_t g_sink;
+
+/* --- file-to-null, file-to-tcp: the source is a file, the destination out_fd --------------------- */
+
+static uint64_t read_write_loop(int32_t in_fd, int32_t out_fd, uint64_t block)
+{
+    uint8_t *buf = alloc_or_die(block);
+    uint64_t total = 0;
+    for (;;) {
+        int64_t r = c_read(in_fd, buf, block);
+        if (r < 0) fail("read", r);
+        if (r == 0) break;
+        write_all(out_fd, buf, (uint64_t)r);
+        total += (uint64_t)r;
+    }
+    zcn_aligned_free(buf);
+    return total;
+}
+
+/* The safe API's SendFile loop: explicit offset, the whole remainder per call (the kernel caps a call). */
+static uint64_t sendfile_loop(int32_t in_fd, int32_t out_fd, uint64_t size)
+{
+    int64_t offset = 0;
+    uint64_t total = 0;
+    while (total < size) {
+        uint64_t chunk = size - total;
+        if (chunk > 0x7ffff000u) chunk = 0x7ffff000u;
+        count_call();
+        int64_t r = zcn_sendfile(out_fd, in_fd, &offset, chunk);
+        if (r < 0) fail("sendfile", r);
+        if (r == 0) break;
+        total += (uint64_t)r;
+    }
+    return total;
+}
+
+/* file -> pipe -> destination: as many bytes as the pipe holds per round. */
+static uint64_t splice_loop(int32_t in_fd, int32_t out_fd, uint64_t size)
+{
+    int32_t p[2];
+    int32_t r32 = zcn_pipe(p, ZCN_PIPE_NONE);
+    if (r32 < 0) fail("pipe", r32);
+    int32_t cap = zcn_pipe_set_size(p[1], PIPE_CAPACITY);
+    if (cap < 0) cap = zcn_pipe_get_size(p[1]);
+    int64_t offset = 0;
+    uint64_t total = 0;
+    while (total < size) {
+        uint64_t want = size - total;
+        if (want > (uint64_t)cap) want = (uint64_t)cap;
+        count_call();
+        int64_t in = zcn_splice(in_fd, &offset, p[1], NULL, want, ZCN_SPLICE_F_MOVE | ZCN_SPLICE_F_MORE);
+        if (in < 0) fail("splice", in);
+        if (in == 0) break;
+        int64_t left = in;
+        while (left > 0) {
+            count_call();
+            int64_t out = zcn_splice(p[0], NULL, out_fd, NULL, (uint64_t)left, ZCN_SPLICE_F_MOVE | ZCN_SPLICE_F_MORE);
+            if (out < 0) fail("splice", out);
+            left -= out;
+        }
+        total += (uint64_t)in;
+    }
+    zcn_close(p[0]);
+    zcn_close(p[1]);
+    return total;
+}
+
+/* mmap the file, write the mapping to the destination block by block. */
+static uint64_t mmap_write_loop(int32_t in_fd, int32_t out_fd, uint64_t size, uint64_t block)
+{
+    void *map = NULL;
+    count_call();
+    int32_t r = zcn_mmap(&map, NULL, size, ZCN_PROT_READ, ZCN_MAP_SHARED, in_fd, 0);
+    if (r < 0) fail("mmap", r);
+    count_call();
+    zcn_madvise(map, size, ZCN_MADV_SEQUENTIAL);
+    const uint8_t *p = map;
+    for (uint64_t off = 0; off < size; off += block) {
+        uint64_t n = size - off < block ? size - off : block;
+        write_all(out_fd, p + off, n);
+    }
+    count_call();
+    zcn_munmap(map, size);
+    return size;
+}
+
+/* --- file-to-tcp: a loopback connection with a receiver thread draining it ----------------------- */
+
+typedef struct receiver {
+    int listen_fd;
+    uint64_t expected;
+    uint64_t received;
+    pthread_t thread;
+} receiver;
+
+static void *receiver_main(void *arg)
+{
+    receiver *rx = arg;
+    int fd = accept4(rx->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0) fail("accept", -errno);
+    uint8_t *buf = malloc(128 * 1024);
+    while (rx->received < rx->expected) {
+        int64_t r = zcn_read(fd, buf, 128 * 1024);
+        if (r < 0) fail("read (receiver)", r);
+        if (r == 0) break;
+        rx->received += (uint64_t)r;
+    }
+    free(buf);
+    zcn_close(fd);
+    return NULL;
+}
+
+static int tcp_connect(receiver *rx, uint64_t expected)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (lfd < 0) fail("socket", -errno);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = 0};
+    if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0) fail("bind", -errno);
+    if (listen(lfd, 1) < 0) fail("listen", -errno);
+    socklen_t len = sizeof addr;
+    getsockname(lfd, (struct sockaddr *)&addr, &len);
+    rx->listen_fd = lfd;
+    rx->expected = expected;
+    rx->received = 0;
+    if (pthread_create(&rx->thread, NULL, receiver_main, rx) != 0) fail("pthread_create", -EAGAIN);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) fail("socket", -errno);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) fail("connect", -errno);
+    return fd;
+}
+
+/* --- memory-to-pipe: one block of memory sent `size` bytes' worth; a consumer thread drains -------- */
+
+typedef struct consumer {
+    int32_t read_fd;
+    int32_t null_fd;
+    int splice_out; /* 1: splice the pipe to /dev/null; 0: read it into a buffer */
+    uint64_t block;
+    uint64_t drained;
+    pthread_t thread;
+} consumer;
+
+static void *consumer_main(void *arg)
+{
+    consumer *c = arg;
+    if (c->splice_out) {
+        for (;;) {
+            count_call();
+            int64_t r = zcn_splice(c->read_fd, NULL, c->null_fd, NULL, PIPE_CAPACITY, ZCN_SPLICE_F_MOVE);
+            if (r < 0) fail("splice (consumer)", r);
+            if (r == 0) break;
+            c->drained += (uint64_t)r;
+        }
+    } else {
+        uint8_t *buf = alloc_or_die(c->block);
+        for (;;) {
+            int64_t r = c_read(c->read_fd, buf, c->block);
+            if (r < 0) fail("read (consumer)", r);
+            if (r == 0) break;
+            c->drained += (uint64_t)r;
+        }
+        zcn_aligned_free(buf);
+    }
+    return NULL;
+}
+
+/* vmsplice the block until it is all in the pipe. The block never changes, so the pipe may keep
+ * referencing its pages while the next round is queued; it is freed only after the consumer is done. */
+static void vmsplice_all(int32_t wfd, const uint8_t *p, uint64_t n)
+{
+    while (n > 0) {
+        zcn_iovec iov = {.base = (void *)p, .len = n};
+        count_call();
+        int64_t r = zcn_vmsplice(wfd, &iov, 1, 0);
+        if (r < 0) fail("vmsplice", r);
+        p += r;
+        n -= (uint64_t)r;
+    }
+}
+
+/* --- file-to-file ------------------------------------------------------------------------------ */
+
+static uint64_t copy_file_range_loop(int32_t in_fd, int32_t out_fd, uint64_t size, int *refused)
+{
+    int64_t off_in = 0, off_out = 0;
+    uint64_t total = 0;
+    while (total < size) {
+        uint64_t chunk = size - total;
+        if (chunk > 0x7ffff000u) chunk = 0x7ffff000u;
+        count_call();
+        int64_t r = zcn_copy_file_range(in_fd, &off_in, out_fd, &off_out, chunk, 0);
+        if (r < 0) {
+            if (refused && total == 0 &&
+                (r == -ZCN_EINVAL || r == -ZCN_ENOSYS || r == -ZCN_EOPNOTSUPP || r == -ZCN_EXDEV)) {
+                *refused = 1;
+                return 0;
+            }
+            fail("copy_file_range", r);
+        }
+        if (r == 0) {
+            if (refused && total == 0) {
+                *refused = 1;
+                return 0;
+            }
+            break;
+        }
+        total += (uint64_t)r;
+    }
+    return total;
+}
+
+/* --- the measurement ---------------------------------------------------------------------------- */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double tv_seconds(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec / 1e6; }
+
+static uint64_t parse_size(const char *text)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno != 0 || end == text || v < 0) usage("bad size");
+    uint64_t mult = 1;
+    switch (*end) {
+    case 'k': case 'K': mult = 1ull << 10; end++; break;
+    case 'm': case 'M': mult = 1ull << 20; end++; break;
+    case 'g': case 'G': mult = 1ull << 30; end++; break;
+    case '\0': break;
+    default: usage("bad size suffix");
+    }
+    if (*end == 'i' || *end == 'I') end++;
+    if (*end == 'b' || *end == 'B') end++;
+    if (*end != '\0') usage("bad size");
+    return (uint64_t)(v * (double)mult);
+}
+
+static int64_t resident_bytes(const char *path, uint64_t size)
+{
+    if (size == 0) return 0;
+    int32_t fd = open_or_die(path, ZCN_O_RDONLY, 0);
+    void *map = NULL;
+    int32_t r = zcn_mmap(&map, NULL, size, ZCN_PROT_READ, ZCN_MAP_SHARED, fd, 0);
+    if (r < 0) fail("mmap", r);
+    int64_t pages = zcn_mincore(map, size, NULL);
+    if (pages < 0) fail("mincore", pages);
+    zcn_munmap(map, size);
+    zcn_close(fd);
+    int64_t bytes = pages * zcn_page_size();
+    return bytes > (int64_t)size ? (int64_t)size : bytes;
+}
+
+int main(int argc, char **argv)
+{
+    const char *file = NULL, *dest = NULL;
+    uint64_t size = 0, block = 128 * 1024;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("zcn-bench-c: one C reference measurement for zcn bench; prints one JSON line.\n"
+                   "usage: zcn-bench-c --scenario S --method M --file PATH [--dest PATH] [--size BYTES] "
+                   "[--block BYTES]\n");
+            return 0;
+        }
+        if (i + 1 >= argc) usage("missing value");
+        const char *v = argv[++i];
+        if (strcmp(a, "--scenario") == 0) g_scenario = v;
+        else if (strcmp(a, "--method") == 0) g_method = v;
+        else if (strcmp(a, "--file") == 0) file = v;
+        else if (strcmp(a, "--dest") == 0) dest = v;
+        else if (strcmp(a, "--size") == 0) size = parse_size(v);
+        else if (strcmp(a, "--block") == 0) block = parse_size(v);
+        else usage("unknown option");
+    }
+    if (*g_scenario == '\0' || *g_method == '\0') usage("--scenario and --method are required");
+    if (block == 0) usage("--block must be above 0");
+    signal(SIGPIPE, SIG_IGN);
+
+    int is = 0;
+#define IS(s, m) (strcmp(g_scenario, s) == 0 && strcmp(g_method, m) == 0 && (is = 1))
+    int needs_file = strcmp(g_scenario, "memory-to-pipe") != 0;
+    if (needs_file && file == NULL) usage("--file is required");
+    if (needs_file) {
+        int32_t fd = open_or_die(file, ZCN_O_RDONLY, 0);
+        zcn_fd_info info;
+        zcn_fd_query(fd, &info);
+        if (size == 0 || size > (uint64_t)info.size) size = (uint64_t)info.size;
+        zcn_close(fd);
+    } else if (size == 0) {
+        size = 256ull << 20;
+    }
+
+    /* Set-up outside the timed loop. */
+    int32_t in_fd = -1, out_fd = -1, null_fd = -1;
+    receiver rx;
+    consumer cons;
+    memset(&cons, 0, sizeof cons);
+    uint8_t *block_buf = NULL;
+    int64_t resident = -1;
+    int cold = strcmp(g_scenario, "cold-read") == 0;
+
+    if (strcmp(g_scenario, "file-to-null") == 0 || strcmp(g_scenario, "file-to-tcp") == 0 ||
+        strcmp(g_scenario, "scan") == 0 || strcmp(g_scenario, "file-to-file") == 0 || cold) {
+        int32_t flags = ZCN_O_RDONLY;
+        if (cold && strcmp(g_method, "odirect") == 0) flags |= ZCN_O_DIRECT;
+        in_fd = open_or_die(file, flags, 0);
+    }
+    if (strcmp(g_scenario, "file-to-null") == 0) out_fd = open_or_die("/dev/null", ZCN_O_WRONLY, 0);
+    if (strcmp(g_scenario, "file-to-tcp") == 0) out_fd = tcp_connect(&rx, size);
+    if (strcmp(g_scenario, "file-to-file") == 0) {
+        if (dest == NULL) usage("--dest is required for file-to-file");
+        out_fd = open_or_die(dest, ZCN_O_WRONLY | ZCN_O_CREAT | ZCN_O_TRUNC, 0644);
+    }
+    int pipe_fds[2] = {-1, -1};
+    if (strcmp(g_scenario, "memory-to-pipe") == 0) {
+        int32_t r = zcn_pipe(pipe_fds, ZCN_PIPE_NONE);
+        if (r < 0) fail("pipe", r);
+        r = zcn_pipe_set_size(pipe_fds[1], PIPE_CAPACITY);
+        if (r < 0) fail("fcntl(F_SETPIPE_SZ)", r);
+        block_buf = alloc_or_die(block);
+        null_fd = open_or_die("/dev/null", ZCN_O_WRONLY, 0);
+        cons.read_fd = pipe_fds[0];
+        cons.null_fd = null_fd;
+        cons.block = block;
+        cons.splice_out = strcmp(g_method, "vmsplice-splice") == 0;
+    }
+    if (cold) {
+        /* Drop the file's pages (they are clean: zcn bench fsyncs the file it writes). */
+        int32_t r = zcn_fadvise(in_fd, 0, 0, ZCN_FADV_DONTNEED);
+        if (r < 0) fail("fadvise", r);
+    }
+    uint64_t scan_block = block;
+    uint8_t *scan_buf = NULL;
+    if (strcmp(g_scenario, "scan") == 0 && strcmp(g_method, "read") == 0) scan_buf = alloc_or_die(scan_block);
+    if (cold) scan_buf = alloc_or_die(COLD_BLOCK);
+
+    atomic_store(&g_syscalls, 0);
+    struct rusage ru0, ru1;
+    getrusage(RUSAGE_SELF, &ru0);
+    double t0 = now_seconds();
+    uint64_t bytes = 0;
+
+    if (IS("file-to-null", "readwrite") || IS("file-to-tcp", "readwrite") || IS("file-to-file", "readwrite")) {
+        bytes = read_write_loop(in_fd, out_fd, block);
+    } else if (IS("file-to-null", "sendfile") || IS("file-to-tcp", "sendfile") || IS("file-to-file", "sendfile")) {
+        bytes = sendfile_loop(in_fd, out_fd, size);
+    } else if (IS("file-to-null", "splice") || IS("file-to-tcp", "splice")) {
+        bytes = splice_loop(in_fd, out_fd, size);
+    } else if (IS("file-to-null", "mmap")) {
+        bytes = mmap_write_loop(in_fd, out_fd, size, block);
+    } else if (IS("file-to-file", "copy_file_range")) {
+        bytes = copy_file_range_loop(in_fd, out_fd, size, NULL);
+    } else if (IS("file-to-file", "auto")) {
+        /* Transfer's chain for two regular files: copy_file_range, then sendfile, then read/write. */
+        int refused = 0;
+        bytes = copy_file_range_loop(in_fd, out_fd, size, &refused);
+        if (refused) bytes = sendfile_loop(in_fd, out_fd, size);
+    } else if (IS("memory-to-pipe", "readwrite") || IS("memory-to-pipe", "vmsplice-read") ||
+               IS("memory-to-pipe", "vmsplice-splice")) {
+        if (pthread_create(&cons.thread, NULL, consumer_main, &cons) != 0) fail("pthread_create", -EAGAIN);
+        int vm = strcmp(g_method, "readwrite") != 0;
+        for (uint64_t sent = 0; sent < size;) {
+            uint64_t n = size - sent < block ? size - sent : block;
+            if (vm) vmsplice_all(pipe_fds[1], block_buf, n);
+            else write_all(pipe_fds[1], block_buf, n);
+            sent += n;
+        }
+        zcn_close(pipe_fds[1]);
+        pthread_join(cons.thread, NULL);
+        bytes = cons.drained;
+    } else if (IS("scan", "read")) {
+        uint64_t x = 0;
+        for (;;) {
+            int64_t r = c_read(in_fd, scan_buf, scan_block);
+            if (r < 0) fail("read", r);
+            if (r == 0) break;
+            x ^= xor_words(scan_buf, (uint64_t)r);
+            bytes += (uint64_t)r;
+        }
+        g_sink = x;
+    } else if (IS("scan", "mmap") || IS("scan", "mmap-populate")) {
+        void *map = NULL;
+        int populate = strcmp(g_method, "mmap-populate") == 0;
+        count_call();
+        int32_t r = zcn_mmap(&map, NULL, size, ZCN_PROT_READ, ZCN_MAP_SHARED, in_fd, 0);
+        if (r < 0) fail("mmap", r);
+        /* mmap-populate faults the whole mapping in first with MADV_POPULATE_READ (Linux 5.14), as the safe
+         * API's MappedFile.Prefetch does; MAP_POPULATE at mmap time costs the same page-table work. */
+        count_call();
+        r = zcn_madvise(map, size, populate ? ZCN_MADV_POPULATE_READ : ZCN_MADV_SEQUENTIAL);
+        if (r < 0) fail("madvise", r);
+        g_sink = xor_words(map, size);
+        count_call();
+        zcn_munmap(map, size);
+        bytes = size;
+    } else if (IS("cold-read", "buffered") || IS("cold-read", "odirect")) {
+        int64_t off = 0;
+        for (;;) {
+            int64_t r = c_pread(in_fd, scan_buf, COLD_BLOCK, off);
+            if (r < 0) fail("pread", r);
+            if (r == 0) break;
+            off += r;
+            bytes += (uint64_t)r;
+            if ((uint64_t)r < COLD_BLOCK) break;
+        }
+    }
+    if (!is) usage("unknown scenario or method");
+
+    double t1 = now_seconds();
+    getrusage(RUSAGE_SELF, &ru1);
+    uint64_t syscalls = atomic_load(&g_syscalls);
+
+    if (strcmp(g_scenario, "file-to-tcp") == 0) {
+        zcn_close(out_fd);
+        pthread_join(rx.thread, NULL);
+        close(rx.listen_fd);
+        out_fd = -1;
+        if (rx.received != bytes) {
+            fprintf(stderr, "zcn-bench-c: receiver got %" PRIu64 " of %" PRIu64 " bytes\n", rx.received, bytes);
+            return 1;
+        }
+    }
+    if (cold) resident = resident_bytes(file, size);
+    if (bytes != size) {
+        fprintf(stderr, "zcn-bench-c: %s/%s moved %" PRIu64 " of %" PRIu64 " bytes\n", g_scenario, g_method, bytes,
+                size);
+        return 1;
+    }
+    if (in_fd >= 0) zcn_close(in_fd);
+    if (out_fd >= 0) zcn_close(out_fd);
+    if (null_fd >= 0) zcn_close(null_fd);
+    if (pipe_fds[0] >= 0) zcn_close(pipe_fds[0]);
+    zcn_aligned_free(block_buf);
+    zcn_aligned_free(scan_buf);
+
+    printf("{\"scenario\":\"%s\",\"method\":\"%s\",\"bytes\":%" PRIu64 ",\"seconds\":%.9f,\"user_s\":%.6f,"
+           "\"sys_s\":%.6f,\"ctx_voluntary\":%ld,\"ctx_involuntary\":%ld,\"syscalls\":%" PRIu64
+           ",\"resident_bytes\":%" PRId64 "}\n",
+           g_scenario, g_method, bytes, t1 - t0, tv_seconds(ru1.ru_utime) - tv_seconds(ru0.ru_utime),
+           tv_seconds(ru1.ru_stime) - tv_seconds(ru0.ru_stime), ru1.ru_nvcsw - ru0.ru_nvcsw,
+           ru1.ru_nivcsw - ru0.ru_nivcsw, syscalls, resident);
+    return 0;
+}

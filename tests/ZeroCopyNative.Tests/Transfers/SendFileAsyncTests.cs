@@ -1,0 +1,174 @@
+using System;
+using System.IO;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Win32.SafeHandles;
+using NUnit.Framework;
+using ZeroCopyNative.Interop;
+
+namespace ZeroCopyNative.Tests.Transfers;
+
+public sealed class SendFileAsyncTests
+{
+    private const int Size = (4 * 1024 * 1024) + 77;
+
+    [Test]
+    public void SendsByteForByteOverTcpAndUnixSockets()
+    {
+        using TempFolder folder = TestIo.Folder();
+        byte[] data = TestIo.Bytes(Size, 11);
+        File.WriteAllBytes(folder.File("src"), data);
+        using SafeFileHandle source = TestIo.OpenRead(folder.File("src"));
+        foreach (SocketPair pair in new[] { TestIo.Tcp(64 * 1024), TestIo.Unix() })
+        {
+            using (pair)
+            {
+                var received = TestIo.ReceiveInBackground(pair.Server, Size - 3);
+                long sent = TestIo.Await(ZeroCopy.SendFileAsync(pair.Client, source, 3, Size).AsTask());
+                Assert.That(sent, Is.EqualTo(Size - 3));
+                Assert.That(TestIo.Await(received), Is.EqualTo(data.AsSpan(3).ToArray()));
+                Assert.That(pair.Client.Blocking, Is.True, "the socket's Blocking property is untouched");
+                pair.Client.Send(new byte[] { 42 });
+                Assert.That(TestIo.Receive(pair.Server, 1), Is.EqualTo(new byte[] { 42 }), "synchronous sends still work");
+            }
+        }
+    }
+
+    [Test]
+    public void WaitingOnFullSocketsHoldsNoThreadPoolThreads()
+    {
+        const int Senders = 8;
+        using TempFolder folder = TestIo.Folder();
+        byte[] data = TestIo.Bytes(Size, 12);
+        File.WriteAllBytes(folder.File("src"), data);
+        using SafeFileHandle source = TestIo.OpenRead(folder.File("src"));
+        var pairs = new SocketPair[Senders];
+        var sends = new Task<long>[Senders];
+        try
+        {
+            for (int i = 0; i < Senders; i++)
+            {
+                pairs[i] = TestIo.Tcp(64 * 1024);
+                sends[i] = ZeroCopy.SendFileAsync(pairs[i].Client, source, 0, Size).AsTask();
+            }
+
+            // Wait (bounded) until every socket is full: the peers do not read, so every transfer is parked.
+            for (int round = 0; round < 3000 && !AllFull(pairs); round++)
+            {
+                Thread.Sleep(10);
+            }
+
+            Assert.That(AllFull(pairs), Is.True, "every sender should have filled its socket");
+            foreach (Task<long> send in sends)
+            {
+                Assert.That(send.IsCompleted, Is.False, "a transfer to a peer that does not read cannot finish");
+            }
+
+            ThreadPool.GetMaxThreads(out int maxWorkers, out _);
+            int busiest = 0;
+            for (int sample = 0; sample < 20; sample++)
+            {
+                ThreadPool.GetAvailableThreads(out int availableWorkers, out _);
+                busiest = Math.Max(busiest, maxWorkers - availableWorkers);
+                Thread.Sleep(5);
+            }
+
+            Assert.That(busiest, Is.LessThan(Senders), "a blocked thread per waiting transfer would show here");
+            Assert.That(busiest, Is.LessThanOrEqualTo(2));
+
+            var receivers = new Task<byte[]>[Senders];
+            for (int i = 0; i < Senders; i++)
+            {
+                receivers[i] = TestIo.ReceiveInBackground(pairs[i].Server, Size);
+            }
+
+            for (int i = 0; i < Senders; i++)
+            {
+                Assert.That(TestIo.Await(sends[i]), Is.EqualTo(Size));
+                Assert.That(TestIo.Await(receivers[i]), Is.EqualTo(data), $"sender {i}");
+            }
+        }
+        finally
+        {
+            foreach (SocketPair? pair in pairs)
+            {
+                pair?.Dispose();
+            }
+        }
+    }
+
+    [Test]
+    public void CancellationWhileWaitingStopsAndTheBytesSentAreAnExactPrefix()
+    {
+        using TempFolder folder = TestIo.Folder();
+        byte[] data = TestIo.Bytes(Size, 13);
+        File.WriteAllBytes(folder.File("src"), data);
+        using SafeFileHandle source = TestIo.OpenRead(folder.File("src"));
+        using SocketPair pair = TestIo.Tcp(64 * 1024);
+        using var cancellation = new CancellationTokenSource();
+        Task<long> send = ZeroCopy.SendFileAsync(pair.Client, source, 0, Size, cancellation.Token).AsTask();
+        for (int round = 0; round < 3000 && !AllFull(new[] { pair }); round++)
+        {
+            Thread.Sleep(10);
+        }
+
+        cancellation.Cancel();
+        Assert.That(() => send.Wait(TimeSpan.FromSeconds(60)), Throws.InstanceOf<AggregateException>()
+            .With.InnerException.InstanceOf<OperationCanceledException>());
+
+        pair.Client.Shutdown(SocketShutdown.Send);
+        byte[] received = TestIo.Receive(pair.Server, Size);
+        Assert.That(received.Length, Is.GreaterThan(0).And.LessThan(Size));
+        Assert.That(received, Is.EqualTo(data.AsSpan(0, received.Length).ToArray()), "no byte lost or repeated");
+    }
+
+    [Test]
+    public void ValidatesBeforeStarting()
+    {
+        using TempFolder folder = TestIo.Folder();
+        File.WriteAllBytes(folder.File("src"), new byte[10]);
+        using SafeFileHandle source = TestIo.OpenRead(folder.File("src"));
+        using SocketPair pair = TestIo.Tcp();
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
+        Assert.That(() => ZeroCopy.SendFileAsync(null!, source, 0, 1), Throws.ArgumentNullException);
+        Assert.That(() => ZeroCopy.SendFileAsync(pair.Client, null!, 0, 1), Throws.ArgumentNullException);
+        Assert.That(() => ZeroCopy.SendFileAsync(pair.Client, source, -1, 1), Throws.TypeOf<ArgumentOutOfRangeException>());
+        Assert.That(() => ZeroCopy.SendFileAsync(pair.Client, source, 0, -1), Throws.TypeOf<ArgumentOutOfRangeException>());
+        Assert.That(() => ZeroCopy.SendFileAsync(udp, source, 0, 1), Throws.ArgumentException);
+        ValueTask<long> cancelled = ZeroCopy.SendFileAsync(pair.Client, source, 0, 1, new CancellationToken(true));
+        Assert.That(cancelled.IsCanceled, Is.True);
+        Assert.That(ZeroCopy.SendFileAsync(pair.Client, source, 0, 0).Result, Is.EqualTo(0));
+        var closed = TestIo.Tcp();
+        closed.Dispose();
+        Assert.That(() => ZeroCopy.SendFileAsync(closed.Client, source, 0, 1), Throws.TypeOf<ObjectDisposedException>());
+    }
+
+    [Test]
+    public void APeerThatGoesAwayFailsWithZeroCopyException()
+    {
+        using TempFolder folder = TestIo.Folder();
+        File.WriteAllBytes(folder.File("src"), TestIo.Bytes(Size, 14));
+        using SafeFileHandle source = TestIo.OpenRead(folder.File("src"));
+        using SocketPair pair = TestIo.Unix();
+        pair.Server.Dispose();
+        var error = Assert.Throws<AggregateException>(() => ZeroCopy.SendFileAsync(pair.Client, source, 0, Size).AsTask().Wait(TimeSpan.FromSeconds(60)))!;
+        Assert.That(error.InnerException, Is.TypeOf<ZeroCopyException>());
+        Assert.That(((ZeroCopyException)error.InnerException!).Errno, Is.EqualTo(Errno.EPIPE).Or.EqualTo(Errno.ECONNRESET));
+    }
+
+    private static bool AllFull(SocketPair[] pairs)
+    {
+        foreach (SocketPair pair in pairs)
+        {
+            int fd = (int)pair.Client.SafeHandle.DangerousGetHandle();
+            if ((Zcn.poll(fd, (int)PollEvents.POLLOUT, 0) & (int)PollEvents.POLLOUT) != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

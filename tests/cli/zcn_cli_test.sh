@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# zcn_cli_test.sh ZCN: the command-line tests of zcn (ctest: zcn-cli).
+#   exit codes and --help of every command; copy and cat byte identity (cmp, cat); bench --quick --json lists every
+#   scenario, method and impl; SIGINT during bench leaves no temporary files. Prints "N passed, N failed" last and
+#   exits non-zero when anything failed. Every wait is bounded.
+set -u
+ZCN=${1:?usage: zcn_cli_test.sh path/to/zcn}
+ZCN=$(readlink -f "$ZCN")
+[ -x "$ZCN" ] || { echo "zcn not found at $ZCN"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/zcn-cli-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+ok() { passed=$((passed + 1)); echo "ok    $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL  $1"; }
+check() { # check NAME COMMAND...: passes when COMMAND succeeds
+  local name=$1; shift
+  if "$@" >/dev/null 2>&1; then ok "$name"; else bad "$name"; fi
+}
+expect_exit() { # expect_exit NAME CODE COMMAND...
+  local name=$1 code=$2; shift 2
+  "$@" >"$WORK/out" 2>"$WORK/err" </dev/null
+  local rc=$?
+  if [ "$rc" -eq "$code" ]; then ok "$name (exit $rc)"; else bad "$name: exit $rc, expected $code: $(head -c 300 "$WORK/err")"; fi
+}
+
+# ---- exit codes and --help ----------------------------------------------------------------------------------
+expect_exit "--version" 0 "$ZCN" --version
+check "--version prints the version" grep -q "^zcn [0-9]" "$WORK/out"
+expect_exit "--help" 0 "$ZCN" --help
+check "--help lists the commands" grep -q "bench" "$WORK/out"
+expect_exit "no command" 2 "$ZCN"
+expect_exit "unknown command" 2 "$ZCN" frobnicate
+for cmd in bench copy cat info; do
+  expect_exit "$cmd --help" 0 "$ZCN" "$cmd" --help
+  check "$cmd --help shows usage" grep -q "usage: zcn $cmd" "$WORK/out"
+  expect_exit "$cmd with an unknown option" 2 "$ZCN" "$cmd" --no-such-option
+done
+expect_exit "bench --runs 0" 2 "$ZCN" bench --runs 0
+expect_exit "bench --size nonsense" 2 "$ZCN" bench --size lots
+expect_exit "bench --only unknown scenario" 2 "$ZCN" bench --only nowhere
+expect_exit "bench --size without a value" 2 "$ZCN" bench --size
+expect_exit "bench --only an unknown method" 2 "$ZCN" bench --only scan/nothing
+expect_exit "bench with an argument" 2 "$ZCN" bench extra
+expect_exit "bench --json=- with --size=1K (too small)" 2 "$ZCN" bench --json=- --size=1K
+expect_exit "info --json=x (a flag takes no value)" 2 "$ZCN" info --json=x
+expect_exit "info with two paths" 2 "$ZCN" info / /
+expect_exit "copy without DST" 2 "$ZCN" copy "$WORK/x"
+expect_exit "copy --method bogus" 2 "$ZCN" copy a b --method bogus
+expect_exit "copy of a missing file" 1 "$ZCN" copy "$WORK/missing" "$WORK/y"
+check "the runtime error names the errno" grep -q "ENOENT" "$WORK/err"
+expect_exit "cat of a missing file" 1 "$ZCN" cat "$WORK/missing"
+expect_exit "info" 0 "$ZCN" info
+check "info reports the kernel" grep -q "^kernel" "$WORK/out"
+expect_exit "info --json" 0 "$ZCN" info --json "$WORK"
+check "info --json is valid JSON" python3 -m json.tool "$WORK/out"
+check "info --json has pipe_max_size and dio" python3 -c "import json,sys; d=json.load(open('$WORK/out')); assert d['pipe_max_size']>0 and d['dio']['mem_align']>0 and 'splice' in d['available']"
+
+# ---- copy: byte identity, mode, refusal to overwrite ----------------------------------------------------------
+head -c 3000017 /dev/urandom >"$WORK/src"
+chmod 640 "$WORK/src"
+: >"$WORK/empty"
+for method in auto copy_file_range sendfile splice readwrite; do
+  expect_exit "copy --method $method" 0 "$ZCN" copy "$WORK/src" "$WORK/dst-$method" --method "$method"
+  check "copy --method $method is byte-identical (cmp)" cmp "$WORK/src" "$WORK/dst-$method"
+  check "copy --method $method keeps the mode" test "$(stat -c %a "$WORK/dst-$method")" = 640
+done
+expect_exit "copy of an empty file" 0 "$ZCN" copy "$WORK/empty" "$WORK/empty-copy"
+check "copy of an empty file is empty" cmp "$WORK/empty" "$WORK/empty-copy"
+echo "keep me" >"$WORK/existing"
+expect_exit "copy refuses to overwrite" 1 "$ZCN" copy "$WORK/src" "$WORK/existing"
+check "the refusal names EEXIST" grep -q "EEXIST" "$WORK/err"
+check "the refused target is untouched" grep -q "keep me" "$WORK/existing"
+expect_exit "copy --force --progress overwrites" 0 "$ZCN" copy "$WORK/src" "$WORK/existing" --force --progress
+check "the overwritten copy is byte-identical" cmp "$WORK/src" "$WORK/existing"
+check "--progress draws on stderr" grep -q "100.0%" "$WORK/err"
+
+# ---- cat: byte identity against cat, through a pipe and through a redirect ----------------------------------
+printf 'second file\n' >"$WORK/small"
+cat "$WORK/src" "$WORK/small" "$WORK/empty" "$WORK/src" >"$WORK/expected"
+"$ZCN" cat "$WORK/src" "$WORK/small" "$WORK/empty" "$WORK/src" | cat >"$WORK/piped"
+check "cat through a pipe equals cat" cmp "$WORK/expected" "$WORK/piped"
+"$ZCN" cat "$WORK/src" "$WORK/small" "$WORK/empty" "$WORK/src" >"$WORK/redirected"
+check "cat through a redirect equals cat" cmp "$WORK/expected" "$WORK/redirected"
+printf 'head\n' >"$WORK/appended"
+"$ZCN" cat "$WORK/src" >>"$WORK/appended"
+{ printf 'head\n'; cat "$WORK/src"; } >"$WORK/appended-expected"
+check "cat appending (>>) equals cat" cmp "$WORK/appended-expected" "$WORK/appended"
+cat "$WORK/src" | "$ZCN" cat - >"$WORK/from-stdin"
+check "cat - reads stdin" cmp "$WORK/src" "$WORK/from-stdin"
+
+# ---- bench --quick --json: every scenario, method and impl ----------------------------------------------------
+BENCH_DIR="$WORK/bench-tmp"
+mkdir -p "$BENCH_DIR"
+timeout 120 "$ZCN" bench --quick --size 16M --runs 1 --json - --dir "$BENCH_DIR" >"$WORK/bench.json" 2>"$WORK/bench.err"
+rc=$?
+if [ $rc -eq 0 ]; then ok "bench --quick --json - (exit 0)"; else bad "bench --quick --json -: exit $rc: $(tail -c 500 "$WORK/bench.err")"; fi
+check "bench --json - writes nothing on stderr" test ! -s "$WORK/bench.err"
+check "bench JSON is valid (python3 -m json.tool)" python3 -m json.tool "$WORK/bench.json"
+if python3 - "$WORK/bench.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("kernel", "cpu", "cores", "thp", "pipe_max_size"):
+    assert k in d["machine"], "machine." + k
+c_available = d["c_reference"]["available"]
+assert c_available, "the C reference was not found"
+expected = {
+    "file-to-null": ["readwrite", "sendfile", "splice", "mmap", "bcl-copyto"],
+    "file-to-tcp": ["readwrite", "sendfile", "splice", "bcl-sendfile", "bcl-copyto"],
+    "memory-to-pipe": ["readwrite", "vmsplice-read", "vmsplice-splice", "bcl-anonpipe"],
+    "file-to-file": ["readwrite", "copy_file_range", "sendfile", "auto", "bcl-filecopy", "bcl-copyto"],
+    "scan": ["read", "bcl-randomaccess", "mmap", "mmap-populate", "bcl-mmf-accessor"],
+    "cold-read": ["buffered", "odirect"],
+}
+have = {(r["scenario"], r["method"], r["impl"]) for r in d["results"]}
+missing = []
+for scenario, methods in expected.items():
+    for m in methods:
+        impls = ["bcl"] if m.startswith("bcl-") else ["managed", "c"]
+        for impl in impls:
+            if (scenario, m, impl) not in have:
+                missing.append(f"{scenario}/{m}/{impl}")
+assert not missing, "missing: " + ", ".join(missing)
+fields = ("scenario", "method", "impl", "gib_per_s", "gib_per_s_min", "gib_per_s_max", "cpu_s_per_gib",
+          "ctx_switches_per_gib", "syscalls_per_gib", "copies")
+for r in d["results"]:
+    for f in fields:
+        assert f in r, f"{r['scenario']}/{r['method']}/{r['impl']} lacks {f}"
+    assert r["gib_per_s"] > 0 and r["gib_per_s_min"] <= r["gib_per_s"] <= r["gib_per_s_max"]
+    assert r["impl"] in ("managed", "c", "bcl")
+odirect = [r for r in d["results"] if r["scenario"] == "cold-read" and r["method"] == "odirect"]
+assert all(r["resident_bytes_after"] == 0 for r in odirect), "odirect left pages resident"
+EOF
+then ok "bench JSON lists every scenario, method and impl with the schema's fields"; else bad "bench JSON content"; fi
+check "bench removed its temporary folder" test -z "$(ls -A "$BENCH_DIR")"
+
+# ---- Ctrl+C during bench leaves no temporary files ------------------------------------------------------------
+INT_DIR="$WORK/int-tmp"
+mkdir -p "$INT_DIR"
+# Job control on: a non-interactive shell starts background jobs with SIGINT ignored, which would hide the handler.
+set -m
+"$ZCN" bench --size 64M --runs 50 --only file-to-tcp --dir "$INT_DIR" >/dev/null 2>"$WORK/int.err" &
+pid=$!
+set +m
+# Wait (bounded) until the bench has written its data, so the signal lands mid-measurement.
+for _ in $(seq 1 100); do
+  if [ -n "$(ls -A "$INT_DIR" 2>/dev/null)" ] && grep -q "file-to-tcp" "$WORK/int.err" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+check "bench created its temporary folder before the signal" test -n "$(ls -A "$INT_DIR")"
+kill -INT "$pid"
+rc=0
+for _ in $(seq 1 100); do
+  if ! kill -0 "$pid" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+if kill -0 "$pid" 2>/dev/null; then
+  bad "bench did not stop within 10 s of SIGINT"
+  kill -KILL "$pid" 2>/dev/null
+fi
+wait "$pid" 2>/dev/null
+rc=$?
+if [ $rc -eq 130 ]; then ok "SIGINT ends bench with exit 130"; else bad "SIGINT: exit $rc, expected 130"; fi
+check "SIGINT leaves no temporary files" test -z "$(ls -A "$INT_DIR")"
+check "no zcn-bench-c is left running" bash -c "! pgrep -f '[z]cn-bench-c .*$INT_DIR' >/dev/null"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,141 @@
+using System;
+using System.Collections.Generic;
+
+namespace ZeroCopyNative.Tool.Bench;
+
+/// <summary>Which side implements a result: our managed API, the C reference, or a .NET built-in.</summary>
+internal enum Impl
+{
+    Managed,
+    C,
+    Bcl,
+}
+
+/// <summary>
+/// The copies a method makes per block, as the zero-copy literature counts them for "a file sent to a device":
+/// DMA copies (disk → page cache, kernel buffer → device) and CPU copies (between kernel and user memory or between
+/// kernel buffers). A model, not a measurement: it is what the method is designed to cost, and the table shows it next
+/// to what the method measured. For /dev/null and loopback TCP the device-side DMA does not happen, which is one reason
+/// the measured gaps differ from the model.
+/// </summary>
+internal readonly record struct Copies(int Dma, int Cpu)
+{
+    public int Total => Dma + Cpu;
+
+    public override string ToString() => $"{Total} ({Dma} DMA + {Cpu} CPU)";
+}
+
+/// <summary>One method of a scenario.</summary>
+internal sealed record Method(string Name, bool Bcl, Copies Copies, string What);
+
+/// <summary>One scenario: its methods, its baseline, and what it measures.</summary>
+internal sealed record Scenario(string Name, string Baseline, string What, Method[] Methods);
+
+/// <summary>
+/// The scenarios and methods of zcn bench (the names are part of the JSON contract), with the copies table:
+/// <code>
+///  read + write (file → device)      4 = 2 DMA + 2 CPU  (disk→cache, cache→user, user→kernel buffer, buffer→device)
+///  mmap + write                      3 = 2 DMA + 1 CPU  (the user copy is gone: the mapping is the page cache)
+///  sendfile / splice (file → device) 2 = 2 DMA + 0 CPU  (pages go by reference; scatter-gather DMA to the device)
+///  copy_file_range (file → file)     2 = 2 DMA + 0 CPU  (in-kernel; ext4 still copies pages, a reflink fs shares them)
+///  memory → pipe write + read        2 = 0 DMA + 2 CPU  (user→pipe, pipe→user)
+///  vmsplice + read                   1 = 0 DMA + 1 CPU  (the pipe references user pages; the reader copies once)
+///  vmsplice + splice to a sink       0                  (pages referenced all the way)
+///  scan by read                      2 = 1 DMA + 1 CPU  (disk→cache, cache→user buffer)
+///  scan by mmap                      1 = 1 DMA + 0 CPU  (user code reads the page cache in place)
+///  cold read, buffered               2 = 1 DMA + 1 CPU
+///  cold read, O_DIRECT               1 = 1 DMA + 0 CPU  (the device writes straight into the user buffer)
+/// </code>
+/// The .NET built-ins are counted by what they do underneath on Linux (FileStream.CopyTo is read + write; Socket.SendFile
+/// and File.Copy use sendfile and copy_file_range).
+/// </summary>
+internal static class Catalog
+{
+    private static readonly Copies ReadWrite = new(2, 2);
+    private static readonly Copies MmapWrite = new(2, 1);
+    private static readonly Copies InKernel = new(2, 0);
+    private static readonly Copies PipeReadWrite = new(0, 2);
+    private static readonly Copies VmspliceRead = new(0, 1);
+    private static readonly Copies VmspliceSplice = new(0, 0);
+    private static readonly Copies ScanRead = new(1, 1);
+    private static readonly Copies ScanMap = new(1, 0);
+
+    public static readonly Scenario[] Scenarios =
+    [
+        new("file-to-null", "readwrite", "a warm file to /dev/null",
+        [
+            new("readwrite", false, ReadWrite, "read(2) + write(2), 128 KiB blocks"),
+            new("sendfile", false, InKernel, "sendfile(2) file → /dev/null"),
+            new("splice", false, InKernel, "splice(2) file → pipe → /dev/null"),
+            new("mmap", false, MmapWrite, "mmap(2) + write(2) of the mapping"),
+            new("bcl-copyto", true, ReadWrite, "FileStream.CopyTo(FileStream)"),
+        ]),
+        new("file-to-tcp", "readwrite", "a warm file to loopback TCP, a receiver thread draining",
+        [
+            new("readwrite", false, ReadWrite, "read(2) + write(2) to the socket"),
+            new("sendfile", false, InKernel, "sendfile(2) file → socket"),
+            new("splice", false, InKernel, "splice(2) file → pipe → socket"),
+            new("bcl-sendfile", true, InKernel, "Socket.SendFile(path)"),
+            new("bcl-copyto", true, ReadWrite, "FileStream.CopyTo(NetworkStream)"),
+        ]),
+        new("memory-to-pipe", "readwrite", "one memory block into a 1 MiB pipe, a consumer thread draining",
+        [
+            new("readwrite", false, PipeReadWrite, "write(2) into the pipe, read(2) out"),
+            new("vmsplice-read", false, VmspliceRead, "vmsplice(2) in, read(2) out"),
+            new("vmsplice-splice", false, VmspliceSplice, "vmsplice(2) in, splice(2) out to /dev/null"),
+            new("bcl-anonpipe", true, PipeReadWrite, "AnonymousPipeServerStream → AnonymousPipeClientStream"),
+        ]),
+        new("file-to-file", "readwrite", "a warm file copied to a new file on the same filesystem",
+        [
+            new("readwrite", false, ReadWrite, "read(2) + write(2), 128 KiB blocks"),
+            new("copy_file_range", false, InKernel, "copy_file_range(2)"),
+            new("sendfile", false, InKernel, "sendfile(2) file → file"),
+            new("auto", false, InKernel, "Transfer: copy_file_range → sendfile → splice → read/write"),
+            new("bcl-filecopy", true, InKernel, "File.Copy"),
+            new("bcl-copyto", true, ReadWrite, "FileStream.CopyTo(FileStream)"),
+        ]),
+        new("scan", "read", "touch every byte of a warm file (xor of 64-bit words)",
+        [
+            new("read", false, ScanRead, "read(2) into a 128 KiB buffer"),
+            new("bcl-randomaccess", true, ScanRead, "RandomAccess.Read into a 128 KiB buffer"),
+            new("mmap", false, ScanMap, "mmap(2) + MADV_SEQUENTIAL, read as a Span"),
+            new("mmap-populate", false, ScanMap, "mmap(2) with MAP_POPULATE, read as a Span"),
+            new("bcl-mmf-accessor", true, ScanMap, "MemoryMappedViewAccessor.ReadInt64"),
+        ]),
+        new("cold-read", "buffered", "read a file whose pages were dropped (fadvise DONTNEED), 1 MiB requests",
+        [
+            new("buffered", false, ScanRead, "pread(2) through the page cache"),
+            new("odirect", false, ScanMap, "pread(2) with O_DIRECT into an aligned buffer"),
+        ]),
+    ];
+
+    public static Scenario? Find(string name) => Array.Find(Scenarios, s => s.Name == name);
+
+    /// <summary>Parses --only: scenario names and "scenario/method" pairs, comma-separated.</summary>
+    public static Func<Scenario, Method, bool> ParseOnly(string? only)
+    {
+        if (string.IsNullOrWhiteSpace(only))
+        {
+            return (_, _) => true;
+        }
+
+        var wanted = new List<(string Scenario, string? Method)>();
+        foreach (string item in only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int slash = item.IndexOf('/');
+            string scenario = slash < 0 ? item : item[..slash];
+            string? method = slash < 0 ? null : item[(slash + 1)..];
+            Scenario? s = Find(scenario) ?? throw new Cli.UsageException(
+                $"--only: unknown scenario '{scenario}' (known: {string.Join(", ", Array.ConvertAll(Scenarios, x => x.Name))})");
+            if (method != null && Array.Find(s.Methods, m => m.Name == method) == null)
+            {
+                throw new Cli.UsageException(
+                    $"--only: scenario '{scenario}' has no method '{method}' (it has: {string.Join(", ", Array.ConvertAll(s.Methods, m => m.Name))})");
+            }
+
+            wanted.Add((scenario, method));
+        }
+
+        return (s, m) => wanted.Exists(w => w.Scenario == s.Name && (w.Method == null || w.Method == m.Name));
+    }
+}

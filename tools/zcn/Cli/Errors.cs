@@ -1,0 +1,29 @@
+using System;
+using System.IO;
+using ZeroCopyNative.Interop;
+
+namespace ZeroCopyNative.Tool.Cli;
+
+/// <summary>Runtime error messages that name the errno, whether the failure came from ZeroCopyNative (its
+/// ZeroCopyException already does) or from a .NET file API (whose message does not).</summary>
+internal static class Errors
+{
+    public static string Describe(Exception e)
+    {
+        if (e is ZeroCopyException)
+        {
+            return e.Message;
+        }
+
+        Errno? errno = e switch
+        {
+            FileNotFoundException or DirectoryNotFoundException => Errno.ENOENT,
+            UnauthorizedAccessException => Errno.EACCES,
+            PathTooLongException => Errno.ENAMETOOLONG,
+            // On Linux the runtime stores the raw errno in HResult for the I/O errors it does not map to a type.
+            IOException io when io.HResult is > 0 and < 134 => (Errno)(uint)io.HResult,
+            _ => null,
+        };
+        return errno is Errno n ? $"{ZeroCopyException.NameOf(n)} ({ZeroCopyException.MessageOf(n)}): {e.Message}" : e.Message;
+    }
+}

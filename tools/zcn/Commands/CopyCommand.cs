@@ -1,0 +1,223 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using Microsoft.Win32.SafeHandles;
+using ZeroCopyNative.Interop;
+using ZeroCopyNative.Tool.Cli;
+
+namespace ZeroCopyNative.Tool.Commands;
+
+/// <summary>
+/// zcn copy SRC DST: through <see cref="ZeroCopy.Transfer(System.Runtime.InteropServices.SafeHandle, System.Runtime.InteropServices.SafeHandle, long?)"/>
+/// (or one forced method), keeping the file mode. An existing DST is refused without --force: that is a runtime
+/// condition, not a malformed command line, so it exits with 1 (EEXIST).
+/// </summary>
+internal static class CopyCommand
+{
+    public const string Help =
+        "usage: zcn copy SRC DST [--method auto|copy_file_range|sendfile|splice|readwrite] [--progress] [--force]\n" +
+        "\n" +
+        "Copies SRC to DST by the fastest path the kernel accepts (auto: copy_file_range, then sendfile, then splice,\n" +
+        "then read/write), or by the one --method given. DST gets SRC's permission bits.\n" +
+        "\n" +
+        "  --method M   auto (default), copy_file_range, sendfile, splice or readwrite\n" +
+        "  --progress   draw a progress bar on stderr\n" +
+        "  --force, -f  overwrite DST if it exists (without it, an existing DST fails with exit code 1)\n" +
+        "\n" +
+        "exit codes: 0 copied, 1 runtime error (DST exists, I/O error: the message names the errno), 2 usage error\n";
+
+    // Progress is drawn between chunks; a chunk is large enough that the per-call cost does not show.
+    private const long ProgressChunk = 64L << 20;
+
+    public static int Run(ReadOnlySpan<string> args)
+    {
+        if (Program.WantsHelp(args))
+        {
+            Console.Out.Write(Help);
+            return Program.Success;
+        }
+
+        var p = new ArgParser().Option("--method", "-m").Flag("--progress").Flag("--force", "-f").Parse(args);
+        if (p.Positionals.Count != 2)
+        {
+            throw new UsageException("copy needs SRC and DST");
+        }
+
+        string method = p.Value("--method") ?? "auto";
+        if (method is not ("auto" or "copy_file_range" or "sendfile" or "splice" or "readwrite"))
+        {
+            throw new UsageException($"unknown --method '{method}' (auto, copy_file_range, sendfile, splice, readwrite)");
+        }
+
+        string source = p.Positionals[0];
+        string destination = p.Positionals[1];
+        if (Directory.Exists(destination))
+        {
+            destination = Path.Combine(destination, Path.GetFileName(Path.TrimEndingDirectorySeparator(source)));
+        }
+
+        bool force = p.Has("--force");
+        using SafeFileHandle input = File.OpenHandle(source, FileMode.Open, FileAccess.Read);
+        UnixFileMode mode = File.GetUnixFileMode(input);
+        long length = RandomAccess.GetLength(input);
+        if (File.Exists(destination))
+        {
+            if (!force)
+            {
+                Console.Error.Write($"zcn copy: '{destination}' exists (EEXIST); use --force to overwrite it\n");
+                return Program.RuntimeError;
+            }
+
+            if (SameFile(source, destination))
+            {
+                Console.Error.Write($"zcn copy: '{source}' and '{destination}' are the same file\n");
+                return Program.RuntimeError;
+            }
+        }
+
+        var options = new FileStreamOptions
+        {
+            Mode = force ? FileMode.Create : FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = mode,
+        };
+        options.BufferSize = 0;
+        using var outputStream = new FileStream(destination, options);
+        SafeFileHandle output = outputStream.SafeFileHandle;
+        // An overwritten file keeps its old mode unless told otherwise; the copy must carry the source's.
+        File.SetUnixFileMode(output, mode);
+
+        bool progress = p.Has("--progress");
+        var clock = Stopwatch.StartNew();
+        long done = 0;
+        while (done < length || (done == 0 && length == 0))
+        {
+            long chunk = progress ? Math.Min(ProgressChunk, length - done) : length - done;
+            long moved = CopyChunk(method, input, output, done, chunk);
+            done += moved;
+            if (progress)
+            {
+                DrawProgress(done, length, clock.Elapsed.TotalSeconds);
+            }
+
+            if (moved == 0)
+            {
+                break; // the source ended early (it shrank while we copied)
+            }
+        }
+
+        if (progress)
+        {
+            Console.Error.Write("\n");
+        }
+
+        return Program.Success;
+    }
+
+    /// <summary>Copies <paramref name="count"/> bytes at <paramref name="offset"/> of both files.</summary>
+    private static unsafe long CopyChunk(string method, SafeFileHandle input, SafeFileHandle output, long offset, long count)
+    {
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        switch (method)
+        {
+            case "auto":
+                // Transfer works from the file positions; keep them at the offset reached.
+                RandomAccessPosition(input, offset);
+                RandomAccessPosition(output, offset);
+                return ZeroCopy.Transfer(input, output, count).Bytes;
+            case "copy_file_range":
+                return ZeroCopy.CopyFileRange(input, offset, output, offset, count);
+            case "sendfile":
+                RandomAccessPosition(output, offset);
+                return ZeroCopy.SendFile(output, input, offset, count);
+            case "splice":
+            {
+                using Pipe pipe = Pipe.Create();
+                long moved = 0;
+                while (moved < count)
+                {
+                    long inPipe = pipe.SpliceFrom(input, offset + moved, Math.Min(pipe.Capacity, count - moved));
+                    if (inPipe == 0)
+                    {
+                        break;
+                    }
+
+                    pipe.SpliceTo(output, offset + moved, inPipe);
+                    moved += inPipe;
+                }
+
+                return moved;
+            }
+            default:
+            {
+                const int block = 128 * 1024;
+                using var buffer = new AlignedBuffer(block, 4096);
+                byte* data = buffer.Pointer;
+                int inFd = (int)input.DangerousGetHandle();
+                int outFd = (int)output.DangerousGetHandle();
+                long moved = 0;
+                while (moved < count)
+                {
+                    long r = Zcn.pread(inFd, data, (ulong)Math.Min(block, count - moved), offset + moved);
+                    Check(r, "read");
+                    if (r == 0)
+                    {
+                        break;
+                    }
+
+                    for (long w = 0; w < r;)
+                    {
+                        long n = Zcn.pwrite(outFd, data + w, (ulong)(r - w), offset + moved + w);
+                        Check(n, "write");
+                        w += n;
+                    }
+
+                    moved += r;
+                }
+
+                return moved;
+            }
+        }
+    }
+
+    private static void RandomAccessPosition(SafeFileHandle file, long offset)
+    {
+        long r = Zcn.lseek((int)file.DangerousGetHandle(), offset, (int)Whence.SEEK_SET);
+        Check(r, "lseek");
+    }
+
+    internal static void Check(long result, string operation)
+    {
+        if (result < 0)
+        {
+            throw new ZeroCopyException(operation, (Errno)unchecked((uint)-result));
+        }
+    }
+
+    private static bool SameFile(string a, string b)
+    {
+        try
+        {
+            return Path.GetFullPath(a) == Path.GetFullPath(b) ||
+                   (new FileInfo(a).LinkTarget ?? a) == (new FileInfo(b).LinkTarget ?? b);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static void DrawProgress(long done, long total, double seconds)
+    {
+        const int width = 30;
+        double fraction = total == 0 ? 1 : (double)done / total;
+        int filled = (int)(fraction * width);
+        double rate = seconds > 0 ? done / seconds / (1L << 30) : 0;
+        Console.Error.Write($"\r[{new string('#', filled)}{new string(' ', width - filled)}] {fraction * 100,5:0.0}% " +
+                            $"{Sizes.Format(done)} / {Sizes.Format(total)}  {rate:0.00} GiB/s ");
+    }
+}

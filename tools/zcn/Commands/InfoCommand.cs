@@ -1,0 +1,127 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+using ZeroCopyNative.Interop;
+using ZeroCopyNative.Tool.Cli;
+
+namespace ZeroCopyNative.Tool.Commands;
+
+/// <summary>zcn info [PATH] [--json]: what the running kernel offers, and the Direct I/O alignment of PATH.</summary>
+internal static class InfoCommand
+{
+    public const string Help =
+        "usage: zcn info [PATH] [--json]\n" +
+        "\n" +
+        "Reports the kernel version; whether splice, vmsplice, tee, copy_file_range, memfd, statx DIOALIGN and\n" +
+        "io_uring are available; /proc/sys/fs/pipe-max-size; transparent huge pages; and the Direct I/O alignment\n" +
+        "of PATH (default: the current directory).\n" +
+        "\n" +
+        "  --json   print one JSON object instead of text\n";
+
+    public static int Run(ReadOnlySpan<string> args)
+    {
+        if (Program.WantsHelp(args))
+        {
+            Console.Out.Write(Help);
+            return Program.Success;
+        }
+
+        var p = new ArgParser().Flag("--json").Parse(args);
+        if (p.Positionals.Count > 1)
+        {
+            throw new UsageException("info takes at most one PATH");
+        }
+
+        string path = p.Positionals.Count == 1 ? p.Positionals[0] : ".";
+        DioInfo dio = DioAlignment(path);
+        string dioSource = dio.source switch
+        {
+            (int)DioSource.STATX => "statx",
+            (int)DioSource.BLOCK_DEVICE => "block-device",
+            (int)DioSource.BLKSIZE => "st_blksize",
+            _ => "unknown",
+        };
+        var caps = new (string Name, bool Available)[]
+        {
+            ("splice", ZeroCopyCapabilities.Splice),
+            ("vmsplice", ZeroCopyCapabilities.VmSplice),
+            ("tee", ZeroCopyCapabilities.Tee),
+            ("copy_file_range", ZeroCopyCapabilities.CopyFileRange),
+            ("memfd", ZeroCopyCapabilities.MemFd),
+            ("statx_dioalign", ZeroCopyCapabilities.DioAlign),
+            ("io_uring", ZeroCopyCapabilities.IoUring),
+        };
+        string thp = Machine.ThpMode();
+
+        if (p.Has("--json"))
+        {
+            using var stream = Console.OpenStandardOutput();
+            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            json.WriteStartObject();
+            json.WriteString("zcn", Program.Version);
+            json.WriteString("kernel", ZeroCopyCapabilities.KernelRelease);
+            json.WriteStartObject("available");
+            foreach ((string name, bool available) in caps)
+            {
+                json.WriteBoolean(name, available);
+            }
+
+            json.WriteEndObject();
+            json.WriteNumber("pipe_max_size", ZeroCopyCapabilities.PipeMaxSize);
+            json.WriteString("thp", thp);
+            json.WriteNumber("page_size", ZeroCopyCapabilities.PageSize);
+            json.WriteStartObject("dio");
+            json.WriteString("path", Path.GetFullPath(path));
+            json.WriteNumber("mem_align", dio.mem_align);
+            json.WriteNumber("offset_align", dio.offset_align);
+            json.WriteString("source", dioSource);
+            json.WriteEndObject();
+            json.WriteEndObject();
+            json.Flush();
+            stream.Write("\n"u8);
+            return Program.Success;
+        }
+
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"zcn {Program.Version}\n");
+        text.Append(CultureInfo.InvariantCulture, $"kernel          {ZeroCopyCapabilities.KernelRelease}\n");
+        foreach ((string name, bool available) in caps)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{name,-16}{(available ? "yes" : "no")}\n");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"pipe-max-size   {ZeroCopyCapabilities.PipeMaxSize} bytes\n");
+        text.Append(CultureInfo.InvariantCulture, $"thp             {thp}\n");
+        text.Append(CultureInfo.InvariantCulture, $"page size       {ZeroCopyCapabilities.PageSize} bytes\n");
+        text.Append(CultureInfo.InvariantCulture,
+            $"dio alignment   memory {dio.mem_align}, offset {dio.offset_align} ({dioSource}) for {Path.GetFullPath(path)}\n");
+        Console.Out.Write(text.ToString());
+        return Program.Success;
+    }
+
+    /// <summary>zcn_dio_alignment of PATH, which may be a file or a directory (opened O_DIRECTORY).</summary>
+    private static unsafe DioInfo DioAlignment(string path)
+    {
+        bool directory = Directory.Exists(path);
+        if (!directory && !File.Exists(path))
+        {
+            throw new ZeroCopyException("open", Errno.ENOENT);
+        }
+
+        byte[] name = Encoding.UTF8.GetBytes(path + "\0");
+        int fd;
+        fixed (byte* p = name)
+        {
+            fd = Zcn.open((sbyte*)p, (int)(directory ? OpenFlags.RDONLY | OpenFlags.DIRECTORY : OpenFlags.RDONLY), 0);
+        }
+
+        CopyCommand.Check(fd, "open");
+        using var handle = new SafeFileHandle(fd, ownsHandle: true);
+        DioInfo info;
+        CopyCommand.Check(Zcn.dio_alignment(fd, &info), "dio_alignment");
+        return info;
+    }
+}
