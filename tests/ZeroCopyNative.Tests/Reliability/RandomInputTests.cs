@@ -530,7 +530,8 @@ public sealed class RandomInputTests
 
                 case 21:
                 {
-                    Socket socket = Pick(_deadPeer.Left, _deadPeer.Right, _eofSocket.Right);
+                    // A peer gone, a socket disposed, a socket shut down for sending: none can make the call wait.
+                    Socket socket = Pick(_deadPeer.Left, _deadPeer.Right, _eofSocket.Left);
                     SafeFileHandle s = SourceFile();
                     long o = Offset(), c = Count();
                     Note("SendFileAsync", $"{Name(s)}, {o}, {c}");
