@@ -125,7 +125,9 @@ public sealed unsafe class PipeBuffer : IDisposable
 
     /// <summary>
     /// Ends the lease: the buffer goes back to the pool (or is unmapped). While the lease is locked the return is
-    /// deferred until its pipe has drained it (or is disposed). Calling it twice does nothing.
+    /// deferred until its pipe has drained it (or is disposed). Calling it twice does nothing. As with any pool, a span
+    /// obtained earlier must not be used afterwards: the memory may already be leased to someone else (whose spliced
+    /// bytes are still safe, because spliced pages are given away).
     /// </summary>
     public void Dispose()
     {

@@ -114,8 +114,8 @@ public sealed class SendFileAsyncTests
         }
 
         cancellation.Cancel();
-        Assert.That(() => send.Wait(TimeSpan.FromSeconds(60)), Throws.InstanceOf<AggregateException>()
-            .With.InnerException.InstanceOf<OperationCanceledException>());
+        var error = Assert.Throws<AggregateException>(() => send.Wait(TimeSpan.FromSeconds(60)))!;
+        Assert.That(error.InnerException, Is.InstanceOf<OperationCanceledException>());
 
         pair.Client.Shutdown(SocketShutdown.Send);
         byte[] received = TestIo.Receive(pair.Server, Size);

@@ -128,8 +128,8 @@ public sealed class SpliceTests
         using Pipe pipe = Pipe.Create();
         Assert.That(() => ZeroCopy.Splice(null!, null, pipe.Writer, null, 1), Throws.ArgumentNullException);
         Assert.That(() => ZeroCopy.Splice(pipe.Reader, null, null!, null, 1), Throws.ArgumentNullException);
-        Assert.That(() => ZeroCopy.Splice(pipe.Reader, -1, pipe.Writer, null, 1), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("sourceOffset"));
-        Assert.That(() => ZeroCopy.Splice(pipe.Reader, null, pipe.Writer, -5, 1), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("destinationOffset"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => ZeroCopy.Splice(pipe.Reader, -1, pipe.Writer, null, 1))!.ParamName, Is.EqualTo("sourceOffset"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => ZeroCopy.Splice(pipe.Reader, null, pipe.Writer, -5, 1))!.ParamName, Is.EqualTo("destinationOffset"));
         Assert.That(() => ZeroCopy.Splice(pipe.Reader, null, pipe.Writer, null, -1), Throws.TypeOf<ArgumentOutOfRangeException>());
         Assert.That(() => ZeroCopy.TrySplice(pipe.Reader, null, pipe.Writer, null, -1, out _), Throws.TypeOf<ArgumentOutOfRangeException>());
         Assert.That(ZeroCopy.Splice(pipe.Reader, null, pipe.Writer, null, 0), Is.EqualTo(0));

@@ -119,12 +119,17 @@ internal static unsafe class ManagedRunner
                 {
                     map.Advise(MemoryAdvice.SEQUENTIAL);
                     syscalls += 3; // mmap, madvise, munmap
-                    for (long offset = 0; offset < size; offset += files.Block)
+                    // One span per 1 GiB window (a span's length is an int), written block by block.
+                    const int window = 1 << 30;
+                    for (long start = 0; start < size; start += window)
                     {
-                        int n = (int)Math.Min(files.Block, size - offset);
-                        fixed (byte* p = map.GetReadOnlySpan(offset, n))
+                        int length = (int)Math.Min(window, size - start);
+                        fixed (byte* p = map.GetReadOnlySpan(start, length))
                         {
-                            WriteAll(outFd, p, n, ref syscalls);
+                            for (int offset = 0; offset < length; offset += files.Block)
+                            {
+                                WriteAll(outFd, p + offset, Math.Min(files.Block, length - offset), ref syscalls);
+                            }
                         }
                     }
                 }
