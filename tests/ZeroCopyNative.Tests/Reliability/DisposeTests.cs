@@ -385,7 +385,7 @@ internal static class Racer
         using var start = new Barrier(2);
         T current = default!;
         long window = System.Diagnostics.Stopwatch.Frequency / 20_000; // 50 microseconds to start with
-        long maxWindow = System.Diagnostics.Stopwatch.Frequency / 100;  // 10 milliseconds at most
+        long maxWindow = System.Diagnostics.Stopwatch.Frequency / 500;  // 2 milliseconds at most
         int completedAtCheck = 0;
         Exception? failure = null;
         bool stop = false;
