@@ -40,7 +40,13 @@ public sealed partial class Pipe
         lock (WriteGate)
         {
             buffer.LockTo(this);
-            TrackLease(buffer);
+            if (!TryTrackLease(buffer))
+            {
+                // Disposed on another thread since EnterEnd: nothing was spliced, so the lease is free again.
+                buffer.Unlock();
+                throw new ObjectDisposedException(nameof(Pipe));
+            }
+
             long spliced = 0;
             try
             {

@@ -401,13 +401,21 @@ public sealed partial class Pipe : IDisposable
     /// <summary>Adds <paramref name="count"/> to the bytes written (under <see cref="WriteGate"/>).</summary>
     internal void AddWritten(long count) => Interlocked.Add(ref _bytesWritten, count);
 
-    /// <summary>Registers a lease that has been spliced into the pipe.</summary>
-    internal void TrackLease(PipeBuffer lease)
+    /// <summary>Registers a lease about to be spliced into the pipe; false when the pipe has been disposed meanwhile.</summary>
+    /// <remarks>Dispose sets <c>_disposed</c> before it takes the gate to unlock the leases, so under the gate either
+    /// this sees the flag, or Dispose sees the lease: a lease can never stay locked to a disposed pipe.</remarks>
+    internal bool TryTrackLease(PipeBuffer lease)
     {
         lock (PipeBuffer.Gate)
         {
+            if (_disposed)
+            {
+                return false;
+            }
+
             _leases.Enqueue(lease);
             _leaseCount = _leases.Count;
+            return true;
         }
     }
 

@@ -384,6 +384,9 @@ internal static class Racer
         var seen = new System.Collections.Generic.SortedSet<string>(StringComparer.Ordinal);
         using var start = new Barrier(2);
         T current = default!;
+        long window = System.Diagnostics.Stopwatch.Frequency / 20_000; // 50 microseconds to start with
+        long maxWindow = System.Diagnostics.Stopwatch.Frequency / 500;  // 2 milliseconds at most
+        int completedAtCheck = 0;
         Exception? failure = null;
         bool stop = false;
         var worker = new Thread(() =>
@@ -416,10 +419,23 @@ internal static class Racer
             for (int i = 0; i < races; i++)
             {
                 current = create();
-                // From no delay to well past the worker's wake-up, so the Dispose lands before, during and after.
-                int delay = random.Next(2) == 0 ? random.Next(0, 500) : random.Next(0, 8_000);
+                // A random delay up to a window that adapts (every 50 races) until the Dispose lands sometimes before
+                // and sometimes after the operation, whatever the speed of the machine, the runtime or the load.
+                if (i % 50 == 49)
+                {
+                    int recentCompleted = outcome.Completed - completedAtCheck;
+                    window = recentCompleted < 10 ? Math.Min(window * 2, maxWindow) : recentCompleted > 40 ? Math.Max(window / 2, 1) : window;
+                    completedAtCheck = outcome.Completed;
+                }
+
+                long delay = (long)(random.NextDouble() * window);
                 start.SignalAndWait();
-                Thread.SpinWait(delay);
+                long until = System.Diagnostics.Stopwatch.GetTimestamp() + delay;
+                while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+                {
+                    Thread.SpinWait(10);
+                }
+
                 dispose(current);
                 Assert.That(start.SignalAndWait(TimeSpan.FromSeconds(30)), Is.True, "the operation hung after Dispose");
                 Exception? e = failure;

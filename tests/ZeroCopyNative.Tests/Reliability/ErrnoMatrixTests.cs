@@ -118,6 +118,11 @@ public sealed class ErrnoMatrixTests
         new("TrySendFile.WriteOnlySource", b => ZeroCopy.TrySendFile(b.FullPipe.Writer, b.Wo, 0, 16, out _), Zce, Errno.EBADF, "sendfile"),
         new("TrySendFile.NegativeCount", b => ZeroCopy.TrySendFile(b.FullPipe.Writer, b.Ro, 0, -5, out _), Aoore),
 
+        new("SendFileAsync.DatagramSocket", b => { using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp); _ = ZeroCopy.SendFileAsync(udp, b.Ro, 0, 16); }, Ae),
+        new("SendFileAsync.NegativeCount", b => _ = ZeroCopy.SendFileAsync(b.Sockets.Left, b.Ro, 0, -1), Aoore),
+        new("SendFileAsync.WriteOnlySource", b => Await(ZeroCopy.SendFileAsync(b.Sockets.Left, b.Wo, 0, 16)), Zce, Errno.EBADF, "sendfile"),
+        new("SendFileAsync.PeerGone", b => Await(ZeroCopy.SendFileAsync(b.DeadPeer.Left, b.Ro, 0, 16)), Zce, Errno.EPIPE, "send", Errno.ECONNRESET),
+
         // ZeroCopy.Splice / TrySplice (LTP splice02..07)
         new("Splice.NoPipe", b => ZeroCopy.Splice(b.Ro, 0, b.Rw, 0, 16), Zce, Errno.EINVAL, "splice"),
         new("Splice.OffsetForPipeSource", b => ZeroCopy.Splice(b.Pipe.Reader, 0, b.Rw, null, 16), Zce, Errno.ESPIPE, "splice"),
@@ -176,6 +181,12 @@ public sealed class ErrnoMatrixTests
         new("Pipe.SpliceToReaderGone", b => { b.Pipe.Write(new byte[16]); b.Pipe.SpliceTo(b.WidowedWriter, null, 16); }, Zce, Errno.EPIPE, "splice", Queued: 16),
         new("Pipe.SpliceFromPeerGoneSocket", b => { b.Pipe.Write(new byte[16]); b.Pipe.SpliceTo(b.DeadPeer.Left.SafeHandle, null, 16); }, Zce, Errno.EPIPE, "splice", Errno.ECONNRESET, Queued: 16),
         new("PipeBuffer.RentZero", b => PipeBuffer.Rent(0), Aoore),
+        new("Pipe.SpliceFromWriteOnlyFile", b => b.Pipe.SpliceFrom(b.Wo, 0, 16), Zce, Errno.EBADF, "splice"),
+        new("Pipe.ReadAfterReaderDisposed", b => { b.Pipe.Reader.Dispose(); b.Pipe.Read(new byte[4]); }, Ode),
+        new("Pipe.TeeToPipeWithoutReader", b => { using Pipe dead = Pipe.Create(); dead.Reader.Dispose(); b.Pipe.Write(new byte[16]); b.Pipe.TeeTo(dead, 16); }, Zce, Errno.EPIPE, "tee", Queued: 16),
+        new("Pipe.CapacityAboveMaximum", b => b.Pipe.Capacity = Pipe.MaxCapacity * 2, Aoore),
+        new("TryTee.NotAPipe", b => ZeroCopy.TryTee(b.Ro, b.Pipe.Writer, 16, out _), Zce, Errno.EINVAL, "tee"),
+        new("PipeBuffer.RentAboveLimit", b => PipeBuffer.Rent((1 << 30) + 1), Aoore),
 
         // MappedFile
         new("MappedFile.OpenMissing", b => MappedFile.Open(b.Scratch.File("missing")), Zce, Errno.ENOENT, "open"),
@@ -194,6 +205,9 @@ public sealed class ErrnoMatrixTests
         new("MappedFile.RangePastEnd", b => { using MappedFile m = MappedFile.CreateAnonymous(4096); m.Flush(4000, 200); }, Aoore),
         new("MappedFile.SealedSizeNegative", b => MappedFile.CreateSealed(-1), Aoore),
 
+        new("MappedFile.ResidentBytesPastEnd", b => { using MappedFile m = MappedFile.CreateAnonymous(4096); m.ResidentBytes(0, 4097); }, Aoore),
+        new("MappedFile.PrefetchNegative", b => { using MappedFile m = MappedFile.CreateAnonymous(4096); m.Prefetch(-1, 1); }, Aoore),
+
         // AlignedBuffer
         new("AlignedBuffer.ZeroLength", b => new AlignedBuffer(0, 64).Dispose(), Aoore),
         new("AlignedBuffer.AlignmentNotPowerOfTwo", b => new AlignedBuffer(64, 48).Dispose(), Aoore),
@@ -210,6 +224,11 @@ public sealed class ErrnoMatrixTests
         new("DirectFile.WriteReadOnly", DirectWriteReadOnly, Zce, Errno.EBADF, "pwrite"),
         new("DirectFile.ReadWriteOnly", DirectReadWriteOnly, Zce, Errno.EBADF, "pread"),
 
+        new("DirectFile.OpenDirectoryForWriting", b => DirectFile.Open(b.Scratch.Path, FileMode.Open, FileAccess.ReadWrite), Zce, Errno.EISDIR, "open"),
+        new("DirectFile.UnknownAdvice", b => { using DirectFile f = DirectFile.Open(b.DataPath, FileMode.Open, FileAccess.Read); f.Fadvise((FileAdvice)77); }, Zce, Errno.EINVAL, "posix_fadvise"),
+        new("DirectFile.SetLengthReadOnly", b => { using DirectFile f = DirectFile.Open(b.DataPath, FileMode.Open, FileAccess.Read); f.SetLength(0); }, Zce, Errno.EINVAL, "ftruncate", Errno.EBADF),
+        new("DirectFile.GetAlignmentClosed", b => DirectFile.GetAlignment(b.Closed), Ode),
+
         // MemFd
         new("MemFd.NameTooLong", b => MemFd.Create(new string('x', 250)), Ae),
         new("MemFd.NameWithNul", b => MemFd.Create("a\0b"), Ae),
@@ -218,7 +237,21 @@ public sealed class ErrnoMatrixTests
         new("MemFd.SealsOfRegularFile", b => MemFd.GetSeals(b.Rw), Zce, Errno.EINVAL, "fcntl(F_GET_SEALS)"),
         new("MemFd.SetLengthReadOnly", b => MemFd.SetLength(b.Ro, 0), Zce, Errno.EINVAL, "ftruncate", Errno.EBADF),
         new("MemFd.SetLengthNegative", b => MemFd.SetLength(b.Rw, -1), Aoore),
+        new("MemFd.UnknownFlag", b => MemFd.Create("rel", (MemFdFlags)0x1000).Dispose(), Zce, Errno.EINVAL, "memfd_create"),
+        new("MemFd.UnknownSeal", b => { using SafeFileHandle m = MemFd.Create("rel", MemFdFlags.ALLOW_SEALING); MemFd.AddSeals(m, (MemFdSeals)0x4000); }, Zce, Errno.EINVAL, "fcntl(F_ADD_SEALS)"),
     };
+
+    /// <summary>Waits (bounded) for an asynchronous call and rethrows its exception as is.</summary>
+    private static void Await(System.Threading.Tasks.ValueTask<long> pending)
+    {
+        System.Threading.Tasks.Task<long> task = pending.AsTask();
+        if (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30)))
+        {
+            Assert.Fail("the asynchronous call did not finish");
+        }
+
+        task.GetAwaiter().GetResult();
+    }
 
     private static void VmSpliceIntoWidowedPipe(Bench b)
     {
@@ -302,13 +335,15 @@ public sealed class ErrnoMatrixTests
         long roPosition = Fds.Position(bench.Ro);
         long rwPosition = Fds.Position(bench.Rw);
         Exception? caught = null;
-        ProcessState.AssertLeavesNothing(() =>
-        {
-            using var fresh = new Bench();
-            Capture(row, fresh);
-        }, name);
+        ProcessState.AssertLeavesNothing(
+            () => caught = Capture(row, bench),
+            () =>
+            {
+                using var fresh = new Bench();
+                Capture(row, fresh);
+            },
+            name);
 
-        caught = Capture(row, bench);
         Assert.That(caught, Is.Not.Null, $"{name}: no exception");
         Assert.That(caught!.GetType() == row.Expected, Is.True, $"{name}: expected {row.Expected.Name}, caught {caught}");
         if (caught is ZeroCopyException zce)
@@ -331,7 +366,7 @@ public sealed class ErrnoMatrixTests
     [Test]
     public void Matrix_CoversEveryOperation_AndManyErrnos()
     {
-        string[] operations = { "SendFile", "TrySendFile", "Splice", "TrySplice", "Tee", "TryTee", "CopyFileRange", "Transfer",
+        string[] operations = { "SendFile", "TrySendFile", "SendFileAsync", "Splice", "TrySplice", "Tee", "TryTee", "CopyFileRange", "Transfer",
                                 "Pipe", "PipeBuffer", "MappedFile", "AlignedBuffer", "DirectFile", "MemFd" };
         foreach (string operation in operations)
         {

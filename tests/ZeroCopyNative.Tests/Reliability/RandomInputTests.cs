@@ -53,8 +53,7 @@ public sealed class RandomInputTests
         {
             for (int i = 0; i < Calls; i++)
             {
-                string call = world.Describe(i);
-                watchdog.Enter(i, call);
+                watchdog.Enter(i, world);
                 Exception? caught = null;
                 try
                 {
@@ -132,7 +131,7 @@ public sealed class RandomInputTests
         private readonly int _seed;
         private long _enteredAt;
         private int _index;
-        private string _call = "";
+        private World? _world;
         private volatile bool _stop;
 
         public Watchdog(int seed)
@@ -142,10 +141,10 @@ public sealed class RandomInputTests
             _thread.Start();
         }
 
-        public void Enter(int index, string call)
+        public void Enter(int index, World world)
         {
             _index = index;
-            _call = call;
+            _world = world;
             Volatile.Write(ref _enteredAt, Stopwatch.GetTimestamp());
         }
 
@@ -165,7 +164,8 @@ public sealed class RandomInputTests
                 long entered = Volatile.Read(ref _enteredAt);
                 if (entered != 0 && Stopwatch.GetElapsedTime(entered) > TimeSpan.FromMinutes(1))
                 {
-                    Environment.FailFast($"random input: seed {_seed}, call {_index} ({_call}) has not returned in a minute");
+                    Environment.FailFast($"random input: seed {_seed}, call {_index} ({_world?.LastOperation}: " +
+                                         $"{_world?.LastArguments}) has not returned in a minute");
                 }
             }
         }
@@ -205,8 +205,13 @@ public sealed class RandomInputTests
             Directory.CreateDirectory(_shm);
             _scratch.CreateFile("source", SourceLength, seed: 3);
             _srcRo = Own(File.OpenHandle(_scratch.File("source")));
-            _srcMemFd = Own(MemFd.Create("zcn-random-source"));
-            RandomAccess.Write(_srcMemFd, ScratchDirectory.Pattern(8192, 4), 0);
+            // Sources are read-only, so that no call (a Try* call may write into any handle) can grow one: a source that
+            // grows without end would make a transfer from it into the sink pipe wait forever.
+            using (SafeFileHandle writable = MemFd.Create("zcn-random-source"))
+            {
+                RandomAccess.Write(writable, ScratchDirectory.Pattern(8192, 4), 0);
+                _srcMemFd = Own(File.OpenHandle($"/proc/self/fd/{(int)writable.DangerousGetHandle()}", FileMode.Open, FileAccess.Read));
+            }
             _dstRw = Own(File.OpenHandle(Path.Combine(_shm, "rw"), FileMode.Create, FileAccess.ReadWrite));
             _dstWo = Own(File.OpenHandle(Path.Combine(_shm, "wo"), FileMode.Create, FileAccess.Write));
             File.WriteAllBytes(Path.Combine(_shm, "append"), new byte[10]);
@@ -230,8 +235,6 @@ public sealed class RandomInputTests
         public string LastOperation { get; private set; } = "";
 
         public string LastArguments { get; private set; } = "";
-
-        public string Describe(int index) => $"#{index}";
 
         private T Own<T>(T item) where T : IDisposable
         {
@@ -527,7 +530,8 @@ public sealed class RandomInputTests
 
                 case 21:
                 {
-                    Socket socket = Pick(_deadPeer.Left, _deadPeer.Right, _eofSocket.Right);
+                    // A peer gone, a socket disposed, a socket shut down for sending: none can make the call wait.
+                    Socket socket = Pick(_deadPeer.Left, _deadPeer.Right, _eofSocket.Left);
                     SafeFileHandle s = SourceFile();
                     long o = Offset(), c = Count();
                     Note("SendFileAsync", $"{Name(s)}, {o}, {c}");
