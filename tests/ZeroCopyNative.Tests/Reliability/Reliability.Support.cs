@@ -96,7 +96,7 @@ internal static class ProcessState
     /// <summary>
     /// Runs <paramref name="action"/> and asserts that it leaves no descriptor and no mapping behind. A leak repeats
     /// on every call while runtime noise (a GC heap segment, a runtime thread's first descriptor) does not: when the
-    /// counts differ after one run, the action runs 16 more times and the growth must not follow.
+    /// counts differ after one run, the action runs 64 more times and the growth must not follow.
     /// </summary>
     public static void AssertLeavesNothing(Action action, string what) => AssertLeavesNothing(action, action, what);
 
@@ -114,7 +114,9 @@ internal static class ProcessState
             return;
         }
 
-        const int Repeats = 16;
+        // A leak grows by at least one per repeat; runtime noise (the GC, an AddressSanitizer allocator growing its
+        // size classes) grows by far less, so half the repeats separates the two with margin.
+        const int Repeats = 64;
         for (int i = 0; i < Repeats; i++)
         {
             repeat();
