@@ -86,7 +86,7 @@ internal static class Reports
         sb.Append("GiB/s: median (min, max) over the runs; vs base: against the scenario's readwrite/read/buffered of the same side\n");
         sb.Append("(C against C, managed and bcl against managed); vs C: managed against the C reference of the same method.\n");
         sb.Append("CPU: user+sys of the whole process; ctx: voluntary+involuntary switches; syscalls: counted in the loop\n");
-        sb.Append("(n/a: a .NET built-in hides its calls). copies: the model count per block (see docs/bench.md).\n");
+        sb.Append("(n/a: a .NET built-in hides its calls). copies: the model count per block (see the README).\n");
         if (info.CReference == null)
         {
             sb.Append("C reference: UNAVAILABLE (").Append(info.CUnavailableReason).Append("); no C results.\n");
