@@ -132,7 +132,7 @@ public sealed class DirectFile : IDisposable
     /// <exception cref="ZeroCopyException">statx/fstat failed (EBADF).</exception>
     public static DirectIOAlignment GetAlignment(SafeFileHandle file)
     {
-        NativeFile.ThrowIfInvalid(file, nameof(file));
+        Descriptors.Validate(file, nameof(file));
         return QueryAlignment(file, null);
     }
 

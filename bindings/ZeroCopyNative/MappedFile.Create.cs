@@ -69,7 +69,7 @@ public sealed unsafe partial class MappedFile
                                  long offset = 0, long length = 0,
                                  MappedFileSharing sharing = MappedFileSharing.Shared)
     {
-        NativeFile.ThrowIfInvalid(file, nameof(file));
+        Descriptors.Validate(file, nameof(file));
         CheckOptions(access, sharing, offset, length);
         using DescriptorScope scope = DescriptorScope.Enter(file, nameof(file));
         int fd = scope.Fd;

@@ -51,7 +51,7 @@ public static class MemFd
     /// EINVAL/EBADF (not open for writing), EFBIG.</exception>
     public static void SetLength(SafeFileHandle memfd, long length)
     {
-        NativeFile.ThrowIfInvalid(memfd, nameof(memfd));
+        Descriptors.Validate(memfd, nameof(memfd));
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         using DescriptorScope scope = DescriptorScope.Enter(memfd, nameof(memfd));
         NativeResult.Check(Zcn.ftruncate(scope.Fd, length), "ftruncate");
@@ -68,7 +68,6 @@ public static class MemFd
     /// exists).</exception>
     public static void AddSeals(SafeFileHandle memfd, MemFdSeals seals)
     {
-        NativeFile.ThrowIfInvalid(memfd, nameof(memfd));
         using DescriptorScope scope = DescriptorScope.Enter(memfd, nameof(memfd));
         NativeResult.Check(Zcn.memfd_add_seals(scope.Fd, unchecked((int)seals)), "fcntl(F_ADD_SEALS)");
     }
@@ -81,7 +80,6 @@ public static class MemFd
     /// <exception cref="ZeroCopyException">fcntl failed: EINVAL (the file does not support seals).</exception>
     public static MemFdSeals GetSeals(SafeFileHandle memfd)
     {
-        NativeFile.ThrowIfInvalid(memfd, nameof(memfd));
         using DescriptorScope scope = DescriptorScope.Enter(memfd, nameof(memfd));
         return (MemFdSeals)NativeResult.Check(Zcn.memfd_get_seals(scope.Fd), "fcntl(F_GET_SEALS)");
     }

@@ -34,15 +34,4 @@ internal static class NativeFile
 
     /// <summary>The descriptor number of a handle the caller holds a reference on.</summary>
     public static int Fd(SafeHandle handle) => unchecked((int)(long)handle.DangerousGetHandle());
-
-    /// <summary>Throws ArgumentNullException for null and ObjectDisposedException for a closed handle.</summary>
-    public static void ThrowIfInvalid(SafeHandle handle, string paramName)
-    {
-        ArgumentNullException.ThrowIfNull(handle, paramName);
-        ObjectDisposedException.ThrowIf(handle.IsClosed, handle);
-        if (handle.IsInvalid)
-        {
-            throw new ArgumentException("The handle is invalid.", paramName);
-        }
-    }
 }

@@ -19,10 +19,9 @@ internal struct TransferEndpoint
     /// <summary>Describes <paramref name="fd"/>; the offset is <paramref name="offset"/> when given, otherwise the
     /// descriptor's file position (lseek SEEK_CUR) for a seekable file.</summary>
     /// <exception cref="ZeroCopyException">fstat/fcntl or lseek failed.</exception>
-    public static unsafe TransferEndpoint Describe(int fd, long? offset, string operation)
+    public static TransferEndpoint Describe(int fd, long? offset)
     {
-        FdInfo info;
-        NativeResult.Check(Zcn.fd_query(fd, &info), operation);
+        FdInfo info = NativeFile.Query(fd);
         var endpoint = new TransferEndpoint
         {
             Fd = fd,

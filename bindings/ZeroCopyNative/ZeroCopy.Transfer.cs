@@ -48,8 +48,8 @@ public static partial class ZeroCopy
         CheckTransferCount(count);
         using DescriptorScope input = DescriptorScope.Enter(source, nameof(source));
         using DescriptorScope output = DescriptorScope.Enter(destination, nameof(destination));
-        TransferEndpoint from = TransferEndpoint.Describe(input.Fd, null, "fstat");
-        TransferEndpoint to = TransferEndpoint.Describe(output.Fd, null, "fstat");
+        TransferEndpoint from = TransferEndpoint.Describe(input.Fd, null);
+        TransferEndpoint to = TransferEndpoint.Describe(output.Fd, null);
         try
         {
             return TransferEngine.Run(ref from, ref to, count ?? long.MaxValue);
@@ -119,8 +119,8 @@ public static partial class ZeroCopy
 
         using DescriptorScope input = DescriptorScope.Enter(sourceHandle, nameof(source));
         using DescriptorScope output = DescriptorScope.Enter(destinationHandle, nameof(destination));
-        TransferEndpoint from = TransferEndpoint.Describe(input.Fd, sourceOffset, "fstat");
-        TransferEndpoint to = TransferEndpoint.Describe(output.Fd, destinationOffset, "fstat");
+        TransferEndpoint from = TransferEndpoint.Describe(input.Fd, sourceOffset);
+        TransferEndpoint to = TransferEndpoint.Describe(output.Fd, destinationOffset);
         try
         {
             return TransferEngine.Run(ref from, ref to, count ?? long.MaxValue);
