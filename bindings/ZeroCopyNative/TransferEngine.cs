@@ -122,6 +122,18 @@ internal static class TransferEngine
         return Outcome.Refused;
     }
 
+    /// <summary>Ends a step that finished: <paramref name="method"/> moved the last bytes.</summary>
+    private static Outcome Done(ref Progress progress, TransferMethod method)
+    {
+        progress.Last = method;
+        return Outcome.Done;
+    }
+
+    /// <summary>The source reported no more data. On the first call that is a refusal: a file that hides its size
+    /// (as /proc files do from copy_file_range and sendfile) gets another method; later, it is the end.</summary>
+    private static Outcome EndOfInput(ref Progress progress, bool firstCall, TransferMethod method) =>
+        firstCall ? Refuse(ref progress) : Done(ref progress, method);
+
     private static bool IsRefusal(Errno errno, bool nothingMovedYet) => errno switch
     {
         Errno.EINVAL or Errno.ENOSYS or Errno.EOPNOTSUPP or Errno.EXDEV => true,
@@ -145,8 +157,7 @@ internal static class TransferEngine
             long result = Zcn.copy_file_range(source.Fd, &inOffset, destination.Fd, &outOffset, (ulong)length, 0);
             if (result > 0)
             {
-                source.Offset += result;
-                destination.Offset += result;
+                Advance(ref source, ref destination, result);
                 Account(ref progress, result, TransferMethod.CopyFileRange);
                 firstCall = false;
                 continue;
@@ -154,13 +165,7 @@ internal static class TransferEngine
 
             if (result == 0)
             {
-                if (firstCall)
-                {
-                    return Refuse(ref progress); // maybe a file that hides its size from copy_file_range
-                }
-
-                progress.Last = TransferMethod.CopyFileRange;
-                return Outcome.Done;
+                return EndOfInput(ref progress, firstCall, TransferMethod.CopyFileRange);
             }
 
             Errno errno = NativeResult.ErrnoOf(result);
@@ -181,8 +186,7 @@ internal static class TransferEngine
             NativeResult.Throw("copy_file_range", result, progress.Moved);
         }
 
-        progress.Last = TransferMethod.CopyFileRange;
-        return Outcome.Done;
+        return Done(ref progress, TransferMethod.CopyFileRange);
     }
 
     private static unsafe Outcome SendFile(ref TransferEndpoint source, ref TransferEndpoint destination, ref Progress progress)
@@ -206,12 +210,7 @@ internal static class TransferEngine
             long result = Zcn.sendfile(destination.Fd, source.Fd, &inOffset, (ulong)length);
             if (result > 0)
             {
-                source.Offset += result;
-                if (destination.WritesAtOffset)
-                {
-                    destination.Offset += result;
-                }
-
+                Advance(ref source, ref destination, result); // sendfile's source is always seekable
                 Account(ref progress, result, TransferMethod.SendFile);
                 firstCall = false;
                 continue;
@@ -219,13 +218,7 @@ internal static class TransferEngine
 
             if (result == 0)
             {
-                if (firstCall)
-                {
-                    return Refuse(ref progress);
-                }
-
-                progress.Last = TransferMethod.SendFile;
-                return Outcome.Done;
+                return EndOfInput(ref progress, firstCall, TransferMethod.SendFile);
             }
 
             Errno errno = NativeResult.ErrnoOf(result);
@@ -248,8 +241,7 @@ internal static class TransferEngine
             NativeResult.Throw("sendfile", result, progress.Moved);
         }
 
-        progress.Last = TransferMethod.SendFile;
-        return Outcome.Done;
+        return Done(ref progress, TransferMethod.SendFile);
     }
 
     private static unsafe Outcome Splice(ref TransferEndpoint source, ref TransferEndpoint destination, ref Progress progress)
@@ -277,13 +269,7 @@ internal static class TransferEngine
 
             if (result == 0)
             {
-                if (firstCall)
-                {
-                    return Refuse(ref progress);
-                }
-
-                progress.Last = TransferMethod.Splice;
-                return Outcome.Done;
+                return EndOfInput(ref progress, firstCall, TransferMethod.Splice);
             }
 
             Errno errno = NativeResult.ErrnoOf(result);
@@ -306,8 +292,7 @@ internal static class TransferEngine
             NativeResult.Throw("splice", result, progress.Moved);
         }
 
-        progress.Last = TransferMethod.Splice;
-        return Outcome.Done;
+        return Done(ref progress, TransferMethod.Splice);
     }
 
     private static Outcome SpliceThroughPipe(ref TransferEndpoint source, ref TransferEndpoint destination, ref Progress progress)
@@ -342,13 +327,7 @@ internal static class TransferEngine
             long filled = Zcn.splice(source.Fd, source.Seekable ? &inOffset : null, pipeWriter, null, (ulong)length, 0);
             if (filled == 0)
             {
-                if (firstCall)
-                {
-                    return Refuse(ref progress);
-                }
-
-                progress.Last = TransferMethod.SpliceThroughPipe;
-                return Outcome.Done;
+                return EndOfInput(ref progress, firstCall, TransferMethod.SpliceThroughPipe);
             }
 
             if (filled < 0)
@@ -418,8 +397,7 @@ internal static class TransferEngine
             }
         }
 
-        progress.Last = TransferMethod.SpliceThroughPipe;
-        return Outcome.Done;
+        return Done(ref progress, TransferMethod.SpliceThroughPipe);
     }
 
     /// <summary>Moves the <paramref name="count"/> bytes left in the intermediate pipe to the destination by read/write.</summary>
