@@ -84,6 +84,18 @@ internal static class Descriptors
         return handle;
     }
 
+    /// <summary>The checks of a source/destination call with optional offsets (copy_file_range, splice), in the
+    /// order the callers document: both handles, both offsets, then the count.</summary>
+    public static void CheckPair(SafeHandle source, long? sourceOffset, SafeHandle destination, long? destinationOffset,
+                                 long count)
+    {
+        Validate(source, nameof(source));
+        Validate(destination, nameof(destination));
+        CheckOffset(sourceOffset, nameof(sourceOffset));
+        CheckOffset(destinationOffset, nameof(destinationOffset));
+        CheckCount(count);
+    }
+
     /// <summary>Rejects a negative count before any system call.</summary>
     public static void CheckCount(long count, string paramName = "count") =>
         ArgumentOutOfRangeException.ThrowIfNegative(count, paramName);

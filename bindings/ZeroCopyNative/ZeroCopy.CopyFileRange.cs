@@ -30,11 +30,7 @@ public static partial class ZeroCopy
     public static long CopyFileRange(SafeFileHandle source, long? sourceOffset, SafeFileHandle destination,
                                      long? destinationOffset, long count)
     {
-        Descriptors.Validate(source, nameof(source));
-        Descriptors.Validate(destination, nameof(destination));
-        Descriptors.CheckOffset(sourceOffset, nameof(sourceOffset));
-        Descriptors.CheckOffset(destinationOffset, nameof(destinationOffset));
-        Descriptors.CheckCount(count);
+        Descriptors.CheckPair(source, sourceOffset, destination, destinationOffset, count);
         if (count == 0)
         {
             return 0;

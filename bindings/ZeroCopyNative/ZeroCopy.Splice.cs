@@ -32,11 +32,7 @@ public static partial class ZeroCopy
     public static long Splice(SafeHandle source, long? sourceOffset, SafeHandle destination, long? destinationOffset,
                               long count, SpliceFlags flags = default)
     {
-        Descriptors.Validate(source, nameof(source));
-        Descriptors.Validate(destination, nameof(destination));
-        Descriptors.CheckOffset(sourceOffset, nameof(sourceOffset));
-        Descriptors.CheckOffset(destinationOffset, nameof(destinationOffset));
-        Descriptors.CheckCount(count);
+        Descriptors.CheckPair(source, sourceOffset, destination, destinationOffset, count);
         if (count == 0)
         {
             return 0;
@@ -74,11 +70,7 @@ public static partial class ZeroCopy
     public static unsafe bool TrySplice(SafeHandle source, long? sourceOffset, SafeHandle destination, long? destinationOffset,
                                         long count, out long bytesMoved, SpliceFlags flags = default)
     {
-        Descriptors.Validate(source, nameof(source));
-        Descriptors.Validate(destination, nameof(destination));
-        Descriptors.CheckOffset(sourceOffset, nameof(sourceOffset));
-        Descriptors.CheckOffset(destinationOffset, nameof(destinationOffset));
-        Descriptors.CheckCount(count);
+        Descriptors.CheckPair(source, sourceOffset, destination, destinationOffset, count);
         bytesMoved = 0;
         if (count == 0)
         {
