@@ -1,7 +1,8 @@
 # The generated bindings: the C layout program whose output the managed layout tests read, the drift check
 # (committed Interop/ against a fresh generation), and the generator's own tests.
-# Included from cmake/Managed.cmake (ZCN_BUILD_MANAGED=ON), which passes ${ZCN_LAYOUT_FILE} to MSBuild as
-# -p:ZcnLayoutFile and builds the solution after the targets this file appends to ZCN_MANAGED_BUILD_DEPENDS.
+# Included from cmake/Managed.cmake (ZCN_BUILD_MANAGED=ON), which has found dotnet (DOTNET_EXECUTABLE), passes
+# ${ZCN_LAYOUT_FILE} to MSBuild as -p:ZcnLayoutFile and builds the solution after the targets this file appends to
+# ZCN_MANAGED_BUILD_DEPENDS.
 #
 # Provides:
 #   target zcn_layout      build/layout/zcn_layout.c (generated): prints sizeof/offsetof of every struct of zcn.h
@@ -26,16 +27,6 @@ add_custom_target(zcn_layout_txt ALL DEPENDS "${ZCN_LAYOUT_FILE}")
 # The test project copies the file into its output when it is built: build it first.
 list(APPEND ZCN_MANAGED_BUILD_DEPENDS zcn_layout_txt)
 
-if(DOTNET_EXECUTABLE)
-  set(ZCN_DOTNET "${DOTNET_EXECUTABLE}")
-else()
-  find_program(ZCN_DOTNET dotnet)
-endif()
-if(NOT ZCN_DOTNET)
-  message(WARNING "dotnet not found: bindings-drift and generator-tests are not registered")
-  return()
-endif()
-
 # Each test builds its project (Release, default output folder: what the solution build made, so normally an
 # incremental no-op) and runs the result. They run at test time, so they never overlap the build step's MSBuild
 # runs; RESOURCE_LOCK keeps them from overlapping each other under ctest -j.
@@ -43,7 +34,7 @@ function(zcn_dotnet_test name project dll)
   get_filename_component(project_dir "${project}" DIRECTORY)
   add_test(NAME ${name}
     COMMAND "${CMAKE_COMMAND}"
-      "-DDOTNET=${ZCN_DOTNET}"
+      "-DDOTNET=${DOTNET_EXECUTABLE}"
       "-DPROJECT=${PROJECT_SOURCE_DIR}/${project}"
       "-DOUT=${PROJECT_SOURCE_DIR}/${project_dir}/bin/Release/net10.0"
       "-DDLL=${dll}"

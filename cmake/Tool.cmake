@@ -1,19 +1,9 @@
 # zcn, the NativeAOT command-line utility, published once into <build>/zcn/ with libzcn.a linked in, beside
-# zcn-bench-c (its C reference, built there by native/bench). Included from the top CMakeLists.txt after
-# Managed.cmake, whose helpers (ZCN_DOTNET_RID, zcn_dotnet_serialize) it uses when they exist.
+# zcn-bench-c (its C reference, built there by native/bench). Included from the top CMakeLists.txt only right after
+# Managed.cmake, which has found dotnet (DOTNET_EXECUTABLE), chosen ZCN_DOTNET_RID, defined zcn_dotnet_serialize and
+# the zcn_managed_build target: this file uses them as given.
 #   zcn_tool   dotnet publish tools/zcn (Release, NativeAOT) → <build>/zcn/zcn
 #   ctest zcn-cli   tests/cli/zcn_cli_test.sh: exit codes, --help, copy/cat byte identity, bench JSON, Ctrl+C cleanup
-
-if(NOT DOTNET_EXECUTABLE)
-  find_program(DOTNET_EXECUTABLE dotnet REQUIRED)
-endif()
-if(NOT ZCN_DOTNET_RID)
-  if(CMAKE_HOST_SYSTEM_PROCESSOR MATCHES "aarch64|arm64|ARM64")
-    set(ZCN_DOTNET_RID linux-arm64)
-  else()
-    set(ZCN_DOTNET_RID linux-x64)
-  endif()
-endif()
 
 set(ZCN_TOOL_DIR ${CMAKE_BINARY_DIR}/zcn)
 # The static library is what the binary links; its directory is what the project reads as ZcnNativeLibDir.
@@ -31,12 +21,7 @@ if(TARGET zcn_bench_c)
   add_dependencies(zcn_tool zcn_bench_c)
 endif()
 # Two MSBuild runs over the same project race on its obj/ and bin/: run after every other dotnet target.
-if(TARGET zcn_managed_build)
-  add_dependencies(zcn_tool zcn_managed_build)
-endif()
-if(COMMAND zcn_dotnet_serialize)
-  zcn_dotnet_serialize(zcn_tool)
-endif()
+zcn_dotnet_serialize(zcn_tool)
 
 add_test(NAME zcn-cli
   COMMAND ${CMAKE_COMMAND} -E env ZCN_BENCH_C=${ZCN_TOOL_DIR}/zcn-bench-c

@@ -9,6 +9,7 @@ using System.Runtime.Intrinsics;
 using System.Threading;
 using Microsoft.Win32.SafeHandles;
 using ZeroCopyNative.Interop;
+using ZeroCopyNative.Tool.Cli;
 
 namespace ZeroCopyNative.Tool.Bench;
 
@@ -148,7 +149,7 @@ internal static unsafe class ManagedRunner
         {
             syscalls++;
             long r = Zcn.read(inFd, buffer, (ulong)block);
-            Check(r, "read");
+            Errors.Check(r, "read");
             if (r == 0)
             {
                 return total;
@@ -165,17 +166,9 @@ internal static unsafe class ManagedRunner
         {
             syscalls++;
             long w = Zcn.write(fd, data, (ulong)count);
-            Check(w, "write");
+            Errors.Check(w, "write");
             data += w;
             count -= w;
-        }
-    }
-
-    private static void Check(long result, string operation)
-    {
-        if (result < 0)
-        {
-            throw new ZeroCopyException(operation, (Errno)unchecked((uint)-result));
         }
     }
 
@@ -490,7 +483,7 @@ internal static unsafe class ManagedRunner
                 {
                     syscalls++;
                     long r = Zcn.read(fd, buffer.Pointer, (ulong)files.Block);
-                    Check(r, "read");
+                    Errors.Check(r, "read");
                     if (r == 0)
                     {
                         break;
@@ -630,7 +623,7 @@ internal static unsafe class ManagedRunner
         {
             using SafeFileHandle input = File.OpenHandle(files.Cold, FileMode.Open, FileAccess.Read);
             int fd = (int)input.DangerousGetHandle();
-            Check(Zcn.fadvise(fd, 0, 0, (int)FileAdvice.DONTNEED), "fadvise");
+            Errors.Check(Zcn.fadvise(fd, 0, 0, (int)FileAdvice.DONTNEED), "fadvise");
             using var buffer = new AlignedBuffer(ColdBlock, 4096);
             Probe probe = Probe.Start();
             long r;
@@ -638,7 +631,7 @@ internal static unsafe class ManagedRunner
             {
                 syscalls++;
                 r = Zcn.pread(fd, buffer.Pointer, ColdBlock, total);
-                Check(r, "pread");
+                Errors.Check(r, "pread");
                 total += r;
             }
             while (r == ColdBlock);

@@ -8,6 +8,16 @@ namespace ZeroCopyNative.Tool.Cli;
 /// ZeroCopyException already does) or from a .NET file API (whose message does not).</summary>
 internal static class Errors
 {
+    /// <summary>Throws the ZeroCopyException for a libzcn result that is a negative errno; the tool's one copy of
+    /// the safe layer's (internal) result check, shared by every command that calls Interop directly.</summary>
+    public static void Check(long result, string operation)
+    {
+        if (result < 0)
+        {
+            throw new ZeroCopyException(operation, (Errno)unchecked((uint)-result));
+        }
+    }
+
     public static string Describe(Exception e)
     {
         if (e is ZeroCopyException)

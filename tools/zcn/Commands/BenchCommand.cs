@@ -180,20 +180,29 @@ internal static class BenchCommand
                         // Managed and C side by side; who goes first alternates run by run, so neither always
                         // inherits the other's cache and write-back state.
                         bool cFirst = run % 2 == 0;
-                        if (cFirst && !m.Bcl && c != null)
+                        if (cFirst)
                         {
-                            workspace.ThrowIfCancelled();
-                            Measure(results.Get(s, m, Impl.C), () => c.Run(s, m, files), run, runs, progress, workspace);
+                            MeasureC(m);
                         }
 
                         workspace.ThrowIfCancelled();
                         Measure(results.Get(s, m, m.Bcl ? Impl.Bcl : Impl.Managed),
                                 () => ManagedRunner.Run(s, m, files), run, runs, progress, workspace);
                         peakAnon = Math.Max(peakAnon, Probe.AnonymousResidentBytes());
-                        if (!cFirst && !m.Bcl && c != null)
+                        if (!cFirst)
                         {
-                            workspace.ThrowIfCancelled();
-                            Measure(results.Get(s, m, Impl.C), () => c.Run(s, m, files), run, runs, progress, workspace);
+                            MeasureC(m);
+                        }
+
+                        // The C reference's run of the same method (built-ins have none).
+                        void MeasureC(Method method)
+                        {
+                            if (!method.Bcl && c != null)
+                            {
+                                workspace.ThrowIfCancelled();
+                                Measure(results.Get(s, method, Impl.C), () => c.Run(s, method, files), run, runs,
+                                        progress, workspace);
+                            }
                         }
                     }
                 }

@@ -163,7 +163,7 @@ internal static class CopyCommand
                 while (moved < count)
                 {
                     long r = Zcn.pread(inFd, data, (ulong)Math.Min(block, count - moved), offset + moved);
-                    Check(r, "read");
+                    Errors.Check(r, "read");
                     if (r == 0)
                     {
                         break;
@@ -172,7 +172,7 @@ internal static class CopyCommand
                     for (long w = 0; w < r;)
                     {
                         long n = Zcn.pwrite(outFd, data + w, (ulong)(r - w), offset + moved + w);
-                        Check(n, "write");
+                        Errors.Check(n, "write");
                         w += n;
                     }
 
@@ -187,15 +187,7 @@ internal static class CopyCommand
     private static void RandomAccessPosition(SafeFileHandle file, long offset)
     {
         long r = Zcn.lseek((int)file.DangerousGetHandle(), offset, (int)Whence.SEEK_SET);
-        Check(r, "lseek");
-    }
-
-    internal static void Check(long result, string operation)
-    {
-        if (result < 0)
-        {
-            throw new ZeroCopyException(operation, (Errno)unchecked((uint)-result));
-        }
+        Errors.Check(r, "lseek");
     }
 
     private static bool SameFile(string a, string b)

@@ -118,10 +118,10 @@ internal static class InfoCommand
             fd = Zcn.open((sbyte*)p, (int)(directory ? OpenFlags.RDONLY | OpenFlags.DIRECTORY : OpenFlags.RDONLY), 0);
         }
 
-        CopyCommand.Check(fd, "open");
+        Errors.Check(fd, "open");
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
         DioInfo info;
-        CopyCommand.Check(Zcn.dio_alignment(fd, &info), "dio_alignment");
+        Errors.Check(Zcn.dio_alignment(fd, &info), "dio_alignment");
         return info;
     }
 }
