@@ -36,6 +36,8 @@
 
 #define PIPE_CAPACITY (1 << 20)
 #define COLD_BLOCK (1 << 20)
+/* The most one read, write, sendfile or copy_file_range call moves on Linux (MAX_RW_COUNT). */
+#define MAX_RW_CHUNK 0x7ffff000u
 
 static atomic_uint_fast64_t g_syscalls;
 
@@ -141,9 +143,8 @@ static volatile uint64_t g_sink;
 
 /* --- file-to-null, file-to-tcp: the source is a file, the destination out_fd --------------------- */
 
-static uint64_t read_write_loop(int32_t in_fd, int32_t out_fd, uint64_t block)
+static uint64_t read_write_loop(int32_t in_fd, int32_t out_fd, uint8_t *buf, uint64_t block)
 {
-    uint8_t *buf = alloc_or_die(block);
     uint64_t total = 0;
     for (;;) {
         int64_t r = c_read(in_fd, buf, block);
@@ -152,7 +153,6 @@ static uint64_t read_write_loop(int32_t in_fd, int32_t out_fd, uint64_t block)
         write_all(out_fd, buf, (uint64_t)r);
         total += (uint64_t)r;
     }
-    zcn_aligned_free(buf);
     return total;
 }
 
@@ -163,7 +163,7 @@ static uint64_t sendfile_loop(int32_t in_fd, int32_t out_fd, uint64_t size)
     uint64_t total = 0;
     while (total < size) {
         uint64_t chunk = size - total;
-        if (chunk > 0x7ffff000u) chunk = 0x7ffff000u;
+        if (chunk > MAX_RW_CHUNK) chunk = MAX_RW_CHUNK;
         count_call();
         int64_t r = zcn_sendfile(out_fd, in_fd, &offset, chunk);
         if (r < 0) fail("sendfile", r);
@@ -173,14 +173,9 @@ static uint64_t sendfile_loop(int32_t in_fd, int32_t out_fd, uint64_t size)
     return total;
 }
 
-/* file -> pipe -> destination: as many bytes as the pipe holds per round. */
-static uint64_t splice_loop(int32_t in_fd, int32_t out_fd, uint64_t size)
+/* file -> pipe -> destination: as many bytes as the pipe (capacity `cap`) holds per round. */
+static uint64_t splice_loop(int32_t in_fd, int32_t out_fd, const int32_t p[2], int32_t cap, uint64_t size)
 {
-    int32_t p[2];
-    int32_t r32 = zcn_pipe(p, ZCN_PIPE_NONE);
-    if (r32 < 0) fail("pipe", r32);
-    int32_t cap = zcn_pipe_set_size(p[1], PIPE_CAPACITY);
-    if (cap < 0) cap = zcn_pipe_get_size(p[1]);
     int64_t offset = 0;
     uint64_t total = 0;
     while (total < size) {
@@ -199,8 +194,6 @@ static uint64_t splice_loop(int32_t in_fd, int32_t out_fd, uint64_t size)
         }
         total += (uint64_t)in;
     }
-    zcn_close(p[0]);
-    zcn_close(p[1]);
     return total;
 }
 
@@ -273,7 +266,8 @@ static int tcp_connect(receiver *rx, uint64_t expected)
 typedef struct consumer {
     int32_t read_fd;
     int32_t null_fd;
-    int splice_out; /* 1: splice the pipe to /dev/null; 0: read it into a buffer */
+    int splice_out; /* 1: splice the pipe to /dev/null; 0: read it into buf */
+    uint8_t *buf;
     uint64_t block;
     uint64_t drained;
     pthread_t thread;
@@ -291,14 +285,12 @@ static void *consumer_main(void *arg)
             c->drained += (uint64_t)r;
         }
     } else {
-        uint8_t *buf = alloc_or_die(c->block);
         for (;;) {
-            int64_t r = c_read(c->read_fd, buf, c->block);
+            int64_t r = c_read(c->read_fd, c->buf, c->block);
             if (r < 0) fail("read (consumer)", r);
             if (r == 0) break;
             c->drained += (uint64_t)r;
         }
-        zcn_aligned_free(buf);
     }
     return NULL;
 }
@@ -325,7 +317,7 @@ static uint64_t copy_file_range_loop(int32_t in_fd, int32_t out_fd, uint64_t siz
     uint64_t total = 0;
     while (total < size) {
         uint64_t chunk = size - total;
-        if (chunk > 0x7ffff000u) chunk = 0x7ffff000u;
+        if (chunk > MAX_RW_CHUNK) chunk = MAX_RW_CHUNK;
         count_call();
         int64_t r = zcn_copy_file_range(in_fd, &off_in, out_fd, &off_out, chunk, 0);
         if (r < 0) {
@@ -456,6 +448,13 @@ int main(int argc, char **argv)
         out_fd = open_or_die(dest, ZCN_O_WRONLY | ZCN_O_CREAT | ZCN_O_TRUNC, 0644);
     }
     int pipe_fds[2] = {-1, -1};
+    int32_t pipe_cap = 0;
+    if (strcmp(g_method, "splice") == 0 && strcmp(g_scenario, "memory-to-pipe") != 0) {
+        int32_t r = zcn_pipe(pipe_fds, ZCN_PIPE_NONE);
+        if (r < 0) fail("pipe", r);
+        pipe_cap = zcn_pipe_set_size(pipe_fds[1], PIPE_CAPACITY);
+        if (pipe_cap < 0) pipe_cap = zcn_pipe_get_size(pipe_fds[1]);
+    }
     if (strcmp(g_scenario, "memory-to-pipe") == 0) {
         int32_t r = zcn_pipe(pipe_fds, ZCN_PIPE_NONE);
         if (r < 0) fail("pipe", r);
@@ -473,10 +472,13 @@ int main(int argc, char **argv)
         int32_t r = zcn_fadvise(in_fd, 0, 0, ZCN_FADV_DONTNEED);
         if (r < 0) fail("fadvise", r);
     }
-    uint64_t scan_block = block;
-    uint8_t *scan_buf = NULL;
-    if (strcmp(g_scenario, "scan") == 0 && strcmp(g_method, "read") == 0) scan_buf = alloc_or_die(scan_block);
-    if (cold) scan_buf = alloc_or_die(COLD_BLOCK);
+    /* The buffer a reading loop fills (for memory-to-pipe, the consumer's), allocated before the clock starts. */
+    uint8_t *io_buf = NULL;
+    if (cold) io_buf = alloc_or_die(COLD_BLOCK);
+    else if (strcmp(g_method, "readwrite") == 0 || strcmp(g_method, "read") == 0 ||
+             strcmp(g_method, "vmsplice-read") == 0)
+        io_buf = alloc_or_die(block);
+    cons.buf = io_buf;
 
     atomic_store(&g_syscalls, 0);
     struct rusage ru0, ru1;
@@ -485,11 +487,11 @@ int main(int argc, char **argv)
     uint64_t bytes = 0;
 
     if (IS("file-to-null", "readwrite") || IS("file-to-tcp", "readwrite") || IS("file-to-file", "readwrite")) {
-        bytes = read_write_loop(in_fd, out_fd, block);
+        bytes = read_write_loop(in_fd, out_fd, io_buf, block);
     } else if (IS("file-to-null", "sendfile") || IS("file-to-tcp", "sendfile") || IS("file-to-file", "sendfile")) {
         bytes = sendfile_loop(in_fd, out_fd, size);
     } else if (IS("file-to-null", "splice") || IS("file-to-tcp", "splice")) {
-        bytes = splice_loop(in_fd, out_fd, size);
+        bytes = splice_loop(in_fd, out_fd, pipe_fds, pipe_cap, size);
     } else if (IS("file-to-null", "mmap")) {
         bytes = mmap_write_loop(in_fd, out_fd, size, block);
     } else if (IS("file-to-file", "copy_file_range")) {
@@ -510,15 +512,16 @@ int main(int argc, char **argv)
             sent += n;
         }
         zcn_close(pipe_fds[1]);
+        pipe_fds[1] = -1;
         pthread_join(cons.thread, NULL);
         bytes = cons.drained;
     } else if (IS("scan", "read")) {
         uint64_t x = 0;
         for (;;) {
-            int64_t r = c_read(in_fd, scan_buf, scan_block);
+            int64_t r = c_read(in_fd, io_buf, block);
             if (r < 0) fail("read", r);
             if (r == 0) break;
-            x ^= xor_words(scan_buf, (uint64_t)r);
+            x ^= xor_words(io_buf, (uint64_t)r);
             bytes += (uint64_t)r;
         }
         g_sink = x;
@@ -540,7 +543,7 @@ int main(int argc, char **argv)
     } else if (IS("cold-read", "buffered") || IS("cold-read", "odirect")) {
         int64_t off = 0;
         for (;;) {
-            int64_t r = c_pread(in_fd, scan_buf, COLD_BLOCK, off);
+            int64_t r = c_pread(in_fd, io_buf, COLD_BLOCK, off);
             if (r < 0) fail("pread", r);
             if (r == 0) break;
             off += r;
@@ -574,8 +577,9 @@ int main(int argc, char **argv)
     if (out_fd >= 0) zcn_close(out_fd);
     if (null_fd >= 0) zcn_close(null_fd);
     if (pipe_fds[0] >= 0) zcn_close(pipe_fds[0]);
+    if (pipe_fds[1] >= 0) zcn_close(pipe_fds[1]);
     zcn_aligned_free(block_buf);
-    zcn_aligned_free(scan_buf);
+    zcn_aligned_free(io_buf);
 
     printf("{\"scenario\":\"%s\",\"method\":\"%s\",\"bytes\":%" PRIu64 ",\"seconds\":%.9f,\"user_s\":%.6f,"
            "\"sys_s\":%.6f,\"ctx_voluntary\":%ld,\"ctx_involuntary\":%ld,\"syscalls\":%" PRIu64

@@ -33,14 +33,7 @@ static int zcn_syscall_present(long result) {
 static int32_t zcn_probe_io_uring(void) {
 #ifdef SYS_io_uring_setup
     /* kernel.io_uring_disabled = 2 turns io_uring off for everyone. */
-    int fd = open("/proc/sys/kernel/io_uring_disabled", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        char text[16] = {0};
-        ssize_t got;
-        ZCN_RETRY_EINTR(got, read(fd, text, sizeof(text) - 1));
-        close(fd);
-        if (got > 0 && text[0] == '2') return 0;
-    }
+    if (zcn_read_number_file("/proc/sys/kernel/io_uring_disabled") == 2) return 0;
     /* Zero entries are invalid: a kernel with io_uring answers EINVAL (EFAULT for a bad pointer)
      * without creating a ring; ENOSYS means it is not built in, EPERM that it is disabled for us. */
     _Alignas(8) unsigned char params[ZCN_IO_URING_PARAMS_SIZE];

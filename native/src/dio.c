@@ -11,8 +11,7 @@
 
 #include "zcn_internal.h"
 
-/* Reads a decimal number from a sysfs file; 0 when it cannot. */
-static uint32_t zcn_read_sysfs_number(const char *path) {
+uint32_t zcn_read_number_file(const char *path) {
     int fd;
     ZCN_RETRY_EINTR(fd, open(path, O_RDONLY | O_CLOEXEC));
     if (fd < 0) return 0;
@@ -32,10 +31,10 @@ static uint32_t zcn_read_sysfs_number(const char *path) {
 static uint32_t zcn_device_block_size(dev_t device) {
     char path[96];
     snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/logical_block_size", major(device), minor(device));
-    uint32_t size = zcn_read_sysfs_number(path);
+    uint32_t size = zcn_read_number_file(path);
     if (size != 0) return size;
     snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../queue/logical_block_size", major(device), minor(device));
-    return zcn_read_sysfs_number(path);
+    return zcn_read_number_file(path);
 }
 
 int32_t zcn_dio_alignment(int32_t fd, zcn_dio_info *out) {

@@ -35,6 +35,9 @@ static inline int32_t zcn_status(long result) {
 /* The largest byte count the library accepts: counts must fit the int64_t it returns. */
 #define ZCN_MAX_COUNT ((uint64_t)INT64_MAX)
 
+/* Reads a small decimal number from a kernel text file (sysfs, procfs); 0 when it cannot. */
+uint32_t zcn_read_number_file(const char *path);
+
 /* vmsplice and the vectored calls accept at most this many segments (UIO_MAXIOV). */
 #define ZCN_IOV_MAX 1024u
 

@@ -31,14 +31,10 @@ static int on_ext4; /* the scratch directory is on ext4, whose limits some cases
         VALGRIND_ENABLE_ERROR_REPORTING;                                                                               \
     } while (0)
 
-static char *scratch(char *buf, size_t size, const char *name) {
-    return zcn_fx_path(buf, size, name);
-}
-
 /* A file of len pattern bytes, opened with zcn_open. */
 static int32_t file_with(const char *name, uint64_t len, uint32_t seed, int32_t flags) {
     char path[4200];
-    REQUIRE(zcn_fx_make_file(scratch(path, sizeof path, name), len, seed) == 0);
+    REQUIRE(zcn_fx_make_file(zcn_fx_path(path, sizeof path, name), len, seed) == 0);
     int32_t fd = zcn_open(path, flags, 0);
     CHECK(fd >= 0);
     REQUIRE(fd >= 0);
@@ -65,7 +61,7 @@ static void *read_only_page(void) {
 
 static void test_open_create_write_read(void) {
     char path[4200];
-    scratch(path, sizeof path, "created");
+    zcn_fx_path(path, sizeof path, "created");
     int32_t fd = zcn_open(path, ZCN_O_RDWR | ZCN_O_CREAT | ZCN_O_EXCL, 0640);
     REQUIRE(fd >= 0);
     struct stat st;
@@ -113,7 +109,7 @@ static void test_open_trunc_and_append(void) {
     CHECK_EQ(zcn_pwrite(fd, more, sizeof more, 0), 50);
     CHECK_EQ(zcn_close(fd), 0);
     char path[4200];
-    int rfd = open(scratch(path, sizeof path, "append"), O_RDONLY | O_CLOEXEC);
+    int rfd = open(zcn_fx_path(path, sizeof path, "append"), O_RDONLY | O_CLOEXEC);
     REQUIRE(rfd >= 0);
     uint8_t all[300];
     CHECK_EQ(read(rfd, all, sizeof all), 200);
@@ -141,7 +137,7 @@ static void test_open_tmpfile_and_path(void) {
 
     /* O_PATH gives a descriptor for path operations only. */
     char path[4200];
-    REQUIRE(zcn_fx_make_file(scratch(path, sizeof path, "opath"), 10, 5) == 0);
+    REQUIRE(zcn_fx_make_file(zcn_fx_path(path, sizeof path, "opath"), 10, 5) == 0);
     fd = zcn_open(path, ZCN_O_PATH, 0);
     REQUIRE(fd >= 0);
     uint8_t b[10];
@@ -155,12 +151,12 @@ static void test_open_tmpfile_and_path(void) {
 
 static void test_open_errors(void) {
     char path[4200], sub[4300];
-    scratch(path, sizeof path, "errors-file");
+    zcn_fx_path(path, sizeof path, "errors-file");
     REQUIRE(zcn_fx_make_file(path, 10, 6) == 0);
 
     CHECK_ERR(zcn_open(NULL, ZCN_O_RDONLY, 0), ZCN_EFAULT);
-    CHECK_ERR(zcn_open(scratch(sub, sizeof sub, "missing"), ZCN_O_RDONLY, 0), ZCN_ENOENT);
-    CHECK_ERR(zcn_open(scratch(sub, sizeof sub, "no-dir/new"), ZCN_O_RDWR | ZCN_O_CREAT, 0600), ZCN_ENOENT);
+    CHECK_ERR(zcn_open(zcn_fx_path(sub, sizeof sub, "missing"), ZCN_O_RDONLY, 0), ZCN_ENOENT);
+    CHECK_ERR(zcn_open(zcn_fx_path(sub, sizeof sub, "no-dir/new"), ZCN_O_RDWR | ZCN_O_CREAT, 0600), ZCN_ENOENT);
     CHECK_ERR(zcn_open("", ZCN_O_RDONLY, 0), ZCN_ENOENT);
     CHECK_ERR(zcn_open(path, ZCN_O_RDWR | ZCN_O_CREAT | ZCN_O_EXCL, 0600), ZCN_EEXIST);
     CHECK_ERR(zcn_open(zcn_fx_tmpdir(), ZCN_O_WRONLY, 0), ZCN_EISDIR);
@@ -176,13 +172,13 @@ static void test_open_errors(void) {
     char longname[400];
     memset(longname, 'n', 300);
     longname[300] = '\0';
-    CHECK_ERR(zcn_open(scratch(sub, sizeof sub, longname), ZCN_O_RDONLY, 0), ZCN_ENAMETOOLONG);
+    CHECK_ERR(zcn_open(zcn_fx_path(sub, sizeof sub, longname), ZCN_O_RDONLY, 0), ZCN_ENAMETOOLONG);
 }
 
 static void test_open_eloop(void) {
     char target[4200], link[4200], a[4200], b[4200];
-    REQUIRE(zcn_fx_make_file(scratch(target, sizeof target, "loop-target"), 10, 7) == 0);
-    REQUIRE(symlink(target, scratch(link, sizeof link, "loop-link")) == 0);
+    REQUIRE(zcn_fx_make_file(zcn_fx_path(target, sizeof target, "loop-target"), 10, 7) == 0);
+    REQUIRE(symlink(target, zcn_fx_path(link, sizeof link, "loop-link")) == 0);
     CHECK_ERR(zcn_open(link, ZCN_O_RDONLY | ZCN_O_NOFOLLOW, 0), ZCN_ELOOP);
     int32_t fd = zcn_open(link, ZCN_O_RDONLY, 0); /* followed without O_NOFOLLOW */
     CHECK(fd >= 0);
@@ -202,8 +198,8 @@ static void test_open_eloop(void) {
         zcn_close(fd);
     }
     /* A cycle of links. */
-    scratch(a, sizeof a, "cycle-a");
-    scratch(b, sizeof b, "cycle-b");
+    zcn_fx_path(a, sizeof a, "cycle-a");
+    zcn_fx_path(b, sizeof b, "cycle-b");
     REQUIRE(symlink(b, a) == 0);
     REQUIRE(symlink(a, b) == 0);
     CHECK_ERR(zcn_open(a, ZCN_O_RDONLY, 0), ZCN_ELOOP);
@@ -214,22 +210,22 @@ static void eacces_as_nobody(void *arg) {
     if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(ZCN_FX_CHILD_SKIP);
     char path[4200];
     /* root's 0600 file: neither readable nor writable for others */
-    CHECK_ERR(zcn_open(scratch(path, sizeof path, "private"), ZCN_O_RDONLY, 0), ZCN_EACCES);
+    CHECK_ERR(zcn_open(zcn_fx_path(path, sizeof path, "private"), ZCN_O_RDONLY, 0), ZCN_EACCES);
     CHECK_ERR(zcn_open(path, ZCN_O_WRONLY, 0), ZCN_EACCES);
     /* root's 0644 file: readable, so the refusal above is the permission bits, not the path */
-    int32_t fd = zcn_open(scratch(path, sizeof path, "public"), ZCN_O_RDONLY, 0);
+    int32_t fd = zcn_open(zcn_fx_path(path, sizeof path, "public"), ZCN_O_RDONLY, 0);
     CHECK(fd >= 0);
     if (fd >= 0) zcn_close(fd);
     CHECK_ERR(zcn_open(path, ZCN_O_RDWR, 0), ZCN_EACCES);
     /* a directory without search permission on the way */
-    CHECK_ERR(zcn_open(scratch(path, sizeof path, "closed-dir/inside"), ZCN_O_RDONLY, 0), ZCN_EACCES);
+    CHECK_ERR(zcn_open(zcn_fx_path(path, sizeof path, "closed-dir/inside"), ZCN_O_RDONLY, 0), ZCN_EACCES);
     /* creating a file in a directory one may not write */
-    CHECK_ERR(zcn_open(scratch(path, sizeof path, "new"), ZCN_O_RDWR | ZCN_O_CREAT, 0600), ZCN_EACCES);
+    CHECK_ERR(zcn_open(zcn_fx_path(path, sizeof path, "new"), ZCN_O_RDWR | ZCN_O_CREAT, 0600), ZCN_EACCES);
 }
 
 static void test_open_eacces(void) {
     char path[4200];
-    REQUIRE(zcn_fx_make_file(scratch(path, sizeof path, "private"), 10, 8) == 0);
+    REQUIRE(zcn_fx_make_file(zcn_fx_path(path, sizeof path, "private"), 10, 8) == 0);
     REQUIRE(chmod(path, 0600) == 0);
     if (geteuid() != 0) {
         /* Not root: this process itself is the unprivileged user. */
@@ -239,10 +235,10 @@ static void test_open_eacces(void) {
     }
     /* Root bypasses permission bits, so an unprivileged child tries. It needs search permission
      * on the (0700) scratch directory to reach the files, granted for the duration. */
-    REQUIRE(zcn_fx_make_file(scratch(path, sizeof path, "public"), 10, 8) == 0);
+    REQUIRE(zcn_fx_make_file(zcn_fx_path(path, sizeof path, "public"), 10, 8) == 0);
     REQUIRE(chmod(path, 0644) == 0);
-    REQUIRE(mkdir(scratch(path, sizeof path, "closed-dir"), 0700) == 0);
-    REQUIRE(zcn_fx_make_file(scratch(path, sizeof path, "closed-dir/inside"), 10, 8) == 0);
+    REQUIRE(mkdir(zcn_fx_path(path, sizeof path, "closed-dir"), 0700) == 0);
+    REQUIRE(zcn_fx_make_file(zcn_fx_path(path, sizeof path, "closed-dir/inside"), 10, 8) == 0);
     REQUIRE(chmod(path, 0644) == 0);
     REQUIRE(chmod(zcn_fx_tmpdir(), 0711) == 0);
     int status = zcn_fx_run_child(eacces_as_nobody, NULL);
@@ -355,7 +351,7 @@ static void test_close(void) {
 static void test_read_write_ebadf(void) {
     int32_t ro = file_with("rw-ebadf", 100, 10, ZCN_O_RDONLY);
     char path[4200];
-    int32_t wo = zcn_open(scratch(path, sizeof path, "rw-ebadf"), ZCN_O_WRONLY, 0);
+    int32_t wo = zcn_open(zcn_fx_path(path, sizeof path, "rw-ebadf"), ZCN_O_WRONLY, 0);
     REQUIRE(wo >= 0);
     uint8_t b[100];
     zcn_fx_fill(b, sizeof b, 0, 10);
@@ -628,7 +624,7 @@ static void test_lseek_sparse(void) {
     /* Data at [0, 64K) and [1M, 1M+64K), a hole in between: SEEK_DATA/SEEK_HOLE find the edges
      * (ext4 reports them at block granularity, and these offsets are block multiples). */
     char path[4200];
-    int32_t fd = zcn_open(scratch(path, sizeof path, "sparse"), ZCN_O_RDWR | ZCN_O_CREAT | ZCN_O_TRUNC, 0600);
+    int32_t fd = zcn_open(zcn_fx_path(path, sizeof path, "sparse"), ZCN_O_RDWR | ZCN_O_CREAT | ZCN_O_TRUNC, 0600);
     REQUIRE(fd >= 0);
     uint8_t *chunk = malloc(65536);
     REQUIRE(chunk != NULL);
@@ -668,7 +664,7 @@ static void test_ftruncate(void) {
     CHECK_ERR(zcn_ftruncate(zcn_fx_closed_fd(), 0), ZCN_EBADF);
     /* ftruncate(2) allows "EBADF or EINVAL" for a descriptor not open for writing; Linux says EINVAL. */
     char path[4200];
-    int32_t ro = zcn_open(scratch(path, sizeof path, "truncate"), ZCN_O_RDONLY, 0);
+    int32_t ro = zcn_open(zcn_fx_path(path, sizeof path, "truncate"), ZCN_O_RDONLY, 0);
     REQUIRE(ro >= 0);
     CHECK_ERR(zcn_ftruncate(ro, 0), ZCN_EINVAL);
     zcn_close(ro);
@@ -707,7 +703,7 @@ static void test_fsync(void) {
     CHECK_EQ(zcn_fsync(fd, 1), 0);
     CHECK_EQ(zcn_close(fd), 0);
     char path[4200];
-    int32_t ro = zcn_open(scratch(path, sizeof path, "fsync"), ZCN_O_RDONLY, 0);
+    int32_t ro = zcn_open(zcn_fx_path(path, sizeof path, "fsync"), ZCN_O_RDONLY, 0);
     REQUIRE(ro >= 0);
     CHECK_EQ(zcn_fsync(ro, 0), 0); /* read-only descriptors may sync too */
     uint8_t back[4096];
@@ -813,7 +809,7 @@ static void check_zeroed(const zcn_fd_info *info) {
 
 static void test_fd_query_regular(void) {
     char path[4200];
-    scratch(path, sizeof path, "query");
+    zcn_fx_path(path, sizeof path, "query");
     int32_t fd = zcn_open(path, ZCN_O_RDWR | ZCN_O_CREAT | ZCN_O_TRUNC, 0640);
     REQUIRE(fd >= 0);
     uint8_t data[12345];

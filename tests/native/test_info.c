@@ -1,7 +1,6 @@
 /*
  * test_info.c - zcn_version, zcn_errno_name, zcn_errno_message and zcn_capabilities.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,24 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "zcn_fixtures.h"
 #include "zcn_test.h"
 
 #ifndef ZCN_VERSION_FILE
 #error "ZCN_VERSION_FILE (the path of the VERSION file) must be defined by the build"
 #endif
-
-/* The number of open descriptors of this process. */
-static int count_open_fds(void) {
-    DIR *dir = opendir("/proc/self/fd");
-    if (dir == NULL) return -1;
-    int count = 0;
-    struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL) {
-        if (entry->d_name[0] != '.') count++;
-    }
-    closedir(dir);
-    return count - 1; /* the directory stream's own descriptor */
-}
 
 /* ---- capabilities: first, so that the probe itself runs inside the test ---- */
 
@@ -41,7 +28,7 @@ static void *probe_thread(void *arg) {
 }
 
 static void test_capabilities_first_probe_is_concurrent_and_leaks_nothing(void) {
-    int fds_before = count_open_fds();
+    int fds_before = zcn_fx_fd_count();
     REQUIRE(fds_before > 0);
     int32_t results[PROBE_THREADS];
     pthread_t threads[PROBE_THREADS];
@@ -58,7 +45,7 @@ static void test_capabilities_first_probe_is_concurrent_and_leaks_nothing(void) 
     CHECK(results[0] >= 0);
     CHECK_EQ(zcn_capabilities(), results[0]);
     /* The probe opens and closes a few descriptors; none may survive it. */
-    CHECK_EQ(count_open_fds(), fds_before);
+    CHECK_EQ(zcn_fx_fd_count(), fds_before);
 }
 
 static void test_capabilities_report_this_kernel(void) {

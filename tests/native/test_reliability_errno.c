@@ -97,7 +97,7 @@ static void setup(fixture *f) {
     f->sealed = zcn_memfd_create("errno-matrix-sealed", ZCN_MFD_ALLOW_SEALING);
     REQUIRE(f->sealed >= 0 && ftruncate(f->sealed, 8192) == 0);
     REQUIRE(zcn_memfd_add_seals(f->sealed, ZCN_SEAL_SHRINK) == 0);
-    f->closed = zcn_xf_closed_fd();
+    f->closed = zcn_fx_closed_fd();
     f->page = mmap(NULL, (size_t)page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     REQUIRE(f->page != MAP_FAILED);
     /* Reserve three pages and unmap the middle one: an address certainly not mapped, between two that are. */

@@ -42,10 +42,14 @@ static inline int zcn_fx_on_valgrind(void) { return RUNNING_ON_VALGRIND ? 1 : 0;
 
 static char zcn_fx_dir[4096];
 
+/* nftw callback of every tree removal: reports what it cannot remove and keeps going, so that as much
+ * as possible goes. */
 static inline int zcn_fx_rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
     (void)st;
     (void)ftw;
-    return (type == FTW_DP ? rmdir(path) : unlink(path)) == 0 ? 0 : 0;
+    int rc = (type == FTW_DP) ? rmdir(path) : unlink(path);
+    if (rc != 0) fprintf(stderr, "  fixture: cannot remove %s: %s\n", path, strerror(errno));
+    return 0;
 }
 
 static inline void zcn_fx_cleanup(void) {

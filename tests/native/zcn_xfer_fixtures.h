@@ -1,7 +1,7 @@
 /*
  * zcn_xfer_fixtures.h - fixtures of the transfer tests (sendfile, splice, tee, vmsplice, copy_file_range,
  * pipes): temporary directories, files with known pseudo-random content, byte comparison, loopback socket
- * pairs, pipe filling and a forked-child runner.
+ * pairs and pipe filling. The forked-child runner and the closed descriptor come from zcn_fixtures.h.
  *
  * Include after zcn_test.h. Everything is static inline so that a test file pays only for what it uses.
  * Helpers call libc directly, never libzcn, so a fixture cannot hide a library bug. Every loop is bounded.
@@ -47,19 +47,11 @@ static inline int zcn_xf_tmpdir(char *out, size_t out_size, const char *base) {
     return 0;
 }
 
-static inline int zcn_xf_rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
-    (void)st;
-    (void)ftw;
-    int rc = (type == FTW_DP) ? rmdir(path) : unlink(path);
-    if (rc != 0) fprintf(stderr, "  fixture: cannot remove %s: %s\n", path, strerror(errno));
-    return 0; /* keep going: remove as much as possible */
-}
-
 /* Removes a directory tree (depth first, never following symbolic links or crossing mount points).
  * A NULL or empty path is ignored. */
 static inline void zcn_xf_rmtree(const char *path) {
     if (path == NULL || path[0] == '\0') return;
-    nftw(path, zcn_xf_rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    nftw(path, zcn_fx_rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 /* Joins dir and name into out; returns out (an over-long path is truncated and reported). */
@@ -356,14 +348,5 @@ static inline int64_t zcn_xf_fill_until_stable(int fd) {
     fprintf(stderr, "  fixture: %d never stayed full\n", fd);
     return -1;
 }
-
-/* ---- Shared with zcn_fixtures.h ------------------------------------------------------------- */
-
-/* The closed descriptor number and the forked-child runner are the same for every test and live in
- * zcn_fixtures.h (zcn_fx_closed_fd, zcn_fx_run_child, ZCN_FX_CHILD_SKIP); these names remain for the
- * callers that still spell them with zcn_xf_. */
-#define ZCN_XF_CHILD_SKIP ZCN_FX_CHILD_SKIP
-#define zcn_xf_closed_fd zcn_fx_closed_fd
-#define zcn_xf_run_child zcn_fx_run_child
 
 #endif /* ZCN_XFER_FIXTURES_H */
