@@ -19,11 +19,23 @@ public sealed class ZeroCopyException : IOException
     /// <param name="errno">The error number the kernel returned.</param>
     /// <param name="bytesTransferred">The bytes transferred before the failure, for transfers; otherwise 0.</param>
     public ZeroCopyException(string operation, Errno errno, long bytesTransferred = 0)
-        : base(FormatMessage(operation, errno, bytesTransferred), unchecked((int)errno))
+        : this(operation, errno, bytesTransferred, null)
+    {
+    }
+
+    /// <summary>Creates an exception for <paramref name="operation"/> on <paramref name="path"/> failing with
+    /// <paramref name="errno"/>.</summary>
+    /// <param name="operation">The failed operation, usually the system call's name.</param>
+    /// <param name="errno">The error number the kernel returned.</param>
+    /// <param name="bytesTransferred">The bytes transferred before the failure, for transfers; otherwise 0.</param>
+    /// <param name="path">The file the operation worked on, named in the message; null when there is none.</param>
+    public ZeroCopyException(string operation, Errno errno, long bytesTransferred, string? path)
+        : base(FormatMessage(operation, errno, bytesTransferred, path), unchecked((int)errno))
     {
         Operation = operation;
         Errno = errno;
         BytesTransferred = bytesTransferred;
+        Path = path;
     }
 
     /// <summary>The error number the kernel returned.</summary>
@@ -35,6 +47,9 @@ public sealed class ZeroCopyException : IOException
     /// <summary>For a transfer that failed part-way, the bytes moved before the failure (they reached the
     /// destination); 0 otherwise.</summary>
     public long BytesTransferred { get; }
+
+    /// <summary>The file the failed operation worked on, when it was given a path; otherwise null.</summary>
+    public string? Path { get; }
 
     /// <summary>The symbolic name of an error number ("EAGAIN"), or "E" followed by the number when it is unknown.</summary>
     /// <param name="errno">The error number.</param>
@@ -56,9 +71,10 @@ public sealed class ZeroCopyException : IOException
                                : Marshal.PtrToStringUTF8((IntPtr)message)!;
     }
 
-    private static string FormatMessage(string operation, Errno errno, long bytesTransferred)
+    private static string FormatMessage(string operation, Errno errno, long bytesTransferred, string? path)
     {
-        string text = $"{operation} failed: {NameOf(errno)} ({MessageOf(errno)})";
+        string on = path == null ? "" : $" on '{path}'";
+        string text = $"{operation}{on} failed: {NameOf(errno)} ({MessageOf(errno)})";
         return bytesTransferred > 0 ? $"{text} after {bytesTransferred} bytes" : text;
     }
 }
