@@ -39,6 +39,7 @@ int main(int argc, char **argv) {
     put(out, "sizeof:PollEvents", sizeof(enum zcn_poll_events));
     put(out, "sizeof:Whence", sizeof(enum zcn_whence));
     put(out, "sizeof:FdKind", sizeof(enum zcn_fd_kind));
+    put(out, "sizeof:FdFlags", sizeof(enum zcn_fd_flags));
     put(out, "sizeof:DioSource", sizeof(enum zcn_dio_source));
     put(out, "sizeof:CapabilityFlags", sizeof(enum zcn_capability));
     put(out, "sizeof:IoVec", sizeof(struct zcn_iovec));
@@ -56,7 +57,7 @@ int main(int argc, char **argv) {
     put(out, "offsetof:FdInfo.kind", offsetof(struct zcn_fd_info, kind));
     put(out, "offsetof:FdInfo.status_flags", offsetof(struct zcn_fd_info, status_flags));
     put(out, "offsetof:FdInfo.mode", offsetof(struct zcn_fd_info, mode));
-    put(out, "offsetof:FdInfo.reserved", offsetof(struct zcn_fd_info, reserved));
+    put(out, "offsetof:FdInfo.descriptor_flags", offsetof(struct zcn_fd_info, descriptor_flags));
     put(out, "offsetof:FdInfo.size", offsetof(struct zcn_fd_info, size));
     put(out, "offsetof:FdInfo.block_size", offsetof(struct zcn_fd_info, block_size));
     put(out, "offsetof:FdInfo.device", offsetof(struct zcn_fd_info, device));

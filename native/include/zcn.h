@@ -428,6 +428,13 @@ typedef enum zcn_fd_kind {
     ZCN_FD_SYMLINK = 7,
 } zcn_fd_kind;
 
+/** Descriptor flags (fcntl F_GETFD), as zcn_fd_query reports them. */
+typedef enum zcn_fd_flags {
+    /** FD_CLOEXEC: execve closes the descriptor. A descriptor that has it was not inherited through the
+     *  last execve (execve would have closed it): this process opened it, or set the flag itself. */
+    ZCN_FD_CLOEXEC = 0x1,
+} zcn_fd_flags;
+
 /** Where zcn_dio_alignment found its answer. */
 typedef enum zcn_dio_source {
     /** statx with STATX_DIOALIGN (Linux 6.1 and later, on filesystems that report it). */
@@ -476,7 +483,7 @@ typedef struct zcn_dio_info {
     int32_t reserved;
 } zcn_dio_info;
 
-/** Facts about an open descriptor, from fstat and fcntl(F_GETFL). */
+/** Facts about an open descriptor, from fstat, fcntl(F_GETFL) and fcntl(F_GETFD). */
 typedef struct zcn_fd_info {
     /** The kind of object: a zcn_fd_kind value. */
     int32_t kind;
@@ -484,8 +491,9 @@ typedef struct zcn_fd_info {
     int32_t status_flags;
     /** The file mode bits (st_mode & 07777). */
     uint32_t mode;
-    /** Reserved; always 0. */
-    uint32_t reserved;
+    /** The descriptor flags (F_GETFD) as zcn_fd_flags values: ZCN_FD_CLOEXEC. Unlike the status flags, they
+     *  belong to this descriptor number, not to the open file description that dup'ed numbers share. */
+    uint32_t descriptor_flags;
     /** The size in bytes for a regular file or block device; 0 otherwise. */
     int64_t size;
     /** The preferred I/O block size (st_blksize). */
@@ -840,7 +848,7 @@ ZCN_API int32_t zcn_fsync(int32_t fd, int32_t data_only);
  *  @retval -ESPIPE fd is a pipe or FIFO. */
 ZCN_API int32_t zcn_fadvise(int32_t fd, int64_t offset, int64_t length, int32_t advice);
 
-/** fstat(2) and fcntl(F_GETFL): what a descriptor refers to and how it is open.
+/** fstat(2), fcntl(F_GETFL) and fcntl(F_GETFD): what a descriptor refers to and how it is open.
  *  @param fd Any open descriptor.
  *  @param out Receives the facts; zeroed on failure.
  *  @return 0, or:

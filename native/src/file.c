@@ -1,5 +1,5 @@
 /* file.c - zcn_open, zcn_close, zcn_read, zcn_write, zcn_pread, zcn_pwrite, zcn_lseek, zcn_ftruncate,
- * zcn_fsync, zcn_fadvise, zcn_fd_query and zcn_set_nonblocking. */
+ * zcn_fsync, zcn_fadvise, zcn_fd_query (fstat, F_GETFL, F_GETFD) and zcn_set_nonblocking. */
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <string.h>
@@ -44,6 +44,9 @@ _Static_assert(ZCN_FADV_SEQUENTIAL == POSIX_FADV_SEQUENTIAL, "POSIX_FADV_SEQUENT
 _Static_assert(ZCN_FADV_WILLNEED == POSIX_FADV_WILLNEED, "POSIX_FADV_WILLNEED");
 _Static_assert(ZCN_FADV_DONTNEED == POSIX_FADV_DONTNEED, "POSIX_FADV_DONTNEED");
 _Static_assert(ZCN_FADV_NOREUSE == POSIX_FADV_NOREUSE, "POSIX_FADV_NOREUSE");
+
+/* zcn_fd_query reports F_GETFD as it is: the only descriptor flag Linux has is FD_CLOEXEC. */
+_Static_assert(ZCN_FD_CLOEXEC == FD_CLOEXEC, "FD_CLOEXEC");
 
 /* The kernel's O_LARGEFILE bit: glibc defines O_LARGEFILE as 0 on 64-bit targets (it is implied),
  * but F_GETFL still reports the kernel's bit, which differs between architectures. */
@@ -210,9 +213,12 @@ int32_t zcn_fd_query(int32_t fd, zcn_fd_info *out) {
     if (fstat(fd, &st) != 0) return -(int32_t)errno;
     int status = fcntl(fd, F_GETFL);
     if (status < 0) return -(int32_t)errno;
+    int descriptor = fcntl(fd, F_GETFD);
+    if (descriptor < 0) return -(int32_t)errno;
     out->kind = zcn_fd_kind_of(st.st_mode);
     out->status_flags = zcn_open_flags_from_native(status);
     out->mode = (uint32_t)(st.st_mode & 07777);
+    out->descriptor_flags = (uint32_t)(descriptor & FD_CLOEXEC);
     if (S_ISREG(st.st_mode)) {
         out->size = (int64_t)st.st_size;
     } else if (S_ISBLK(st.st_mode)) {

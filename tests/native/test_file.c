@@ -823,7 +823,7 @@ static void test_fd_query_regular(void) {
     CHECK_EQ(info.kind, ZCN_FD_REGULAR);
     CHECK_EQ(info.size, 12345);
     CHECK_EQ(info.mode, 0640);
-    CHECK_EQ(info.reserved, 0);
+    CHECK_EQ(info.descriptor_flags, ZCN_FD_CLOEXEC); /* zcn_open always adds O_CLOEXEC */
     CHECK_EQ(info.block_size, st.st_blksize);
     CHECK(info.block_size > 0);
     CHECK(info.device == (uint64_t)st.st_dev);

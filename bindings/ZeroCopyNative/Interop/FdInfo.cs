@@ -4,7 +4,7 @@
 
 namespace ZeroCopyNative.Interop;
 
-/// <summary>Facts about an open descriptor, from fstat and fcntl(F_GETFL).</summary>
+/// <summary>Facts about an open descriptor, from fstat, fcntl(F_GETFL) and fcntl(F_GETFD).</summary>
 public partial struct FdInfo
 {
     /// <summary>The kind of object: a zcn_fd_kind value.</summary>
@@ -19,9 +19,9 @@ public partial struct FdInfo
     [NativeTypeName("uint32_t")]
     public uint mode;
 
-    /// <summary>Reserved; always 0.</summary>
+    /// <summary>The descriptor flags (F_GETFD) as zcn_fd_flags values: ZCN_FD_CLOEXEC. Unlike the status flags, they belong to this descriptor number, not to the open file description that dup'ed numbers share.</summary>
     [NativeTypeName("uint32_t")]
-    public uint reserved;
+    public uint descriptor_flags;
 
     /// <summary>The size in bytes for a regular file or block device; 0 otherwise.</summary>
     [NativeTypeName("int64_t")]

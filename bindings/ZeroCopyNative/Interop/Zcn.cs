@@ -480,7 +480,7 @@ public static unsafe partial class Zcn
     [return: NativeTypeName("int32_t")]
     public static extern int fadvise([NativeTypeName("int32_t")] int fd, [NativeTypeName("int64_t")] long offset, [NativeTypeName("int64_t")] long length, [NativeTypeName("int32_t")] int advice);
 
-    /// <summary>fstat(2) and fcntl(F_GETFL): what a descriptor refers to and how it is open.</summary>
+    /// <summary>fstat(2), fcntl(F_GETFL) and fcntl(F_GETFD): what a descriptor refers to and how it is open.</summary>
     /// <param name="fd">Any open descriptor.</param>
     /// <param name="out">Receives the facts; zeroed on failure.</param>
     /// <returns>

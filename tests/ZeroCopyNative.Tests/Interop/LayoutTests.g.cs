@@ -36,6 +36,7 @@ public sealed unsafe class LayoutTests
         Assert.That((long)sizeof(PollEvents), Is.EqualTo(CLayout.Value("sizeof:PollEvents")), "sizeof(enum zcn_poll_events)");
         Assert.That((long)sizeof(Whence), Is.EqualTo(CLayout.Value("sizeof:Whence")), "sizeof(enum zcn_whence)");
         Assert.That((long)sizeof(FdKind), Is.EqualTo(CLayout.Value("sizeof:FdKind")), "sizeof(enum zcn_fd_kind)");
+        Assert.That((long)sizeof(FdFlags), Is.EqualTo(CLayout.Value("sizeof:FdFlags")), "sizeof(enum zcn_fd_flags)");
         Assert.That((long)sizeof(DioSource), Is.EqualTo(CLayout.Value("sizeof:DioSource")), "sizeof(enum zcn_dio_source)");
         Assert.That((long)sizeof(CapabilityFlags), Is.EqualTo(CLayout.Value("sizeof:CapabilityFlags")), "sizeof(enum zcn_capability)");
     }
@@ -89,7 +90,7 @@ public sealed unsafe class LayoutTests
         Assert.That((byte*)&s.kind - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.kind")), "offsetof(struct zcn_fd_info, kind)");
         Assert.That((byte*)&s.status_flags - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.status_flags")), "offsetof(struct zcn_fd_info, status_flags)");
         Assert.That((byte*)&s.mode - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.mode")), "offsetof(struct zcn_fd_info, mode)");
-        Assert.That((byte*)&s.reserved - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.reserved")), "offsetof(struct zcn_fd_info, reserved)");
+        Assert.That((byte*)&s.descriptor_flags - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.descriptor_flags")), "offsetof(struct zcn_fd_info, descriptor_flags)");
         Assert.That((byte*)&s.size - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.size")), "offsetof(struct zcn_fd_info, size)");
         Assert.That((byte*)&s.block_size - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.block_size")), "offsetof(struct zcn_fd_info, block_size)");
         Assert.That((byte*)&s.device - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.device")), "offsetof(struct zcn_fd_info, device)");

@@ -323,7 +323,7 @@ public unsafe class RawBindingFileTests : RawBindingFixture
             Assert.That(info.size, Is.EqualTo(1234));
             Assert.That(info.block_size, Is.GreaterThan(0));
             Assert.That(info.inode, Is.Not.Zero);
-            Assert.That(info.reserved, Is.Zero);
+            Assert.That(info.descriptor_flags, Is.EqualTo((uint)FdFlags.CLOEXEC)); // zcn_open adds O_CLOEXEC
             Assert.That(info.status_flags & (int)OpenFlags.APPEND, Is.Not.Zero);
             Assert.That((UnixFileMode)(info.mode & 0x1ff), Is.EqualTo(File.GetUnixFileMode(path)));
             Assert.That(stat.Exists);
