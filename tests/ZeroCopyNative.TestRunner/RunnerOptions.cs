@@ -1,5 +1,6 @@
-using System;
 using System.Collections.Generic;
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.IO;
 
 namespace ZeroCopyNative.Testing;
@@ -25,72 +26,67 @@ internal sealed class RunnerOptions
         Exit codes: 0 all selected tests passed; 1 a test failed or no test ran; 2 bad command line.
         """;
 
-    public bool List { get; private set; }
+    public bool List { get; private init; }
 
-    public bool Verbose { get; private set; }
+    public bool Verbose { get; private init; }
 
-    public bool Help { get; private set; }
+    public bool Help { get; private init; }
 
-    public List<string> Categories { get; } = new();
+    public IReadOnlyList<string> Categories { get; private init; } = [];
 
-    public List<string> TestPrefixes { get; } = new();
+    public IReadOnlyList<string> TestPrefixes { get; private init; } = [];
+
+    private static readonly Option<bool> ListOption = new("--list") { Arity = ArgumentArity.Zero };
+    private static readonly Option<bool> VerboseOption = new("--verbose") { Arity = ArgumentArity.Zero };
+    private static readonly Option<bool> HelpOption = new("--help", "-h") { Arity = ArgumentArity.Zero };
+    private static readonly Option<string[]> CategoryOption = Repeatable("--category");
+    private static readonly Option<string[]> TestOption = Repeatable("--test");
 
     /// <summary>Parses <paramref name="args"/>; returns null and writes the reason to <paramref name="error"/> on
     /// a bad command line.</summary>
     public static RunnerOptions? Parse(IReadOnlyList<string> args, TextWriter error)
     {
-        var options = new RunnerOptions();
-        for (int i = 0; i < args.Count; i++)
+        // The library's own help and version options and its directives are left out: the runner has its usage
+        // text, and "[name]" is not special. Response files stay off: "@x" is a value, not a file to read.
+        var root = new RootCommand();
+        root.Options.Clear();
+        root.Directives.Clear();
+        foreach (Option option in new Option[] { ListOption, VerboseOption, HelpOption, CategoryOption, TestOption })
         {
-            string arg = args[i];
-            string name = arg;
-            string? inlineValue = null;
-            int equals = arg.IndexOf('=', StringComparison.Ordinal);
-            if (arg.StartsWith("--", StringComparison.Ordinal) && equals > 0)
-            {
-                name = arg[..equals];
-                inlineValue = arg[(equals + 1)..];
-            }
-
-            switch (name)
-            {
-                case "--list" when inlineValue is null:
-                    options.List = true;
-                    break;
-                case "--verbose" when inlineValue is null:
-                    options.Verbose = true;
-                    break;
-                case "--help" or "-h" when inlineValue is null:
-                    options.Help = true;
-                    break;
-                case "--category":
-                case "--test":
-                    string? value = inlineValue;
-                    if (value is null)
-                    {
-                        if (i + 1 >= args.Count)
-                        {
-                            error.WriteLine($"error: {name} needs a value");
-                            return null;
-                        }
-
-                        value = args[++i];
-                    }
-
-                    if (value.Length == 0)
-                    {
-                        error.WriteLine($"error: {name} needs a non-empty value");
-                        return null;
-                    }
-
-                    (name == "--category" ? options.Categories : options.TestPrefixes).Add(value);
-                    break;
-                default:
-                    error.WriteLine($"error: unknown option '{arg}'");
-                    return null;
-            }
+            root.Options.Add(option);
         }
 
-        return options;
+        ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parsed.Errors.Count > 0)
+        {
+            error.WriteLine("error: " + parsed.Errors[0].Message);
+            return null;
+        }
+
+        return new RunnerOptions
+        {
+            List = parsed.GetValue(ListOption),
+            Verbose = parsed.GetValue(VerboseOption),
+            Help = parsed.GetValue(HelpOption),
+            Categories = parsed.GetValue(CategoryOption) ?? [],
+            TestPrefixes = parsed.GetValue(TestOption) ?? [],
+        };
+    }
+
+    /// <summary>An option that takes one value per use and may be used many times ("--test A --test B").</summary>
+    private static Option<string[]> Repeatable(string name)
+    {
+        var option = new Option<string[]>(name) { Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        option.Validators.Add(result =>
+        {
+            foreach (Token token in result.Tokens)
+            {
+                if (token.Value.Length == 0)
+                {
+                    result.AddError($"{name} needs a non-empty value");
+                }
+            }
+        });
+        return option;
     }
 }

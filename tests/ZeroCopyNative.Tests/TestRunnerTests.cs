@@ -22,10 +22,12 @@ public class TestRunnerTests
         Assert.That(options.TestPrefixes, Is.EqualTo(new[] { "A.B", "C" }));
     }
 
-    [TestCase("--nope", "unknown option '--nope'")]
-    [TestCase("--list=yes", "unknown option '--list=yes'")]
-    [TestCase("--category", "--category needs a value")]
-    [TestCase("--test=", "--test needs a non-empty value")]
+    // The reasons are System.CommandLine's: each names the word it could not place.
+    [TestCase("--nope", "Unrecognized command or argument '--nope'")]
+    [TestCase("--list=yes", "Unrecognized command or argument 'yes'")]
+    [TestCase("--category", "Required argument missing for option: '--category'")]
+    [TestCase("--test=", "Required argument missing for option: '--test'")]
+    [TestCase("-x", "Unrecognized command or argument '-x'")]
     public void Parse_ABadCommandLine_IsRejectedWithTheReason(string arg, string reason)
     {
         var error = new StringWriter();

@@ -1,4 +1,5 @@
 using System;
+using System.CommandLine;
 using System.IO;
 using System.Runtime.Versioning;
 using ZeroCopyNative.Tool.Cli;
@@ -35,56 +36,37 @@ internal static class Program
         "\n" +
         "exit codes: 0 success, 1 runtime error, 2 usage error\n";
 
+    /// <summary>"--version" and "-V", on zcn itself (not on its commands).</summary>
+    private static readonly Option<bool> VersionOption = new("--version", "-V") { Arity = ArgumentArity.Zero };
+
     public static int Main(string[] args)
     {
-        if (args.Length == 0)
-        {
-            Console.Error.Write(Usage);
-            return UsageError;
-        }
-
-        string command = args[0];
-        ReadOnlySpan<string> rest = args.AsSpan(1);
+        // First: a closed standard descriptor is noticed before anything of ours can be opened into its number.
+        StandardStreams.Claim();
+        ParseResult parsed = Commands().Parse(args, ZcnCommandLine.Parsing);
+        string name = ZcnCommandLine.NameOf(parsed);
         try
         {
-            switch (command)
+            if (parsed.GetValue(ZcnCommandLine.Help))
             {
-                case "--version":
-                case "-V":
-                case "version":
-                    Console.Out.Write("zcn " + Version + "\n");
-                    return Success;
-                case "--help":
-                case "-h":
-                case "help":
-                    Console.Out.Write(Usage);
-                    return Success;
-                case "bench":
-                    return BenchCommand.Run(rest);
-                case "copy":
-                    return CopyCommand.Run(rest);
-                case "cat":
-                    return CatCommand.Run(rest);
-                case "info":
-                    return InfoCommand.Run(rest);
-                default:
-                    throw new UsageException($"unknown command '{command}'");
+                return ZcnCommandLine.PrintHelp(parsed);
             }
+
+            if (ZcnCommandLine.FirstError(parsed, args) is { } error)
+            {
+                throw error;
+            }
+
+            return parsed.Invoke(ZcnCommandLine.Invocation);
         }
         catch (UsageException e)
         {
-            Console.Error.Write($"zcn: {e.Message}\nTry 'zcn --help'.\n");
-            return UsageError;
-        }
-        catch (ZeroCopyException e)
-        {
-            Console.Error.Write($"zcn {command}: {Errors.Describe(e)}\n");
-            return RuntimeError;
+            return ZcnCommandLine.UsageError(e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException
                                       or DllNotFoundException)
         {
-            Console.Error.Write($"zcn {command}: {Errors.Describe(e)}\n");
+            Console.Error.Write($"{name}: {Errors.Describe(e)}\n");
             return RuntimeError;
         }
     }
@@ -93,22 +75,41 @@ internal static class Program
     public static string Version =>
         typeof(Program).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
 
-    /// <summary>True when the arguments ask for help ("--help" or "-h" anywhere before "--").</summary>
-    public static bool WantsHelp(ReadOnlySpan<string> args)
+    private static RootCommand Commands()
     {
-        foreach (string a in args)
+        RootCommand root = ZcnCommandLine.Root(
+            Usage,
+            BenchCommand.Create(),
+            CopyCommand.Create(),
+            CatCommand.Create(),
+            InfoCommand.Create(),
+            // The words "help" and "version" still work as they did before the options existed.
+            Hidden(ZcnCommandLine.Create("help", Usage, ZcnCommandLine.PrintHelp)),
+            Hidden(ZcnCommandLine.Create("version", Usage, PrintVersion)));
+        root.Options.Add(VersionOption);
+        root.SetAction(parsed =>
         {
-            if (a == "--")
+            if (parsed.GetValue(VersionOption))
             {
-                return false;
+                return PrintVersion(parsed);
             }
 
-            if (a is "--help" or "-h")
-            {
-                return true;
-            }
-        }
+            // No command: the usage, on stderr, as a usage error.
+            Console.Error.Write(Usage);
+            return UsageError;
+        });
+        return root;
+    }
 
-        return false;
+    private static int PrintVersion(ParseResult parsed)
+    {
+        Console.Out.Write("zcn " + Version + "\n");
+        return Success;
+    }
+
+    private static Command Hidden(Command command)
+    {
+        command.Hidden = true;
+        return command;
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.CommandLine;
 using System.Diagnostics;
 using System.IO;
 using ZeroCopyNative.Tool.Bench;
@@ -37,38 +38,52 @@ internal static class BenchCommand
         "  --dir DIR       where to put the temporary data (default: $TMPDIR or /tmp); it is removed afterwards,\n" +
         "                  also on Ctrl+C\n";
 
-    public static int Run(ReadOnlySpan<string> args)
+    private static readonly Option<long?> SizeOption = ValueOptions.Size("--size", 1 << 20, 64L << 30);
+    private static readonly Option<int?> RunsOption = ValueOptions.WholeNumber("--runs", 1, 1000);
+    private static readonly Option<string?> OnlyOption = new("--only");
+    private static readonly Option<bool> QuickOption = new("--quick") { Arity = ArgumentArity.Zero };
+    private static readonly Option<string?> JsonOption = new("--json");
+    private static readonly Option<string?> MarkdownOption = new("--markdown");
+    private static readonly Option<string?> SvgOption = new("--svg");
+    private static readonly Option<long?> BlockOption = ValueOptions.Size("--block", 4096, 64 << 20);
+    private static readonly Option<string?> CBenchOption = new("--c-bench");
+    private static readonly Option<string?> DirOption = new("--dir");
+
+    public static Command Create()
     {
-        if (Program.WantsHelp(args))
+        Command command = ZcnCommandLine.Create("bench", Help, Run);
+        foreach (Option option in new Option[]
+                 {
+                     SizeOption, RunsOption, OnlyOption, QuickOption, JsonOption, MarkdownOption, SvgOption,
+                     BlockOption, CBenchOption, DirOption,
+                 })
         {
-            Console.Out.Write(Help);
-            return Program.Success;
+            command.Options.Add(option);
         }
 
-        var p = new ArgParser()
-            .Option("--size").Option("--runs").Option("--only").Flag("--quick").Option("--json").Option("--markdown")
-            .Option("--svg").Option("--block").Option("--c-bench").Option("--dir")
-            .Parse(args);
-        if (p.Positionals.Count != 0)
-        {
-            throw new UsageException($"bench takes no arguments ('{p.Positionals[0]}')");
-        }
+        return command;
+    }
 
-        bool quick = p.Has("--quick");
-        long size = p.Size("--size", quick ? 64L << 20 : 256L << 20, 1 << 20, 64L << 30);
-        int runs = p.Int("--runs", quick ? 3 : 5, 1, 1000);
-        int block = (int)p.Size("--block", 128 * 1024, 4096, 64 << 20);
+    private static int Run(ParseResult p)
+    {
+        bool quick = p.GetValue(QuickOption);
+        long size = p.GetValue(SizeOption) ?? (quick ? 64L << 20 : 256L << 20);
+        int runs = p.GetValue(RunsOption) ?? (quick ? 3 : 5);
+        int block = (int)(p.GetValue(BlockOption) ?? 128 * 1024);
         if (size % 4096 != 0)
         {
             throw new UsageException("--size must be a multiple of 4 KiB (O_DIRECT reads whole blocks)");
         }
 
-        Func<Scenario, Method, bool> selected = Catalog.ParseOnly(p.Value("--only"));
-        string? jsonPath = p.Value("--json");
+        Func<Scenario, Method, bool> selected = Catalog.ParseOnly(p.GetValue(OnlyOption));
+        string? jsonPath = p.GetValue(JsonOption);
         bool jsonToStdout = jsonPath == "-";
+        // Progress on stderr, except when stdout carries the JSON (a script reads it; stderr stays quiet but for
+        // warnings and failures).
         bool progress = !jsonToStdout;
+        var status = new StatusLine();
 
-        string? cPath = CReference.Locate(p.Value("--c-bench"), out string searched);
+        string? cPath = CReference.Locate(p.GetValue(CBenchOption), out string searched);
         string? cReason = null;
         if (cPath == null)
         {
@@ -79,29 +94,29 @@ internal static class BenchCommand
         var clock = Stopwatch.StartNew();
         var results = new ResultSet();
         long peakAnon = 0;
-        using var workspace = new Workspace(p.Value("--dir"));
+        using var workspace = new Workspace(p.GetValue(DirOption));
         try
         {
-            RunAll(workspace, selected, cPath, size, runs, block, progress, results, ref peakAnon);
+            RunAll(workspace, selected, cPath, size, runs, block, status, progress, results, ref peakAnon);
         }
         catch (Exception) when (workspace.Cancelled)
         {
             workspace.Dispose();
-            Console.Error.Write("\nzcn bench: interrupted; temporary files removed\n");
+            status.Clear();
+            Console.Error.Write("zcn bench: interrupted; temporary files removed\n");
             return workspace.ExitCode;
         }
 
         workspace.Dispose();
-        if (progress)
-        {
-            Console.Error.Write("\r\u001b[K");
-        }
+        status.Clear();
 
-        return Report(p, results, size, runs, block, cPath, cReason, peakAnon, clock, jsonPath, jsonToStdout);
+        var outputs = new ReportFiles(jsonPath, p.GetValue(MarkdownOption), p.GetValue(SvgOption));
+        return Report(outputs, results, size, runs, block, cPath, cReason, peakAnon, clock);
     }
 
     private static void RunAll(Workspace workspace, Func<Scenario, Method, bool> selected, string? cPath, long size,
-                               int runs, int block, bool progress, ResultSet results, ref long peakAnon)
+                               int runs, int block, StatusLine status, bool progress, ResultSet results,
+                               ref long peakAnon)
     {
         {
             CReference? c = cPath == null ? null : new CReference(cPath, workspace);
@@ -127,7 +142,7 @@ internal static class BenchCommand
                                        workspace.PathOf("copy.bin"), size, block);
             if (progress)
             {
-                Console.Error.Write($"zcn bench: writing {Sizes.Format(size)} of data to {workspace.Root}\n");
+                status.Line($"zcn bench: writing {Sizes.Format(size)} of data to {workspace.Root}");
             }
 
             if (coldSelected && DataFiles.FilesystemType(workspace.Root) is "tmpfs" or "ramfs")
@@ -146,6 +161,12 @@ internal static class BenchCommand
 
             foreach (Scenario s in Catalog.Scenarios)
             {
+                // Off a terminal the runs are not drawn one by one: one plain line says which scenario runs.
+                if (progress && !status.IsTerminal && Array.Exists(s.Methods, m => selected(s, m)))
+                {
+                    status.Line($"zcn bench: {s.Name}: {runs} runs of each method");
+                }
+
                 // One unrecorded run of each managed and built-in method first: the first call of a path pays for
                 // type initialisation, pools and first-touch page faults that a C process does not have.
                 foreach (Method m in s.Methods)
@@ -154,12 +175,12 @@ internal static class BenchCommand
                     {
                         if (progress)
                         {
-                            Console.Error.Write($"\r\u001b[K[warm-up] {s.Name} {m.Name}");
+                            status.Show($"[warm-up] {s.Name} {m.Name}");
                         }
 
                         workspace.ThrowIfCancelled();
                         Result warm = results.Get(s, m, m.Bcl ? Impl.Bcl : Impl.Managed);
-                        Measure(warm, () => ManagedRunner.Run(s, m, files), 0, runs, progress: false, workspace);
+                        Measure(warm, () => ManagedRunner.Run(s, m, files), 0, runs, status, progress: false, workspace);
                         warm.Runs.Clear();
                         if (!m.Bcl && c != null)
                         {
@@ -187,7 +208,7 @@ internal static class BenchCommand
 
                         workspace.ThrowIfCancelled();
                         Measure(results.Get(s, m, m.Bcl ? Impl.Bcl : Impl.Managed),
-                                () => ManagedRunner.Run(s, m, files), run, runs, progress, workspace);
+                                () => ManagedRunner.Run(s, m, files), run, runs, status, progress, workspace);
                         peakAnon = Math.Max(peakAnon, Probe.AnonymousResidentBytes());
                         if (!cFirst)
                         {
@@ -201,7 +222,7 @@ internal static class BenchCommand
                             {
                                 workspace.ThrowIfCancelled();
                                 Measure(results.Get(s, method, Impl.C), () => c.Run(s, method, files), run, runs,
-                                        progress, workspace);
+                                        status, progress, workspace);
                             }
                         }
                     }
@@ -210,9 +231,17 @@ internal static class BenchCommand
         }
     }
 
-    private static int Report(ArgParser p, ResultSet results, long size, int runs, int block, string? cPath,
-                              string? cReason, long peakAnon, Stopwatch clock, string? jsonPath, bool jsonToStdout)
+    /// <summary>Where the reports go: --json (a file, or "-" for stdout), --markdown, --svg.</summary>
+    private sealed record ReportFiles(string? Json, string? Markdown, string? Svg)
     {
+        public bool JsonToStdout => Json == "-";
+    }
+
+    private static int Report(ReportFiles outputs, ResultSet results, long size, int runs, int block, string? cPath,
+                              string? cReason, long peakAnon, Stopwatch clock)
+    {
+        string? jsonPath = outputs.Json;
+        bool jsonToStdout = outputs.JsonToStdout;
         results.ComputeRatios();
         var info = new BenchInfo(DateTime.UtcNow, size, runs, block, ZeroCopyCapabilities.KernelRelease, Machine.CpuModel(),
                                  Environment.ProcessorCount, Machine.ThpMode(), ZeroCopyCapabilities.PipeMaxSize, cPath,
@@ -232,12 +261,12 @@ internal static class BenchCommand
             }
         }
 
-        if (p.Value("--markdown") is { } markdown)
+        if (outputs.Markdown is { } markdown)
         {
             File.WriteAllText(markdown, Reports.Markdown(results, info, goals));
         }
 
-        if (p.Value("--svg") is { } svg)
+        if (outputs.Svg is { } svg)
         {
             File.WriteAllText(svg, Reports.Svg(results, info));
         }
@@ -254,8 +283,8 @@ internal static class BenchCommand
     /// One run of one method. A method the machine refuses (O_DIRECT on a filesystem without it, a missing system
     /// call) is reported with its error and not run again; the other methods go on. A signal is never swallowed.
     /// </summary>
-    private static void Measure(Result result, Func<Measurement> run, int index, int runs, bool progress,
-                                Workspace workspace)
+    private static void Measure(Result result, Func<Measurement> run, int index, int runs, StatusLine status,
+                                bool progress, Workspace workspace)
     {
         if (result.Error != null)
         {
@@ -264,7 +293,7 @@ internal static class BenchCommand
 
         if (progress)
         {
-            Console.Error.Write($"\r\u001b[K[{index}/{runs}] {result.Scenario.Name} {result.Method.Name} ({result.ImplName})");
+            status.Show($"[{index}/{runs}] {result.Scenario.Name} {result.Method.Name} ({result.ImplName})");
         }
 
         try
@@ -281,8 +310,9 @@ internal static class BenchCommand
                                       or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
             result.Error = Errors.Describe(e);
-            Console.Error.Write($"\r\u001b[Kzcn bench: {result.Scenario.Name}/{result.Method.Name} ({result.ImplName}) " +
-                                $"failed and is skipped: {result.Error}\n");
+            status.Line(
+                $"zcn bench: {result.Scenario.Name}/{result.Method.Name} ({result.ImplName}) failed and is skipped: " +
+                result.Error);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.CommandLine;
 using System.IO;
 using Microsoft.Win32.SafeHandles;
 using ZeroCopyNative.Tool.Cli;
@@ -21,22 +22,37 @@ internal static class CatCommand
         "\n" +
         "exit codes: 0 success, 1 some FILE could not be read or written (the message names the errno), 2 usage error\n";
 
-    public static int Run(ReadOnlySpan<string> args)
+    private static readonly Argument<string[]> Files = new("FILE") { Arity = ArgumentArity.ZeroOrMore };
+
+    public static Command Create()
     {
-        if (Program.WantsHelp(args))
+        Command command = ZcnCommandLine.Create("cat", Help, Run);
+        command.Arguments.Add(Files);
+        return command;
+    }
+
+    private static int Run(ParseResult parsed)
+    {
+        string[] files = parsed.GetValue(Files) is { Length: > 0 } given ? given : ["-"];
+        if (!StandardStreams.OutputIsUsers)
         {
-            Console.Out.Write(Help);
-            return Program.Success;
+            // As cat: nothing is read when there is nowhere to write.
+            Console.Error.Write($"zcn cat: standard output: {Errors.Describe(StandardStreams.Closed("standard output"))}\n");
+            return Program.RuntimeError;
         }
 
-        var p = new ArgParser().Parse(args);
-        var files = p.Positionals.Count == 0 ? new[] { "-" } : [.. p.Positionals];
         using var stdout = new SafeFileHandle(1, ownsHandle: false);
         int exit = Program.Success;
         foreach (string file in files)
         {
             try
             {
+                if (file == "-" ? !StandardStreams.InputIsUsers : StandardStreams.IsBorrowed(file))
+                {
+                    // Standard input was closed: what is in its number now is not the user's (see StandardStreams).
+                    throw StandardStreams.Closed("standard input");
+                }
+
                 if (file == "-")
                 {
                     using var stdin = new SafeFileHandle(0, ownsHandle: false);

@@ -1,5 +1,5 @@
 using System;
-using System.Diagnostics;
+using System.CommandLine;
 using System.IO;
 using Microsoft.Win32.SafeHandles;
 using ZeroCopyNative.Interop;
@@ -21,7 +21,7 @@ internal static class CopyCommand
         "then read/write), or by the one --method given. DST gets SRC's permission bits.\n" +
         "\n" +
         "  --method M   auto (default), copy_file_range, sendfile, splice or readwrite\n" +
-        "  --progress   draw a progress bar on stderr\n" +
+        "  --progress   show progress on stderr: a bar on a terminal, otherwise a line every 5 s and at the end\n" +
         "  --force, -f  overwrite DST if it exists (without it, an existing DST fails with exit code 1)\n" +
         "\n" +
         "exit codes: 0 copied, 1 runtime error (DST exists, I/O error: the message names the errno), 2 usage error\n";
@@ -29,34 +29,43 @@ internal static class CopyCommand
     // Progress is drawn between chunks; a chunk is large enough that the per-call cost does not show.
     private const long ProgressChunk = 64L << 20;
 
-    public static int Run(ReadOnlySpan<string> args)
+    private static readonly Argument<string> Source = new("SRC");
+    private static readonly Argument<string> Destination = new("DST");
+    private static readonly Option<string?> Method =
+        ValueOptions.OneOf("--method", "-m", "auto", "copy_file_range", "sendfile", "splice", "readwrite");
+    private static readonly Option<bool> Progress = new("--progress") { Arity = ArgumentArity.Zero };
+    private static readonly Option<bool> Force = new("--force", "-f") { Arity = ArgumentArity.Zero };
+
+    public static Command Create()
     {
-        if (Program.WantsHelp(args))
+        Command command = ZcnCommandLine.Create("copy", Help, Run);
+        command.Arguments.Add(Source);
+        command.Arguments.Add(Destination);
+        command.Options.Add(Method);
+        command.Options.Add(Progress);
+        command.Options.Add(Force);
+        return command;
+    }
+
+    private static int Run(ParseResult p)
+    {
+        string method = p.GetValue(Method) ?? "auto";
+        string source = p.GetValue(Source)!;
+        string destination = p.GetValue(Destination)!;
+        foreach (string path in new[] { source, destination })
         {
-            Console.Out.Write(Help);
-            return Program.Success;
+            if (StandardStreams.IsBorrowed(path))
+            {
+                throw StandardStreams.Closed($"'{path}' names a standard descriptor that");
+            }
         }
 
-        var p = new ArgParser().Option("--method", "-m").Flag("--progress").Flag("--force", "-f").Parse(args);
-        if (p.Positionals.Count != 2)
-        {
-            throw new UsageException("copy needs SRC and DST");
-        }
-
-        string method = p.Value("--method") ?? "auto";
-        if (method is not ("auto" or "copy_file_range" or "sendfile" or "splice" or "readwrite"))
-        {
-            throw new UsageException($"unknown --method '{method}' (auto, copy_file_range, sendfile, splice, readwrite)");
-        }
-
-        string source = p.Positionals[0];
-        string destination = p.Positionals[1];
         if (Directory.Exists(destination))
         {
             destination = Path.Combine(destination, Path.GetFileName(Path.TrimEndingDirectorySeparator(source)));
         }
 
-        bool force = p.Has("--force");
+        bool force = p.GetValue(Force);
         using SafeFileHandle input = File.OpenHandle(source, FileMode.Open, FileAccess.Read);
         UnixFileMode mode = File.GetUnixFileMode(input);
         long length = RandomAccess.GetLength(input);
@@ -87,18 +96,14 @@ internal static class CopyCommand
         // An overwritten file keeps its old mode unless told otherwise; the copy must carry the source's.
         File.SetUnixFileMode(output, mode);
 
-        bool progress = p.Has("--progress");
-        var clock = Stopwatch.StartNew();
+        TransferProgress? progress = p.GetValue(Progress) ? new TransferProgress(length) : null;
         long done = 0;
         while (done < length || (done == 0 && length == 0))
         {
-            long chunk = progress ? Math.Min(ProgressChunk, length - done) : length - done;
+            long chunk = progress != null ? Math.Min(ProgressChunk, length - done) : length - done;
             long moved = CopyChunk(method, input, output, done, chunk);
             done += moved;
-            if (progress)
-            {
-                DrawProgress(done, length, clock.Elapsed.TotalSeconds);
-            }
+            progress?.Report(done);
 
             if (moved == 0)
             {
@@ -106,10 +111,7 @@ internal static class CopyCommand
             }
         }
 
-        if (progress)
-        {
-            Console.Error.Write("\n");
-        }
+        progress?.Finish(done);
 
         return Program.Success;
     }
@@ -201,15 +203,5 @@ internal static class CopyCommand
         {
             return false;
         }
-    }
-
-    private static void DrawProgress(long done, long total, double seconds)
-    {
-        const int width = 30;
-        double fraction = total == 0 ? 1 : (double)done / total;
-        int filled = (int)(fraction * width);
-        double rate = seconds > 0 ? done / seconds / (1L << 30) : 0;
-        Console.Error.Write($"\r[{new string('#', filled)}{new string(' ', width - filled)}] {fraction * 100,5:0.0}% " +
-                            $"{Sizes.Format(done)} / {Sizes.Format(total)}  {rate:0.00} GiB/s ");
     }
 }

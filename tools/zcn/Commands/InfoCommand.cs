@@ -1,4 +1,5 @@
 using System;
+using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -21,21 +22,20 @@ internal static class InfoCommand
         "\n" +
         "  --json   print one JSON object instead of text\n";
 
-    public static int Run(ReadOnlySpan<string> args)
+    private static readonly Argument<string?> PathArgument = new("PATH") { Arity = ArgumentArity.ZeroOrOne };
+    private static readonly Option<bool> Json = new("--json") { Arity = ArgumentArity.Zero };
+
+    public static Command Create()
     {
-        if (Program.WantsHelp(args))
-        {
-            Console.Out.Write(Help);
-            return Program.Success;
-        }
+        Command command = ZcnCommandLine.Create("info", Help, Run);
+        command.Arguments.Add(PathArgument);
+        command.Options.Add(Json);
+        return command;
+    }
 
-        var p = new ArgParser().Flag("--json").Parse(args);
-        if (p.Positionals.Count > 1)
-        {
-            throw new UsageException("info takes at most one PATH");
-        }
-
-        string path = p.Positionals.Count == 1 ? p.Positionals[0] : ".";
+    private static int Run(ParseResult parsed)
+    {
+        string path = parsed.GetValue(PathArgument) ?? ".";
         DioInfo dio = DioAlignment(path);
         string dioSource = dio.source switch
         {
@@ -56,7 +56,7 @@ internal static class InfoCommand
         };
         string thp = Machine.ThpMode();
 
-        if (p.Has("--json"))
+        if (parsed.GetValue(Json))
         {
             using var stream = Console.OpenStandardOutput();
             using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
