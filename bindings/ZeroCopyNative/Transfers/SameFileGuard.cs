@@ -19,7 +19,8 @@ internal static class SameFileGuard
     /// <exception cref="SameFileException">The transfer is one of those above.</exception>
     public static void Check(in TransferEndpoint source, in TransferEndpoint destination, in TransferPlan plan)
     {
-        if (!source.Seekable || !destination.Seekable || !source.IsSameFileAs(in destination))
+        // A destination not open for writing moves nothing: the kernel's EBADF is the better answer.
+        if (!source.Seekable || !destination.Seekable || !destination.Writable || !source.IsSameFileAs(in destination))
         {
             return;
         }

@@ -17,6 +17,9 @@ internal struct TransferEndpoint
     public ulong Device;
     public ulong Inode;
 
+    /// <summary>Open for writing (O_WRONLY or O_RDWR).</summary>
+    public bool Writable;
+
     /// <summary>The size fstat reported when the transfer began (regular files and block devices; 0 otherwise). Used
     /// only to decide things before any byte moves (the same-file check, where holes may be kept), never as the end
     /// of the input.</summary>
@@ -40,6 +43,7 @@ internal struct TransferEndpoint
             Fd = fd,
             Kind = (FdKind)unchecked((uint)info.kind),
             Append = (info.status_flags & (int)OpenFlags.APPEND) != 0,
+            Writable = (info.status_flags & (int)(OpenFlags.WRONLY | OpenFlags.RDWR)) != 0,
             Device = info.device,
             Inode = info.inode,
             Size = info.size,

@@ -33,13 +33,15 @@ internal static partial class TransferEngine
         while (source.Offset < end)
         {
             long data = Zcn.lseek(source.Fd, source.Offset, (int)Whence.SEEK_DATA);
+            if (data < 0 && NativeResult.ErrnoOf(data) != Errno.ENXIO)
+            {
+                // No hole information (procfs answers EINVAL): copy the rest as data, until the input ends.
+                _ = RunChain(ref source, ref destination, ref chain, end == long.MaxValue ? end : end - source.Offset);
+                return;
+            }
+
             if (data < 0)
             {
-                if (NativeResult.ErrnoOf(data) != Errno.ENXIO)
-                {
-                    throw new ZeroCopyException("lseek(SEEK_DATA)", NativeResult.ErrnoOf(data), chain.Meter.Moved);
-                }
-
                 // No data after the offset: up to the file's current end, the rest is a hole. Past that end the
                 // chain still reads until the input ends, because a size is not an end: /proc files report 0, and a
                 // file may grow.

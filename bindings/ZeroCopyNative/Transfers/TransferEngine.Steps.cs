@@ -92,17 +92,22 @@ internal static partial class TransferEngine
                     continue;
                 }
 
-                // The destination refused (or failed) with bytes already taken from the source and still in the pipe:
-                // deliver them by copy, so that the next step (or the error) starts from a destination that has every
-                // byte the source gave.
                 Errno error = drained.Failed ? drained.Error : Errno.EIO;
+                if (!IsRefusal(error, nothingMovedYet: true))
+                {
+                    return LoopResult.Failure(moved, error); // the pool closes a pipe that still holds bytes
+                }
+
+                // The destination refused splice with bytes already taken from the source and still in the pipe:
+                // deliver them by copy, so that the next step starts from a destination that has every byte the
+                // source gave.
                 byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
                 try
                 {
                     LoopResult rest = ReadWriteLoop.Copy(reader.Fd, null, destinationFd, destinationOffset,
                                                          filled.Moved - drained.Moved, buffer, ref meter);
                     moved += rest.Moved;
-                    return LoopResult.Failure(moved, rest.Failed ? rest.Error : error);
+                    return rest.Failed ? LoopResult.WriteFailure(moved, rest.Error) : LoopResult.Failure(moved, error);
                 }
                 finally
                 {

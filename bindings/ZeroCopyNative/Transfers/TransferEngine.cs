@@ -81,8 +81,13 @@ internal static partial class TransferEngine
 
             long limit = count - moved;
             bool limited = step != TransferMethod.ReadWrite && chain.FirstStepLimit < limit;
+            if (limited)
+            {
+                limit = chain.FirstStepLimit;
+            }
+
             chain.FirstStepLimit = long.MaxValue;
-            LoopResult result = RunStep(step, ref source, ref destination, ref chain.Meter, limited ? chain.FirstStepLimit : limit);
+            LoopResult result = RunStep(step, ref source, ref destination, ref chain.Meter, limit);
             moved += result.Moved;
             Note(ref chain, step, result.Moved);
             if (result.Failed)
@@ -90,7 +95,7 @@ internal static partial class TransferEngine
                 Remember(step, result.Error, in source, in destination);
                 if (step == TransferMethod.ReadWrite || !IsRefusal(result.Error, result.Moved == 0))
                 {
-                    throw new ZeroCopyException(OperationOf(step), result.Error, chain.Meter.Moved);
+                    throw new ZeroCopyException(OperationOf(step, result), result.Error, chain.Meter.Moved);
                 }
 
                 chain.NextStep = step + 1;
@@ -104,7 +109,11 @@ internal static partial class TransferEngine
                 continue;
             }
 
-            chain.Last = step;
+            if (chain.Last == TransferMethod.None)
+            {
+                chain.Last = step; // nothing moved at all: the step that found the end
+            }
+
             return result.Ended;
         }
     }
@@ -123,7 +132,7 @@ internal static partial class TransferEngine
         chain.Last = method;
         if (result.Failed)
         {
-            throw new ZeroCopyException(OperationOf(method), result.Error, chain.Meter.Moved);
+            throw new ZeroCopyException(OperationOf(method, result), result.Error, chain.Meter.Moved);
         }
     }
 
@@ -182,11 +191,11 @@ internal static partial class TransferEngine
         }
     }
 
-    private static string OperationOf(TransferMethod step) => step switch
+    private static string OperationOf(TransferMethod step, in LoopResult result) => result.FailedWriting ? "write" : step switch
     {
         TransferMethod.CopyFileRange => "copy_file_range",
         TransferMethod.SendFile => "sendfile",
         TransferMethod.Splice or TransferMethod.SpliceThroughPipe => "splice",
-        _ => "read/write",
+        _ => "read",
     };
 }

@@ -114,6 +114,25 @@ public static partial class ZeroCopy
         }
     }
 
+    /// <summary>Moves bytes from one stream to another by the fastest path; see
+    /// <see cref="Transfer(Stream, Stream, TransferOptions?)"/>.</summary>
+    /// <param name="source">A readable stream.</param>
+    /// <param name="destination">A writable stream.</param>
+    /// <param name="count">The most bytes to move, or null to move everything until the source ends.</param>
+    /// <returns>The bytes moved and the method that finished the transfer.</returns>
+    /// <exception cref="ArgumentNullException">A stream is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The source cannot read or the destination cannot write.</exception>
+    /// <exception cref="ObjectDisposedException">A stream is disposed.</exception>
+    /// <exception cref="SameFileException">Both streams are the same file and the transfer could never end.</exception>
+    /// <exception cref="ZeroCopyException">A system call failed.</exception>
+    /// <exception cref="IOException">A stream without a descriptor failed to read or write.</exception>
+    public static TransferResult Transfer(Stream source, Stream destination, long? count = null)
+    {
+        Descriptors.CheckOffset(count, nameof(count));
+        return Transfer(source, destination, count is null ? null : new TransferOptions { Count = count });
+    }
+
     /// <summary>
     /// Moves bytes from one stream to another by the fastest path; see
     /// <see cref="Transfer(SafeHandle, SafeHandle, TransferOptions?)"/>. A <see cref="FileStream"/>,
@@ -140,7 +159,7 @@ public static partial class ZeroCopy
     /// <exception cref="SameFileException">Both streams are the same file and the transfer could never end.</exception>
     /// <exception cref="ZeroCopyException">A system call failed (see <see cref="Transfer(SafeHandle, SafeHandle, TransferOptions?)"/>).</exception>
     /// <exception cref="IOException">A stream without a descriptor failed to read or write.</exception>
-    public static TransferResult Transfer(Stream source, Stream destination, TransferOptions? options = null)
+    public static TransferResult Transfer(Stream source, Stream destination, TransferOptions? options)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);

@@ -9,11 +9,12 @@ namespace ZeroCopyNative;
 /// </summary>
 internal readonly struct LoopResult
 {
-    private LoopResult(long moved, Errno error, bool ended)
+    private LoopResult(long moved, Errno error, bool ended, bool writing = false)
     {
         Moved = moved;
         Error = error;
         Ended = ended;
+        FailedWriting = writing;
     }
 
     /// <summary>The bytes the loop moved to the destination (for tee: duplicated).</summary>
@@ -24,6 +25,9 @@ internal readonly struct LoopResult
 
     /// <summary>The source reported end of input (a call returned 0).</summary>
     public bool Ended { get; }
+
+    /// <summary>For a loop that reads and writes: the call that failed was the write.</summary>
+    public bool FailedWriting { get; }
 
     /// <summary>Whether a call failed.</summary>
     public bool Failed => Error != 0;
@@ -36,6 +40,10 @@ internal readonly struct LoopResult
 
     /// <summary>A call failed with <paramref name="error"/> after <paramref name="moved"/> bytes.</summary>
     public static LoopResult Failure(long moved, Errno error) => new(moved, error, ended: false);
+
+    /// <summary>A write failed with <paramref name="error"/> after <paramref name="moved"/> bytes, in a loop that also
+    /// reads.</summary>
+    public static LoopResult WriteFailure(long moved, Errno error) => new(moved, error, ended: false, writing: true);
 
     /// <summary>The moved bytes; throws the <see cref="ZeroCopyException"/> for <paramref name="operation"/> when a call
     /// failed (its <see cref="ZeroCopyException.BytesTransferred"/> is <see cref="Moved"/>).</summary>

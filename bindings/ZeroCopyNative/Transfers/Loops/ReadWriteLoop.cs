@@ -110,7 +110,7 @@ internal static class ReadWriteLoop
                 moved += written.Moved;
                 if (written.Failed)
                 {
-                    return LoopResult.Failure(moved, written.Error);
+                    return LoopResult.WriteFailure(moved, written.Error);
                 }
             }
         }
