@@ -50,12 +50,9 @@ public sealed partial class Pipe
             long spliced = 0;
             try
             {
-                spliced = VmSpliceLoop(output.Fd, buffer.Address, length);
-            }
-            catch (ZeroCopyException e)
-            {
-                spliced = e.BytesTransferred;
-                throw;
+                LoopResult result = VmSpliceLoop.Run(output.Fd, buffer.Address, length);
+                spliced = result.Moved;
+                _ = result.ThrowIfFailed("vmsplice");
             }
             finally
             {
@@ -97,54 +94,12 @@ public sealed partial class Pipe
         using DescriptorScope output = EnterEnd(_writer);
         lock (WriteGate)
         {
-            long spliced = 0;
-            try
+            fixed (byte* start = data)
             {
-                fixed (byte* start = data)
-                {
-                    spliced = VmSpliceLoop(output.Fd, start, data.Length);
-                }
-            }
-            catch (ZeroCopyException e)
-            {
-                spliced = e.BytesTransferred;
-                throw;
-            }
-            finally
-            {
-                AddWritten(spliced);
+                LoopResult result = VmSpliceLoop.Run(output.Fd, start, data.Length);
+                AddWritten(result.Moved);
+                _ = result.ThrowIfFailed("vmsplice");
             }
         }
-    }
-
-    private static unsafe long VmSpliceLoop(int fd, byte* start, int length)
-    {
-        long spliced = 0;
-        while (spliced < length)
-        {
-            IoVec segment;
-            segment.@base = start + spliced;
-            segment.len = (ulong)(length - spliced);
-            long result = Zcn.vmsplice(fd, &segment, 1, 0);
-            if (result > 0)
-            {
-                spliced += result;
-            }
-            else if (result == 0)
-            {
-                // vmsplice returns 0 only for an empty request; never loop on it.
-                throw new ZeroCopyException("vmsplice", Errno.EIO, spliced);
-            }
-            else if (NativeResult.ErrnoOf(result) == Errno.EAGAIN)
-            {
-                Readiness.WaitWritable(fd, "vmsplice", spliced);
-            }
-            else
-            {
-                NativeResult.Throw("vmsplice", result, spliced);
-            }
-        }
-
-        return spliced;
     }
 }

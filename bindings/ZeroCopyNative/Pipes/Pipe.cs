@@ -149,40 +149,28 @@ public sealed partial class Pipe : IDisposable
     /// <param name="source">A file, socket or another pipe's read end.</param>
     /// <param name="sourceOffset">For a file: where to read (its position untouched), or null for its file position.</param>
     /// <param name="count">The most bytes to move.</param>
-    /// <param name="flags">SPLICE_F_* flags.</param>
+    /// <param name="options">Flags for splice.</param>
     /// <returns>The bytes moved; fewer than <paramref name="count"/> only when the source ended.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An offset or the count is negative.</exception>
     /// <exception cref="ObjectDisposedException">The pipe or the source is closed.</exception>
     /// <exception cref="ZeroCopyException">splice failed (EINVAL, ESPIPE, EBADF, ...).</exception>
-    public long SpliceFrom(SafeHandle source, long? sourceOffset, long count, SpliceFlags flags = default)
+    public unsafe long SpliceFrom(SafeHandle source, long? sourceOffset, long count, SpliceOptions options = SpliceOptions.None)
     {
         Descriptors.Validate(source, nameof(source));
         Descriptors.CheckOffset(sourceOffset, nameof(sourceOffset));
         Descriptors.CheckCount(count);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using DescriptorScope input = DescriptorScope.Enter(source, nameof(source));
+        using DescriptorScope input = DescriptorScope.Borrow(source);
         using DescriptorScope output = EnterEnd(_writer);
         lock (_writeGate)
         {
             long inOffset = sourceOffset.GetValueOrDefault();
-            long outOffset = 0;
-            long moved = 0;
-            try
-            {
-                moved = ZeroCopy.SpliceLoop(input.Fd, sourceOffset.HasValue, ref inOffset, output.Fd, false, ref outOffset,
-                                            count, flags);
-                return moved;
-            }
-            catch (ZeroCopyException e)
-            {
-                moved = e.BytesTransferred;
-                throw;
-            }
-            finally
-            {
-                Interlocked.Add(ref _bytesWritten, moved);
-            }
+            var meter = new TransferMeter(null);
+            LoopResult result = SpliceLoop.Run(input.Fd, sourceOffset.HasValue ? &inOffset : null, output.Fd, null, count,
+                                               options.ToNative(), ref meter);
+            Interlocked.Add(ref _bytesWritten, result.Moved);
+            return result.ThrowIfFailed("splice");
         }
     }
 
@@ -194,13 +182,13 @@ public sealed partial class Pipe : IDisposable
     /// <param name="destinationOffset">For a file: where to write (its position untouched), or null for its file
     /// position.</param>
     /// <param name="count">The most bytes to move.</param>
-    /// <param name="flags">SPLICE_F_* flags.</param>
+    /// <param name="options">Flags for splice.</param>
     /// <returns>The bytes moved; fewer than <paramref name="count"/> only at end of input.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="destination"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An offset or the count is negative.</exception>
     /// <exception cref="ObjectDisposedException">The pipe or the destination is closed.</exception>
     /// <exception cref="ZeroCopyException">splice failed (EINVAL for an O_APPEND file, EPIPE, EBADF, ...).</exception>
-    public long SpliceTo(SafeHandle destination, long? destinationOffset, long count, SpliceFlags flags = default)
+    public unsafe long SpliceTo(SafeHandle destination, long? destinationOffset, long count, SpliceOptions options = SpliceOptions.None)
     {
         Descriptors.Validate(destination, nameof(destination));
         Descriptors.CheckOffset(destinationOffset, nameof(destinationOffset));
@@ -209,11 +197,11 @@ public sealed partial class Pipe : IDisposable
         try
         {
             using DescriptorScope input = EnterEnd(_reader);
-            using DescriptorScope output = DescriptorScope.Enter(destination, nameof(destination));
-            long inOffset = 0;
+            using DescriptorScope output = DescriptorScope.Borrow(destination);
             long outOffset = destinationOffset.GetValueOrDefault();
-            return ZeroCopy.SpliceLoop(input.Fd, false, ref inOffset, output.Fd, destinationOffset.HasValue, ref outOffset,
-                                       count, flags);
+            var meter = new TransferMeter(null);
+            return SpliceLoop.Run(input.Fd, null, output.Fd, destinationOffset.HasValue ? &outOffset : null, count,
+                                  options.ToNative(), ref meter).ThrowIfFailed("splice");
         }
         finally
         {
@@ -253,7 +241,7 @@ public sealed partial class Pipe : IDisposable
         using DescriptorScope output = destination.EnterEnd(destination._writer);
         lock (destination._writeGate)
         {
-            long duplicated = ZeroCopy.TeeOnce(input.Fd, output.Fd, count, default, wait: true);
+            long duplicated = TeeLoop.Run(input.Fd, output.Fd, count, 0).ThrowIfFailed("tee");
             Interlocked.Add(ref destination._bytesWritten, duplicated);
             return duplicated;
         }
@@ -272,32 +260,12 @@ public sealed partial class Pipe : IDisposable
         using DescriptorScope output = EnterEnd(_writer);
         lock (_writeGate)
         {
-            long written = 0;
-            try
+            fixed (byte* start = data)
             {
-                fixed (byte* start = data)
-                {
-                    while (written < data.Length)
-                    {
-                        long result = Zcn.write(output.Fd, start + written, (ulong)(data.Length - written));
-                        if (result >= 0)
-                        {
-                            written += result;
-                        }
-                        else if (NativeResult.ErrnoOf(result) == Errno.EAGAIN)
-                        {
-                            Readiness.WaitWritable(output.Fd, "write", written);
-                        }
-                        else
-                        {
-                            NativeResult.Throw("write", result, written);
-                        }
-                    }
-                }
-            }
-            finally
-            {
-                Interlocked.Add(ref _bytesWritten, written);
+                var meter = new TransferMeter(null);
+                LoopResult result = ReadWriteLoop.WriteAll(output.Fd, null, start, data.Length, ref meter);
+                Interlocked.Add(ref _bytesWritten, result.Moved);
+                _ = result.ThrowIfFailed("write");
             }
         }
     }
@@ -323,21 +291,7 @@ public sealed partial class Pipe : IDisposable
             using DescriptorScope input = EnterEnd(_reader);
             fixed (byte* start = buffer)
             {
-                while (true)
-                {
-                    long result = Zcn.read(input.Fd, start, (ulong)buffer.Length);
-                    if (result >= 0)
-                    {
-                        return (int)result;
-                    }
-
-                    if (NativeResult.ErrnoOf(result) != Errno.EAGAIN)
-                    {
-                        NativeResult.Throw("read", result);
-                    }
-
-                    Readiness.WaitReadable(input.Fd, "read", 0);
-                }
+                return (int)ReadWriteLoop.ReadOnce(input.Fd, null, start, buffer.Length).ThrowIfFailed("read");
             }
         }
         finally

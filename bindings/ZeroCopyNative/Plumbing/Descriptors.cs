@@ -27,7 +27,8 @@ internal struct DescriptorScope : IDisposable
         Fd = unchecked((int)handle.DangerousGetHandle());
     }
 
-    /// <summary>Validates <paramref name="handle"/> and borrows its descriptor.</summary>
+    /// <summary>Validates <paramref name="handle"/> and borrows its descriptor: for an entry point with one handle and
+    /// nothing else to check first.</summary>
     /// <exception cref="ArgumentNullException">The handle is null.</exception>
     /// <exception cref="ArgumentException">The handle is invalid (-1).</exception>
     /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
@@ -36,6 +37,11 @@ internal struct DescriptorScope : IDisposable
         Descriptors.Validate(handle, paramName);
         return new DescriptorScope(handle);
     }
+
+    /// <summary>Borrows the descriptor of a handle the entry point has already validated (with its other arguments,
+    /// in the order it documents), so that each entry point validates once.</summary>
+    /// <exception cref="ObjectDisposedException">The handle was closed after the checks.</exception>
+    public static DescriptorScope Borrow(SafeHandle handle) => new(handle);
 
     /// <summary>Lowers the reference count raised by <see cref="Enter"/>; a second call does nothing.</summary>
     public void Dispose()

@@ -15,6 +15,22 @@ internal struct TransferEndpoint
     public bool Seekable;
     public long Offset;
     public ulong Device;
+    public ulong Inode;
+
+    /// <summary>Open for writing (O_WRONLY or O_RDWR).</summary>
+    public bool Writable;
+
+    /// <summary>The size fstat reported when the transfer began (regular files and block devices; 0 otherwise). Used
+    /// only to decide things before any byte moves (the same-file check, where holes may be kept), never as the end
+    /// of the input.</summary>
+    public long Size;
+
+    /// <summary>The caller gave the offset: the descriptor's file position must end where it began.</summary>
+    public bool PositionIsCallers;
+
+    /// <summary>The file position to restore when a step had to move it (sendfile writes at the position); -1 when
+    /// it was not moved.</summary>
+    public long PositionToRestore;
 
     /// <summary>Describes <paramref name="fd"/>; the offset is <paramref name="offset"/> when given, otherwise the
     /// descriptor's file position (lseek SEEK_CUR) for a seekable file.</summary>
@@ -27,7 +43,12 @@ internal struct TransferEndpoint
             Fd = fd,
             Kind = (FdKind)unchecked((uint)info.kind),
             Append = (info.status_flags & (int)OpenFlags.APPEND) != 0,
+            Writable = (info.status_flags & (int)(OpenFlags.WRONLY | OpenFlags.RDWR)) != 0,
             Device = info.device,
+            Inode = info.inode,
+            Size = info.size,
+            PositionIsCallers = offset.HasValue,
+            PositionToRestore = -1,
         };
         endpoint.Seekable = endpoint.Kind is FdKind.REGULAR or FdKind.BLOCKDEV;
         if (endpoint.Seekable)
@@ -44,4 +65,44 @@ internal struct TransferEndpoint
     public readonly bool IsPipe => Kind == FdKind.PIPE;
 
     public readonly bool IsRegular => Kind == FdKind.REGULAR;
+
+    /// <summary>Whether both ends are the same file (st_dev and st_ino), whatever paths or descriptors led to it.</summary>
+    public readonly bool IsSameFileAs(in TransferEndpoint other) => Device == other.Device && Inode == other.Inode;
+
+    /// <summary>Puts the file position at <see cref="Offset"/>, for a call that writes at the position (sendfile),
+    /// remembering the caller's position first when it must be given back.</summary>
+    public Errno MovePositionToOffset()
+    {
+        if (PositionIsCallers && PositionToRestore < 0)
+        {
+            long position = Zcn.lseek(Fd, 0, (int)Whence.SEEK_CUR);
+            if (position < 0)
+            {
+                return NativeResult.ErrnoOf(position);
+            }
+
+            PositionToRestore = position;
+        }
+
+        long result = Zcn.lseek(Fd, Offset, (int)Whence.SEEK_SET);
+        return result < 0 ? NativeResult.ErrnoOf(result) : 0;
+    }
+
+    /// <summary>After the transfer: a descriptor whose offset the caller gave gets its own position back; one whose
+    /// position the transfer used is left after the bytes moved, as read(2) and write(2) leave it (an O_APPEND
+    /// destination is left where its appends put it).</summary>
+    public readonly void SettlePosition(bool asDestination)
+    {
+        if (PositionIsCallers)
+        {
+            if (PositionToRestore >= 0)
+            {
+                _ = Zcn.lseek(Fd, PositionToRestore, (int)Whence.SEEK_SET);
+            }
+        }
+        else if (asDestination ? WritesAtOffset : Seekable)
+        {
+            _ = Zcn.lseek(Fd, Offset, (int)Whence.SEEK_SET);
+        }
+    }
 }

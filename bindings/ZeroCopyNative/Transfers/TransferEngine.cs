@@ -1,139 +1,164 @@
-using System;
-using System.Buffers;
 using ZeroCopyNative.Interop;
 
 namespace ZeroCopyNative;
 
 /// <summary>
-/// The fallback chain behind <see cref="ZeroCopy.Transfer(System.Runtime.InteropServices.SafeHandle, System.Runtime.InteropServices.SafeHandle, long?)"/>:
-/// copy_file_range → sendfile → splice (direct, or through a pooled pipe) → read/write. Each step either finishes the
-/// transfer or reports that the kernel refused it, after which the next step continues from the exact offsets reached:
-/// file offsets are explicit and advanced only by the bytes the kernel reports, so no byte is lost or duplicated.
+/// The transfer chain behind <see cref="ZeroCopy.Transfer(System.Runtime.InteropServices.SafeHandle, System.Runtime.InteropServices.SafeHandle, TransferOptions?)"/>:
+/// an ordered list of steps, copy_file_range → sendfile → splice (direct) → splice through a pooled pipe →
+/// read/write, each of which is one of the library's system-call loops. A step either finishes the transfer or is
+/// refused, after which the next step continues from the exact offsets reached: file offsets are explicit and
+/// advanced only by the bytes the kernel reports, so no byte is lost or duplicated.
 /// </summary>
-/// <remarks>Refusals that fall back: EINVAL, ENOSYS, EOPNOTSUPP, EXDEV (and EIO/EPERM before anything moved, as
-/// network filesystems and container sandboxes answer), plus "0 bytes on the first call" (Go's rule: /proc-like files
-/// report no data to copy_file_range and sendfile while read sees it). Every other error is the transfer's error.</remarks>
-internal static class TransferEngine
+/// <remarks>The refusal rule, written once (<see cref="IsRefusal"/>): EINVAL, ENOSYS, EOPNOTSUPP or EXDEV (and EIO or
+/// EPERM before the step moved anything, as network filesystems and container sandboxes answer), or 0 bytes on the
+/// step's first call (Go's rule: /proc-like files report no data to copy_file_range and sendfile while read sees it).
+/// Every other error is the transfer's error. A forced method has no fallback: its refusal is the error.</remarks>
+internal static partial class TransferEngine
 {
-    private const int BufferSize = 128 * 1024;
-
-    private enum Outcome
+    /// <summary>What a transfer did, with the methods that moved bytes (bit 1 &lt;&lt; method) for the tests.</summary>
+    internal readonly record struct Outcome(long Bytes, TransferMethod Method, int MethodsThatMovedBytes)
     {
-        Done,
-        Refused,
+        public TransferResult ToResult() => new(Bytes, Method);
     }
 
-    /// <summary>The progress shared by the steps.</summary>
-    private struct Progress
+    /// <summary>The chain's state across its steps (and across the data segments of a sparse file).</summary>
+    private struct Chain
     {
-        public long Moved;
-        public long Remaining;
-        public long Budget;       // bytes the test hook still lets a zero-copy step move
-        public bool BudgetActive;
+        public TransferMeter Meter;
+        public TransferMethod NextStep;
+        public long FirstStepLimit;
         public TransferMethod Last;
+        public int Used;
     }
 
-    /// <summary>Runs the chain. <paramref name="count"/> is long.MaxValue for "until the end of the source".</summary>
-    public static TransferResult Run(ref TransferEndpoint source, ref TransferEndpoint destination, long count)
+    /// <summary>Runs the transfer: refuses a same-file transfer that could not end, then the forced method, the
+    /// sparse walk, or the chain. Throws <see cref="ZeroCopyException"/> for the transfer's error, with the bytes
+    /// moved before it.</summary>
+    public static Outcome Run(ref TransferEndpoint source, ref TransferEndpoint destination, in TransferPlan plan)
     {
-        TransferTestHooks.MethodsThatMovedBytes = 0;
-        var progress = new Progress { Remaining = count, Last = TransferMethod.None };
-        if (TransferTestHooks.RefuseAfterBytes is long budget)
+        SameFileGuard.Check(in source, in destination, plan);
+        if (plan.Count == 0)
         {
-            progress.Budget = budget;
-            progress.BudgetActive = true;
+            return new Outcome(0, TransferMethod.None, 0);
         }
 
-        TransferMethod start = TransferTestHooks.StartAt ?? TransferMethod.CopyFileRange;
-        if (count == 0)
+        var chain = new Chain
         {
-            return new TransferResult(0, TransferMethod.None);
+            Meter = new TransferMeter(plan.Progress),
+            NextStep = plan.FirstStep,
+            FirstStepLimit = plan.FirstStepLimit,
+            Last = TransferMethod.None,
+        };
+
+        if (plan.Method is TransferMethod forced)
+        {
+            RunForced(ref source, ref destination, ref chain, forced, plan.Count);
+        }
+        else if (plan.KeepHoles && KeepsHoles(in source, in destination))
+        {
+            RunSparse(ref source, ref destination, ref chain, plan.Count);
+        }
+        else
+        {
+            _ = RunChain(ref source, ref destination, ref chain, plan.Count);
         }
 
-        if (start <= TransferMethod.CopyFileRange && UseCopyFileRange(in source, in destination) &&
-            CopyFileRange(ref source, ref destination, ref progress) == Outcome.Done)
-        {
-            return Finish(in progress);
-        }
-
-        if (start <= TransferMethod.SendFile && UseSendFile(in source, in destination) &&
-            SendFile(ref source, ref destination, ref progress) == Outcome.Done)
-        {
-            return Finish(in progress);
-        }
-
-        if (start <= TransferMethod.Splice && UseSplice(in source, in destination) &&
-            Splice(ref source, ref destination, ref progress) == Outcome.Done)
-        {
-            return Finish(in progress);
-        }
-
-        if (start <= TransferMethod.SpliceThroughPipe && UseSpliceThroughPipe(in source, in destination) &&
-            SpliceThroughPipe(ref source, ref destination, ref progress) == Outcome.Done)
-        {
-            return Finish(in progress);
-        }
-
-        ReadWrite(ref source, ref destination, ref progress);
-        return Finish(in progress);
+        chain.Meter.Finish();
+        return new Outcome(chain.Meter.Moved, chain.Last, chain.Used);
     }
 
-    private static TransferResult Finish(in Progress progress) => new(progress.Moved, progress.Last);
-
-    private static bool UseCopyFileRange(in TransferEndpoint source, in TransferEndpoint destination) =>
-        source.IsRegular && destination.IsRegular && !destination.Append && !TransferCapabilities.CopyFileRangeMissing &&
-        !TransferCapabilities.IsCrossDeviceRefused(source.Device, destination.Device);
-
-    // sendfile refuses O_APPEND destinations (EINVAL), so they go straight to a path that appends.
-    private static bool UseSendFile(in TransferEndpoint source, in TransferEndpoint destination) =>
-        source.Seekable && !destination.Append && !TransferCapabilities.SendFileMissing;
-
-    private static bool UseSplice(in TransferEndpoint source, in TransferEndpoint destination) =>
-        (source.IsPipe || destination.IsPipe) && !destination.Append && !TransferCapabilities.SpliceMissing;
-
-    private static bool UseSpliceThroughPipe(in TransferEndpoint source, in TransferEndpoint destination) =>
-        !source.IsPipe && !destination.IsPipe && !destination.Append && !TransferCapabilities.SpliceMissing;
-
-    /// <summary>The length of the next call: the remainder, capped by the kernel's limit, <paramref name="cap"/> and the
-    /// test hook's budget.</summary>
-    private static long NextLength(in Progress progress, long cap)
+    /// <summary>Moves up to <paramref name="count"/> bytes through the chain, from <see cref="Chain.NextStep"/> on.</summary>
+    /// <returns>True when the source ended before <paramref name="count"/> bytes.</returns>
+    private static bool RunChain(ref TransferEndpoint source, ref TransferEndpoint destination, ref Chain chain, long count)
     {
-        long length = Math.Min(progress.Remaining, cap);
-        return progress.BudgetActive ? Math.Min(length, progress.Budget) : length;
+        long moved = 0;
+        for (TransferMethod step = chain.NextStep; ; step++)
+        {
+            if (step != TransferMethod.ReadWrite && !Applies(step, in source, in destination))
+            {
+                continue;
+            }
+
+            long limit = count - moved;
+            bool limited = step != TransferMethod.ReadWrite && chain.FirstStepLimit < limit;
+            if (limited)
+            {
+                limit = chain.FirstStepLimit;
+            }
+
+            chain.FirstStepLimit = long.MaxValue;
+            LoopResult result = RunStep(step, ref source, ref destination, ref chain.Meter, limit);
+            moved += result.Moved;
+            Note(ref chain, step, result.Moved);
+            if (result.Failed)
+            {
+                Remember(step, result.Error, in source, in destination);
+                if (step == TransferMethod.ReadWrite || !IsRefusal(result.Error, result.Moved == 0))
+                {
+                    throw new ZeroCopyException(OperationOf(step, result), result.Error, chain.Meter.Moved);
+                }
+
+                chain.NextStep = step + 1;
+                continue;
+            }
+
+            bool refusedByZero = result.Ended && result.Moved == 0 && moved == 0 && step != TransferMethod.ReadWrite;
+            if ((limited && !result.Ended) || refusedByZero)
+            {
+                chain.NextStep = step + 1;
+                continue;
+            }
+
+            if (chain.Last == TransferMethod.None)
+            {
+                chain.Last = step; // nothing moved at all: the step that found the end
+            }
+
+            return result.Ended;
+        }
     }
 
-    private static void Account(ref Progress progress, long bytes, TransferMethod method)
+    /// <summary>Runs one method with no fallback: whatever the kernel refuses is the error.</summary>
+    private static void RunForced(ref TransferEndpoint source, ref TransferEndpoint destination, ref Chain chain,
+                                  TransferMethod method, long count)
     {
-        progress.Moved += bytes;
-        progress.Remaining -= bytes;
-        if (progress.BudgetActive)
+        if (method == TransferMethod.Splice && !source.IsPipe && !destination.IsPipe)
         {
-            progress.Budget -= bytes;
+            method = TransferMethod.SpliceThroughPipe;
         }
 
-        progress.Last = method;
-        TransferTestHooks.MethodsThatMovedBytes |= 1 << (int)method;
+        LoopResult result = RunStep(method, ref source, ref destination, ref chain.Meter, count);
+        Note(ref chain, method, result.Moved);
+        chain.Last = method;
+        if (result.Failed)
+        {
+            throw new ZeroCopyException(OperationOf(method, result), result.Error, chain.Meter.Moved);
+        }
     }
 
-    /// <summary>After a refusal the hook's budget is spent: the later steps run freely.</summary>
-    private static Outcome Refuse(ref Progress progress)
+    private static void Note(ref Chain chain, TransferMethod step, long moved)
     {
-        progress.BudgetActive = false;
-        return Outcome.Refused;
+        if (moved > 0)
+        {
+            chain.Used |= 1 << (int)step;
+            chain.Last = step;
+        }
     }
 
-    /// <summary>Ends a step that finished: <paramref name="method"/> moved the last bytes.</summary>
-    private static Outcome Done(ref Progress progress, TransferMethod method)
+    private static bool Applies(TransferMethod step, in TransferEndpoint source, in TransferEndpoint destination) => step switch
     {
-        progress.Last = method;
-        return Outcome.Done;
-    }
+        TransferMethod.CopyFileRange => source.IsRegular && destination.IsRegular && !destination.Append &&
+                                        !TransferCapabilities.CopyFileRangeMissing &&
+                                        !TransferCapabilities.IsCrossDeviceRefused(source.Device, destination.Device),
+        // sendfile refuses O_APPEND destinations (EINVAL), so they go straight to a path that appends.
+        TransferMethod.SendFile => source.Seekable && !destination.Append && !TransferCapabilities.SendFileMissing,
+        TransferMethod.Splice => (source.IsPipe || destination.IsPipe) && !destination.Append && !TransferCapabilities.SpliceMissing,
+        TransferMethod.SpliceThroughPipe => !source.IsPipe && !destination.IsPipe && !destination.Append &&
+                                            !TransferCapabilities.SpliceMissing,
+        _ => true,
+    };
 
-    /// <summary>The source reported no more data. On the first call that is a refusal: a file that hides its size
-    /// (as /proc files do from copy_file_range and sendfile) gets another method; later, it is the end.</summary>
-    private static Outcome EndOfInput(ref Progress progress, bool firstCall, TransferMethod method) =>
-        firstCall ? Refuse(ref progress) : Done(ref progress, method);
-
+    /// <summary>The refusal rule: the errors that mean "this method cannot do this pair", not "the transfer failed".</summary>
     private static bool IsRefusal(Errno errno, bool nothingMovedYet) => errno switch
     {
         Errno.EINVAL or Errno.ENOSYS or Errno.EOPNOTSUPP or Errno.EXDEV => true,
@@ -141,387 +166,36 @@ internal static class TransferEngine
         _ => false,
     };
 
-    private static unsafe Outcome CopyFileRange(ref TransferEndpoint source, ref TransferEndpoint destination, ref Progress progress)
+    /// <summary>Remembers for the life of the process what will be refused again: a missing system call, and a pair of
+    /// devices copy_file_range cannot copy between.</summary>
+    private static void Remember(TransferMethod step, Errno errno, in TransferEndpoint source, in TransferEndpoint destination)
     {
-        bool firstCall = true;
-        while (progress.Remaining > 0)
+        if (errno == Errno.EXDEV && step == TransferMethod.CopyFileRange)
         {
-            long length = NextLength(in progress, ZeroCopy.MaxChunk);
-            if (length == 0)
-            {
-                return Refuse(ref progress);
-            }
-
-            long inOffset = source.Offset;
-            long outOffset = destination.Offset;
-            long result = Zcn.copy_file_range(source.Fd, &inOffset, destination.Fd, &outOffset, (ulong)length, 0);
-            if (result > 0)
-            {
-                Advance(ref source, ref destination, result);
-                Account(ref progress, result, TransferMethod.CopyFileRange);
-                firstCall = false;
-                continue;
-            }
-
-            if (result == 0)
-            {
-                return EndOfInput(ref progress, firstCall, TransferMethod.CopyFileRange);
-            }
-
-            Errno errno = NativeResult.ErrnoOf(result);
-            if (errno == Errno.ENOSYS)
-            {
-                TransferCapabilities.CopyFileRangeMissing = true;
-            }
-            else if (errno == Errno.EXDEV)
-            {
-                TransferCapabilities.MarkCrossDeviceRefused(source.Device, destination.Device);
-            }
-
-            if (IsRefusal(errno, firstCall))
-            {
-                return Refuse(ref progress);
-            }
-
-            NativeResult.Throw("copy_file_range", result, progress.Moved);
+            TransferCapabilities.MarkCrossDeviceRefused(source.Device, destination.Device);
         }
-
-        return Done(ref progress, TransferMethod.CopyFileRange);
-    }
-
-    private static unsafe Outcome SendFile(ref TransferEndpoint source, ref TransferEndpoint destination, ref Progress progress)
-    {
-        if (destination.WritesAtOffset)
+        else if (errno == Errno.ENOSYS)
         {
-            // sendfile writes at the destination's file position: put it where the transfer has reached.
-            NativeResult.Check(Zcn.lseek(destination.Fd, destination.Offset, (int)Whence.SEEK_SET), "lseek");
-        }
-
-        bool firstCall = true;
-        while (progress.Remaining > 0)
-        {
-            long length = NextLength(in progress, ZeroCopy.MaxChunk);
-            if (length == 0)
+            switch (step)
             {
-                return Refuse(ref progress);
-            }
-
-            long inOffset = source.Offset;
-            long result = Zcn.sendfile(destination.Fd, source.Fd, &inOffset, (ulong)length);
-            if (result > 0)
-            {
-                Advance(ref source, ref destination, result); // sendfile's source is always seekable
-                Account(ref progress, result, TransferMethod.SendFile);
-                firstCall = false;
-                continue;
-            }
-
-            if (result == 0)
-            {
-                return EndOfInput(ref progress, firstCall, TransferMethod.SendFile);
-            }
-
-            Errno errno = NativeResult.ErrnoOf(result);
-            if (errno == Errno.EAGAIN)
-            {
-                Readiness.WaitWritable(destination.Fd, "sendfile", progress.Moved);
-                continue;
-            }
-
-            if (errno == Errno.ENOSYS)
-            {
-                TransferCapabilities.SendFileMissing = true;
-            }
-
-            if (IsRefusal(errno, firstCall))
-            {
-                return Refuse(ref progress);
-            }
-
-            NativeResult.Throw("sendfile", result, progress.Moved);
-        }
-
-        return Done(ref progress, TransferMethod.SendFile);
-    }
-
-    private static unsafe Outcome Splice(ref TransferEndpoint source, ref TransferEndpoint destination, ref Progress progress)
-    {
-        bool firstCall = true;
-        while (progress.Remaining > 0)
-        {
-            long length = NextLength(in progress, ZeroCopy.MaxChunk);
-            if (length == 0)
-            {
-                return Refuse(ref progress);
-            }
-
-            long inOffset = source.Offset;
-            long outOffset = destination.Offset;
-            long result = Zcn.splice(source.Fd, source.Seekable ? &inOffset : null, destination.Fd,
-                                     destination.WritesAtOffset ? &outOffset : null, (ulong)length, 0);
-            if (result > 0)
-            {
-                Advance(ref source, ref destination, result);
-                Account(ref progress, result, TransferMethod.Splice);
-                firstCall = false;
-                continue;
-            }
-
-            if (result == 0)
-            {
-                return EndOfInput(ref progress, firstCall, TransferMethod.Splice);
-            }
-
-            Errno errno = NativeResult.ErrnoOf(result);
-            if (errno == Errno.EAGAIN)
-            {
-                Readiness.WaitBoth(source.Fd, destination.Fd, "splice", progress.Moved);
-                continue;
-            }
-
-            if (errno == Errno.ENOSYS)
-            {
-                TransferCapabilities.SpliceMissing = true;
-            }
-
-            if (IsRefusal(errno, firstCall))
-            {
-                return Refuse(ref progress);
-            }
-
-            NativeResult.Throw("splice", result, progress.Moved);
-        }
-
-        return Done(ref progress, TransferMethod.Splice);
-    }
-
-    private static Outcome SpliceThroughPipe(ref TransferEndpoint source, ref TransferEndpoint destination, ref Progress progress)
-    {
-        Pipe pipe = PipePool.Rent();
-        try
-        {
-            using DescriptorScope reader = pipe.EnterEnd(pipe.Reader);
-            using DescriptorScope writer = pipe.EnterEnd(pipe.Writer);
-            return SpliceThroughPipe(ref source, ref destination, ref progress, reader.Fd, writer.Fd, pipe.CachedCapacity);
-        }
-        finally
-        {
-            PipePool.Return(pipe);
-        }
-    }
-
-    private static unsafe Outcome SpliceThroughPipe(ref TransferEndpoint source, ref TransferEndpoint destination,
-                                                    ref Progress progress, int pipeReader, int pipeWriter, int capacity)
-    {
-        bool firstCall = true;
-        while (progress.Remaining > 0)
-        {
-            long length = NextLength(in progress, capacity);
-            if (length == 0)
-            {
-                return Refuse(ref progress);
-            }
-
-            // Fill: the pipe is empty here, so only the source can make this wait.
-            long inOffset = source.Offset;
-            long filled = Zcn.splice(source.Fd, source.Seekable ? &inOffset : null, pipeWriter, null, (ulong)length, 0);
-            if (filled == 0)
-            {
-                return EndOfInput(ref progress, firstCall, TransferMethod.SpliceThroughPipe);
-            }
-
-            if (filled < 0)
-            {
-                Errno errno = NativeResult.ErrnoOf(filled);
-                if (errno == Errno.EAGAIN)
-                {
-                    Readiness.WaitReadable(source.Fd, "splice", progress.Moved);
-                    continue;
-                }
-
-                if (errno == Errno.ENOSYS)
-                {
+                case TransferMethod.CopyFileRange:
+                    TransferCapabilities.CopyFileRangeMissing = true;
+                    break;
+                case TransferMethod.SendFile:
+                    TransferCapabilities.SendFileMissing = true;
+                    break;
+                case TransferMethod.Splice or TransferMethod.SpliceThroughPipe:
                     TransferCapabilities.SpliceMissing = true;
-                }
-
-                if (IsRefusal(errno, firstCall))
-                {
-                    return Refuse(ref progress);
-                }
-
-                NativeResult.Throw("splice", filled, progress.Moved);
-            }
-
-            if (source.Seekable)
-            {
-                source.Offset += filled;
-            }
-
-            firstCall = false;
-
-            // Drain: everything that entered the pipe goes to the destination before anything else happens.
-            long inPipe = filled;
-            while (inPipe > 0)
-            {
-                long outOffset = destination.Offset;
-                long drained = Zcn.splice(pipeReader, null, destination.Fd, destination.WritesAtOffset ? &outOffset : null,
-                                          (ulong)inPipe, 0);
-                if (drained > 0)
-                {
-                    if (destination.WritesAtOffset)
-                    {
-                        destination.Offset += drained;
-                    }
-
-                    inPipe -= drained;
-                    Account(ref progress, drained, TransferMethod.SpliceThroughPipe);
-                    continue;
-                }
-
-                Errno errno = drained == 0 ? Errno.EIO : NativeResult.ErrnoOf(drained);
-                if (errno == Errno.EAGAIN)
-                {
-                    Readiness.WaitWritable(destination.Fd, "splice", progress.Moved);
-                    continue;
-                }
-
-                if (IsRefusal(errno, nothingMovedYet: false) || errno == Errno.EIO || errno == Errno.EPERM)
-                {
-                    // The destination refuses splice: the bytes already taken from the source are in the pipe, so
-                    // deliver them by copy before the next method continues from the source.
-                    CopyOutOfPipe(pipeReader, ref destination, ref progress, inPipe);
-                    return Refuse(ref progress);
-                }
-
-                NativeResult.Throw("splice", drained, progress.Moved);
+                    break;
             }
         }
-
-        return Done(ref progress, TransferMethod.SpliceThroughPipe);
     }
 
-    /// <summary>Moves the <paramref name="count"/> bytes left in the intermediate pipe to the destination by read/write.</summary>
-    private static unsafe void CopyOutOfPipe(int pipeReader, ref TransferEndpoint destination, ref Progress progress, long count)
+    private static string OperationOf(TransferMethod step, in LoopResult result) => result.FailedWriting ? "write" : step switch
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            fixed (byte* start = buffer)
-            {
-                while (count > 0)
-                {
-                    long read = Zcn.read(pipeReader, start, (ulong)Math.Min(count, buffer.Length));
-                    if (read <= 0)
-                    {
-                        NativeResult.Throw("read", read == 0 ? -(long)Errno.EIO : read, progress.Moved);
-                    }
-
-                    WriteAll(ref destination, ref progress, start, read, TransferMethod.ReadWrite);
-                    count -= read;
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private static unsafe void ReadWrite(ref TransferEndpoint source, ref TransferEndpoint destination, ref Progress progress)
-    {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            fixed (byte* start = buffer)
-            {
-                while (progress.Remaining > 0)
-                {
-                    long length = Math.Min(progress.Remaining, buffer.Length);
-                    long read = source.Seekable
-                        ? Zcn.pread(source.Fd, start, (ulong)length, source.Offset)
-                        : Zcn.read(source.Fd, start, (ulong)length);
-                    if (read == 0)
-                    {
-                        break;
-                    }
-
-                    if (read < 0)
-                    {
-                        Errno errno = NativeResult.ErrnoOf(read);
-                        if (errno == Errno.EAGAIN)
-                        {
-                            Readiness.WaitReadable(source.Fd, "read", progress.Moved);
-                            continue;
-                        }
-
-                        if (errno == Errno.ESPIPE && source.Seekable)
-                        {
-                            source.Seekable = false; // a file kind that cannot pread after all: read its position
-                            continue;
-                        }
-
-                        NativeResult.Throw(source.Seekable ? "pread" : "read", read, progress.Moved);
-                    }
-
-                    if (source.Seekable)
-                    {
-                        source.Offset += read;
-                    }
-
-                    WriteAll(ref destination, ref progress, start, read, TransferMethod.ReadWrite);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        progress.Last = TransferMethod.ReadWrite;
-    }
-
-    private static unsafe void WriteAll(ref TransferEndpoint destination, ref Progress progress, byte* data, long count,
-                                        TransferMethod method)
-    {
-        long written = 0;
-        while (written < count)
-        {
-            long result = destination.WritesAtOffset
-                ? Zcn.pwrite(destination.Fd, data + written, (ulong)(count - written), destination.Offset)
-                : Zcn.write(destination.Fd, data + written, (ulong)(count - written));
-            if (result > 0)
-            {
-                if (destination.WritesAtOffset)
-                {
-                    destination.Offset += result;
-                }
-
-                written += result;
-                Account(ref progress, result, method);
-                continue;
-            }
-
-            Errno errno = result == 0 ? Errno.EIO : NativeResult.ErrnoOf(result);
-            if (errno == Errno.EAGAIN)
-            {
-                Readiness.WaitWritable(destination.Fd, "write", progress.Moved);
-                continue;
-            }
-
-            throw new ZeroCopyException(destination.WritesAtOffset ? "pwrite" : "write", errno, progress.Moved);
-        }
-    }
-
-    private static void Advance(ref TransferEndpoint source, ref TransferEndpoint destination, long bytes)
-    {
-        if (source.Seekable)
-        {
-            source.Offset += bytes;
-        }
-
-        if (destination.WritesAtOffset)
-        {
-            destination.Offset += bytes;
-        }
-    }
+        TransferMethod.CopyFileRange => "copy_file_range",
+        TransferMethod.SendFile => "sendfile",
+        TransferMethod.Splice or TransferMethod.SpliceThroughPipe => "splice",
+        _ => "read",
+    };
 }

@@ -9,7 +9,7 @@ public static partial class ZeroCopy
     /// <summary>
     /// Copies <paramref name="count"/> bytes between two regular files inside the kernel with copy_file_range(2)
     /// (sharing extents on filesystems that reflink), looping over partial copies until all are copied or the source
-    /// ends. No fallback: use <see cref="Transfer(System.Runtime.InteropServices.SafeHandle, System.Runtime.InteropServices.SafeHandle, long?)"/>
+    /// ends. No fallback: use <see cref="Transfer(System.Runtime.InteropServices.SafeHandle, System.Runtime.InteropServices.SafeHandle, TransferOptions?)"/>
     /// for a copy that works whatever the kernel or filesystem supports.
     /// </summary>
     /// <param name="source">The source file, open for reading.</param>
@@ -27,56 +27,17 @@ public static partial class ZeroCopy
     /// O_APPEND), EINVAL (not regular files, or overlapping ranges in one file), EXDEV (filesystems that cannot copy
     /// between them), EOPNOTSUPP, ENOSYS, EFBIG, ENOSPC, EIO; <see cref="ZeroCopyException.BytesTransferred"/> holds the
     /// bytes copied before the failure.</exception>
-    public static long CopyFileRange(SafeFileHandle source, long? sourceOffset, SafeFileHandle destination,
+    public static unsafe long CopyFileRange(SafeFileHandle source, long? sourceOffset, SafeFileHandle destination,
                                      long? destinationOffset, long count)
     {
         Descriptors.CheckPair(source, sourceOffset, destination, destinationOffset, count);
-        if (count == 0)
-        {
-            return 0;
-        }
-
-        using DescriptorScope input = DescriptorScope.Enter(source, nameof(source));
-        using DescriptorScope output = DescriptorScope.Enter(destination, nameof(destination));
+        using DescriptorScope input = DescriptorScope.Borrow(source);
+        using DescriptorScope output = DescriptorScope.Borrow(destination);
         long inOffset = sourceOffset.GetValueOrDefault();
         long outOffset = destinationOffset.GetValueOrDefault();
-        return CopyFileRangeLoop(input.Fd, sourceOffset.HasValue, ref inOffset, output.Fd, destinationOffset.HasValue,
-                                 ref outOffset, count);
-    }
-
-    private static unsafe long CopyFileRangeLoop(int inFd, bool useInOffset, ref long inOffset, int outFd,
-                                                 bool useOutOffset, ref long outOffset, long count)
-    {
-        long copied = 0;
-        long inPosition = inOffset;
-        long outPosition = outOffset;
-        try
-        {
-            while (copied < count)
-            {
-                long result = Zcn.copy_file_range(inFd, useInOffset ? &inPosition : null, outFd,
-                                                  useOutOffset ? &outPosition : null, Chunk(count - copied),
-                                                  (uint)CopyFileRangeFlags.NONE);
-                if (result > 0)
-                {
-                    copied += result;
-                    continue;
-                }
-
-                if (result == 0)
-                {
-                    break; // end of the source
-                }
-
-                NativeResult.Throw("copy_file_range", result, copied);
-            }
-        }
-        finally
-        {
-            inOffset = inPosition;
-            outOffset = outPosition;
-        }
-
-        return copied;
+        var meter = new TransferMeter(null);
+        return CopyFileRangeLoop.Run(input.Fd, sourceOffset.HasValue ? &inOffset : null, output.Fd,
+                                     destinationOffset.HasValue ? &outOffset : null, count, ref meter)
+                                .ThrowIfFailed("copy_file_range");
     }
 }

@@ -11,7 +11,7 @@ namespace ZeroCopyNative;
 public static partial class ZeroCopy
 {
     /// <summary>
-    /// Sends <paramref name="count"/> bytes of <paramref name="source"/>, starting at <paramref name="offset"/>, to a
+    /// Sends <paramref name="count"/> bytes of <paramref name="source"/>, starting at <paramref name="sourceOffset"/>, to a
     /// connected stream socket with sendfile(2), without ever blocking a thread while the socket is full.
     /// </summary>
     /// <remarks>
@@ -26,25 +26,25 @@ public static partial class ZeroCopy
     /// <para>Cancellation is observed between system calls and while waiting; the bytes sent before it stay sent and
     /// the file's position is never changed.</para>
     /// </remarks>
-    /// <param name="destination">A connected stream socket (TCP or Unix).</param>
     /// <param name="source">A regular file open for reading; its file position is not changed.</param>
-    /// <param name="offset">Where to start reading <paramref name="source"/>.</param>
+    /// <param name="sourceOffset">Where to start reading <paramref name="source"/>, in bytes.</param>
+    /// <param name="destination">A connected stream socket (TCP or Unix).</param>
     /// <param name="count">The most bytes to send.</param>
     /// <param name="cancellationToken">Cancels the wait for writability and the remaining transfer.</param>
     /// <returns>The bytes sent: <paramref name="count"/>, or fewer when the file ended first.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> or <paramref name="count"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="sourceOffset"/> or <paramref name="count"/> is negative.</exception>
     /// <exception cref="ArgumentException">The socket is not a stream socket, or the file handle is invalid.</exception>
     /// <exception cref="ObjectDisposedException">The socket is disposed or the file handle closed.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     /// <exception cref="ZeroCopyException">sendfile, pread or send failed (EPIPE, ECONNRESET, EINVAL, EIO, ...);
     /// <see cref="ZeroCopyException.BytesTransferred"/> holds the bytes sent before the failure.</exception>
-    public static ValueTask<long> SendFileAsync(Socket destination, SafeFileHandle source, long offset, long count,
+    public static ValueTask<long> SendFileAsync(SafeFileHandle source, long sourceOffset, Socket destination, long count,
                                                 CancellationToken cancellationToken = default)
     {
-        SafeHandle socketHandle = Descriptors.OfSocket(destination, nameof(destination));
         Descriptors.Validate(source, nameof(source));
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(sourceOffset);
+        SafeHandle socketHandle = Descriptors.OfSocket(destination, nameof(destination));
         Descriptors.CheckCount(count);
         if (destination.SocketType != SocketType.Stream)
         {
@@ -57,89 +57,72 @@ public static partial class ZeroCopy
         }
 
         return count == 0 ? new ValueTask<long>(0L)
-                          : SendFileAsyncCore(destination, socketHandle, source, offset, count, cancellationToken);
+                          : SendFileAsyncCore(destination, socketHandle, source, sourceOffset, count, cancellationToken);
     }
 
     private static async ValueTask<long> SendFileAsyncCore(Socket socket, SafeHandle socketHandle, SafeFileHandle source,
                                                            long offset, long count, CancellationToken cancellationToken)
     {
-        bool socketAdded = false;
-        bool sourceAdded = false;
         long sent = 0;
-        try
-        {
-            // Held across the awaits: a Dispose on another thread defers close(2) until the transfer lets go.
-            socketHandle.DangerousAddRef(ref socketAdded);
-            source.DangerousAddRef(ref sourceAdded);
-            int outFd = unchecked((int)socketHandle.DangerousGetHandle());
-            int inFd = unchecked((int)source.DangerousGetHandle());
+        // Held across the awaits: a Dispose on another thread defers close(2) until the transfer lets go.
+        using DescriptorScope output = DescriptorScope.Borrow(socketHandle);
+        using DescriptorScope input = DescriptorScope.Borrow(source);
+        int outFd = output.Fd;
+        int inFd = input.Fd;
 
+        if (!IsNonBlocking(outFd))
+        {
+            // Let the runtime switch the descriptor to O_NONBLOCK (and take over emulating blocking calls); a
+            // zero-byte send on a stream socket moves nothing.
+            await SendAsync(socket, ReadOnlyMemory<byte>.Empty, sent, cancellationToken).ConfigureAwait(false);
             if (!IsNonBlocking(outFd))
             {
-                // Let the runtime switch the descriptor to O_NONBLOCK (and take over emulating blocking calls); a
-                // zero-byte send on a stream socket moves nothing.
-                await SendAsync(socket, ReadOnlyMemory<byte>.Empty, sent, cancellationToken).ConfigureAwait(false);
-                if (!IsNonBlocking(outFd))
-                {
-                    throw new InvalidOperationException("The socket could not be made non-blocking; SendFileAsync would block a thread.");
-                }
+                throw new InvalidOperationException("The socket could not be made non-blocking; SendFileAsync would block a thread.");
             }
-
-            byte[]? bridge = null;
-            long position = offset;
-            while (sent < count)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                long result = SendFileOnce(outFd, inFd, ref position, count - sent);
-                if (result > 0)
-                {
-                    sent += result;
-                    continue;
-                }
-
-                if (result == 0)
-                {
-                    break; // end of the file
-                }
-
-                if (NativeResult.ErrnoOf(result) != Errno.EAGAIN)
-                {
-                    NativeResult.Throw("sendfile", result, sent);
-                }
-
-                // Full: wait for writability in the runtime's epoll engine by sending the next byte asynchronously.
-                bridge ??= new byte[1];
-                long read = ReadAt(inFd, bridge, position);
-                if (read == 0)
-                {
-                    break; // the file shrank under us: end of the file
-                }
-
-                if (read < 0)
-                {
-                    NativeResult.Throw("pread", read, sent);
-                }
-
-                int written = await SendAsync(socket, bridge.AsMemory(0, 1), sent, cancellationToken).ConfigureAwait(false);
-
-                position += written;
-                sent += written;
-            }
-
-            return sent;
         }
-        finally
+
+        byte[]? bridge = null;
+        long position = offset;
+        while (sent < count)
         {
-            if (sourceAdded)
+            cancellationToken.ThrowIfCancellationRequested();
+            LoopResult result = SendFileUntilFull(inFd, ref position, outFd, count - sent);
+            sent += result.Moved;
+            if (result.Ended)
             {
-                source.DangerousRelease();
+                break; // end of the file
             }
 
-            if (socketAdded)
+            if (!result.Failed)
             {
-                socketHandle.DangerousRelease();
+                continue;
             }
+
+            if (result.Error != Errno.EAGAIN)
+            {
+                throw new ZeroCopyException("sendfile", result.Error, sent);
+            }
+
+            // Full: wait for writability in the runtime's epoll engine by sending the next byte asynchronously.
+            bridge ??= new byte[1];
+            LoopResult read = ReadByteAt(inFd, bridge, position);
+            if (read.Ended)
+            {
+                break; // the file shrank under us: end of the file
+            }
+
+            if (read.Failed)
+            {
+                throw new ZeroCopyException("pread", read.Error, sent);
+            }
+
+            int written = await SendAsync(socket, bridge.AsMemory(0, 1), sent, cancellationToken).ConfigureAwait(false);
+
+            position += written;
+            sent += written;
         }
+
+        return sent;
     }
 
     /// <summary>Socket.SendAsync with its errors reported like every other failure of the transfer.</summary>
@@ -157,19 +140,21 @@ public static partial class ZeroCopy
         }
     }
 
-    private static unsafe long SendFileOnce(int outFd, int inFd, ref long position, long remaining)
+    /// <summary>The sendfile loop without waiting: it stops at EAGAIN, which this method awaits instead.</summary>
+    private static unsafe LoopResult SendFileUntilFull(int inFd, ref long position, int outFd, long count)
     {
         long local = position;
-        long result = Zcn.sendfile(outFd, inFd, &local, Chunk(remaining));
+        var meter = new TransferMeter(null);
+        LoopResult result = SendFileLoop.Run(inFd, &local, outFd, count, ref meter, wait: false);
         position = local;
         return result;
     }
 
-    private static unsafe long ReadAt(int fd, byte[] buffer, long position)
+    private static unsafe LoopResult ReadByteAt(int fd, byte[] buffer, long position)
     {
         fixed (byte* p = buffer)
         {
-            return Zcn.pread(fd, p, 1, position);
+            return ReadWriteLoop.ReadOnce(fd, &position, p, 1);
         }
     }
 

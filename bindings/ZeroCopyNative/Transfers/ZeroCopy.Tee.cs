@@ -16,7 +16,7 @@ public static partial class ZeroCopy
     /// <param name="source">The source pipe's read end.</param>
     /// <param name="destination">The destination pipe's write end; a different pipe.</param>
     /// <param name="count">The most bytes to duplicate.</param>
-    /// <param name="flags">SPLICE_F_* flags; with NONBLOCK the wait happens in poll(2).</param>
+    /// <param name="options">Flags for tee; with NonBlocking the wait happens in poll(2).</param>
     /// <returns>The bytes duplicated: at most <paramref name="count"/> and at most what the source holds; 0 when the
     /// source is empty and has no writers left (or <paramref name="count"/> is 0).</returns>
     /// <exception cref="ArgumentNullException">A handle is null.</exception>
@@ -25,7 +25,7 @@ public static partial class ZeroCopy
     /// <exception cref="ObjectDisposedException">A handle is closed.</exception>
     /// <exception cref="ZeroCopyException">tee failed: EINVAL (an end is not a pipe, or both are the same pipe), EBADF
     /// (wrong ends), ENOMEM.</exception>
-    public static long Tee(SafeHandle source, SafeHandle destination, long count, SpliceFlags flags = default)
+    public static long Tee(SafeHandle source, SafeHandle destination, long count, SpliceOptions options = SpliceOptions.None)
     {
         Descriptors.Validate(source, nameof(source));
         Descriptors.Validate(destination, nameof(destination));
@@ -35,9 +35,9 @@ public static partial class ZeroCopy
             return 0;
         }
 
-        using DescriptorScope input = DescriptorScope.Enter(source, nameof(source));
-        using DescriptorScope output = DescriptorScope.Enter(destination, nameof(destination));
-        return TeeOnce(input.Fd, output.Fd, count, flags, wait: true);
+        using DescriptorScope input = DescriptorScope.Borrow(source);
+        using DescriptorScope output = DescriptorScope.Borrow(destination);
+        return TeeLoop.Run(input.Fd, output.Fd, count, options.ToNative()).ThrowIfFailed("tee");
     }
 
     /// <summary>
@@ -66,40 +66,15 @@ public static partial class ZeroCopy
             return true;
         }
 
-        using DescriptorScope input = DescriptorScope.Enter(source, nameof(source));
-        using DescriptorScope output = DescriptorScope.Enter(destination, nameof(destination));
-        long result = TeeOnce(input.Fd, output.Fd, count, SpliceFlags.NONBLOCK, wait: false);
-        if (result < 0)
+        using DescriptorScope input = DescriptorScope.Borrow(source);
+        using DescriptorScope output = DescriptorScope.Borrow(destination);
+        LoopResult result = TeeLoop.Run(input.Fd, output.Fd, count, SpliceFlags.NONBLOCK, wait: false);
+        if (result.Error == Errno.EAGAIN)
         {
             return false;
         }
 
-        bytesDuplicated = result;
+        bytesDuplicated = result.ThrowIfFailed("tee");
         return true;
-    }
-
-    /// <summary>One successful tee: waits on EAGAIN when <paramref name="wait"/>, else returns -1 for it.</summary>
-    internal static long TeeOnce(int inFd, int outFd, long count, SpliceFlags flags, bool wait)
-    {
-        while (true)
-        {
-            long result = Zcn.tee(inFd, outFd, Chunk(count), (uint)flags);
-            if (result >= 0)
-            {
-                return result;
-            }
-
-            if (NativeResult.ErrnoOf(result) != Errno.EAGAIN)
-            {
-                NativeResult.Throw("tee", result);
-            }
-
-            if (!wait)
-            {
-                return -1;
-            }
-
-            Readiness.WaitBoth(inFd, outFd, "tee", 0);
-        }
     }
 }

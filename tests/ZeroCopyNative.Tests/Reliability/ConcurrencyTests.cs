@@ -65,7 +65,7 @@ public sealed class ConcurrencyTests
                 switch (i % 5)
                 {
                     case 0: // sendfile file -> pipe
-                        Assert.That(ZeroCopy.SendFile(pipe.Writer, file, offset, length), Is.EqualTo(length));
+                        Assert.That(ZeroCopy.SendFile(file, offset, pipe.Writer, length), Is.EqualTo(length));
                         Data.ReadExactly(pipe, got);
                         break;
                     case 1: // splice file -> pipe
@@ -73,7 +73,7 @@ public sealed class ConcurrencyTests
                         Data.ReadExactly(pipe, got);
                         break;
                     case 2: // sendfile file -> socket
-                        Assert.That(ZeroCopy.SendFile(sockets.Left, file, offset, length), Is.EqualTo(length));
+                        Assert.That(ZeroCopy.SendFile(file, offset, sockets.Left, length), Is.EqualTo(length));
                         Data.ReceiveExactly(sockets.Right, got);
                         break;
                     case 3: // splice file -> pipe -> socket

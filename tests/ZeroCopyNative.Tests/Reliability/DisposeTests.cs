@@ -146,11 +146,11 @@ public sealed class DisposeTests
         stream.Dispose();
         Assert.Multiple(() =>
         {
-            Assert.Throws<ObjectDisposedException>(() => ZeroCopy.SendFile(pipe.Writer, file, 0, 1));
-            Assert.Throws<ObjectDisposedException>(() => ZeroCopy.TrySendFile(pipe.Writer, file, 0, 1, out _));
-            Assert.Throws<ObjectDisposedException>(() => ZeroCopy.SendFile(sockets.Left, live, 0, 1));
-            Assert.Throws<ObjectDisposedException>(() => ZeroCopy.TrySendFile(sockets.Left, live, 0, 1, out _));
-            Assert.Throws<ObjectDisposedException>(() => ZeroCopy.SendFileAsync(sockets.Left, live, 0, 1).AsTask().GetAwaiter().GetResult());
+            Assert.Throws<ObjectDisposedException>(() => ZeroCopy.SendFile(file, 0, pipe.Writer, 1));
+            Assert.Throws<ObjectDisposedException>(() => ZeroCopy.TrySendFile(file, 0, pipe.Writer, 1, out _));
+            Assert.Throws<ObjectDisposedException>(() => ZeroCopy.SendFile(live, 0, sockets.Left, 1));
+            Assert.Throws<ObjectDisposedException>(() => ZeroCopy.TrySendFile(live, 0, sockets.Left, 1, out _));
+            Assert.Throws<ObjectDisposedException>(() => ZeroCopy.SendFileAsync(live, 0, sockets.Left, 1).AsTask().GetAwaiter().GetResult());
             Assert.Throws<ObjectDisposedException>(() => ZeroCopy.Splice(file, 0, pipe.Writer, null, 1));
             Assert.Throws<ObjectDisposedException>(() => ZeroCopy.TrySplice(file, 0, pipe.Writer, null, 1, out _));
             Assert.Throws<ObjectDisposedException>(() => ZeroCopy.Tee(file, pipe.Writer, 1));
@@ -319,7 +319,7 @@ public sealed class DisposeTests
             create: () => File.OpenHandle(scratch.File("f")),
             operate: file =>
             {
-                ZeroCopy.SendFile(devNull, file, 0, 65536);
+                ZeroCopy.SendFile(file, 0, devNull, 65536);
                 ZeroCopy.Transfer(file, devNull);
             },
             dispose: file => file.Dispose(),
@@ -339,7 +339,7 @@ public sealed class DisposeTests
             {
                 for (int i = 0; i < 4; i++)
                 {
-                    ZeroCopy.SendFile(pair.Left, file, 0, 4096);
+                    ZeroCopy.SendFile(file, 0, pair.Left, 4096);
                     Data.ReceiveExactly(pair.Right, new byte[4096]);
                 }
             },

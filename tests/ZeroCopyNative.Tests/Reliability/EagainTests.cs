@@ -53,7 +53,7 @@ public sealed class EagainTests
             Data.ReceiveExactly(pair.Right, received);
         });
         drain.Start();
-        long sent = ZeroCopy.SendFile(pair.Left, _file, 0, FileLength);
+        long sent = ZeroCopy.SendFile(_file, 0, pair.Left, FileLength);
         bool drainHadStarted = Volatile.Read(ref drainStarted) == 1;
         Assert.That(drain.Join(TimeSpan.FromSeconds(60)), Is.True, "the drain never finished");
         Assert.That(sent, Is.EqualTo(FileLength));
@@ -89,7 +89,7 @@ public sealed class EagainTests
         for (int i = 0; i < 10_000 && !refused; i++)
         {
             long wanted = FileLength - offset;
-            if (ZeroCopy.TrySendFile(pair.Left, _file, offset, wanted, out long sent))
+            if (ZeroCopy.TrySendFile(_file, offset, pair.Left, wanted, out long sent))
             {
                 Assert.That(sent, Is.GreaterThan(0).And.LessThanOrEqualTo(wanted));
                 if (sent < wanted)
@@ -136,7 +136,7 @@ public sealed class EagainTests
             int poolBefore = ThreadPool.ThreadCount;
             long completedBefore = ThreadPool.CompletedWorkItemCount;
             int blockedBefore = ThreadsBlockedInSendOrPoll();
-            Task<long>[] sends = pairs.Select(p => ZeroCopy.SendFileAsync(p.Left, _file, 0, Length).AsTask()).ToArray();
+            Task<long>[] sends = pairs.Select(p => ZeroCopy.SendFileAsync(_file, 0, p.Left, Length).AsTask()).ToArray();
 
             // Let every transfer fill its socket and park in the runtime's epoll engine.
             Thread.Sleep(500);

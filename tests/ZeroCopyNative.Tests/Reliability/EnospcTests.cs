@@ -115,7 +115,7 @@ public sealed class EnospcTests
     {
         using SafeFileHandle source = File.OpenHandle(_sourcePath);
         using SafeFileHandle destination = File.OpenHandle(Path.Combine(_mount, "sendfile"), FileMode.CreateNew, FileAccess.Write);
-        var e = Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(destination, source, 0, SourceLength))!;
+        var e = Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(source, 0, destination, SourceLength))!;
         AssertPrefix(e, "sendfile", "SendFile");
         Assert.That(Fds.Position(source), Is.Zero, "SendFile leaves the source position alone");
     }

@@ -131,7 +131,7 @@ public sealed class LeakTests
             }
 
             case 3:
-                Check(s, ZeroCopy.SendFile(s.Lane.Writer, s.Source, offset, 128) == 128);
+                Check(s, ZeroCopy.SendFile(s.Source, offset, s.Lane.Writer, 128) == 128);
                 Check(s, s.Lane.Read(s.Buffer.AsSpan(0, 128)) == 128);
                 break;
             case 4:
@@ -169,7 +169,7 @@ public sealed class LeakTests
 
             case 9:
                 // File to socket: sendfile; then socket to socket through a pooled pipe.
-                Check(s, ZeroCopy.SendFile(s.Sockets.Left, s.Source, offset, 200) == 200);
+                Check(s, ZeroCopy.SendFile(s.Source, offset, s.Sockets.Left, 200) == 200);
                 Check(s, ZeroCopy.Transfer(s.Sockets.Right.SafeHandle, s.Relay.Left.SafeHandle, 200).Bytes == 200);
                 Data.ReceiveExactly(s.Relay.Right, s.Buffer.AsSpan(0, 200));
                 break;
@@ -180,7 +180,7 @@ public sealed class LeakTests
             case 11:
                 try
                 {
-                    ZeroCopy.SendFile(s.Widowed, s.Source, 0, 16);
+                    ZeroCopy.SendFile(s.Source, 0, s.Widowed, 16);
                 }
                 catch (ZeroCopyException e) when (e.Errno == Errno.EPIPE)
                 {

@@ -54,7 +54,7 @@ public sealed class SigPipeTests
     public void SendFile_IntoAPipeWithoutReader_IsEpipe()
     {
         using SafeFileHandle writer = Fds.WidowedPipeWriter();
-        var e = Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(writer, _file, 0, 1 << 20))!;
+        var e = Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(_file, 0, writer, 1 << 20))!;
         AssertEpipe(e, "sendfile");
         AssertStillAlive();
     }
@@ -64,7 +64,7 @@ public sealed class SigPipeTests
     {
         using SocketPair pair = SocketPair.Unix();
         pair.Right.Dispose();
-        var e = Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(pair.Left, _file, 0, 1 << 20))!;
+        var e = Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(_file, 0, pair.Left, 1 << 20))!;
         AssertEpipe(e, "sendfile");
         AssertStillAlive();
     }
@@ -99,7 +99,7 @@ public sealed class SigPipeTests
         {
             try
             {
-                before += ZeroCopy.SendFile(pair.Left, _file, 0, 4 << 20);
+                before += ZeroCopy.SendFile(_file, 0, pair.Left, 4 << 20);
             }
             catch (ZeroCopyException caught)
             {
@@ -207,7 +207,7 @@ public sealed class SigPipeTests
     {
         using SocketPair pair = SocketPair.Unix();
         pair.Right.Dispose();
-        System.Threading.Tasks.Task<long> send = ZeroCopy.SendFileAsync(pair.Left, _file, 0, 1 << 20).AsTask();
+        System.Threading.Tasks.Task<long> send = ZeroCopy.SendFileAsync(_file, 0, pair.Left, 1 << 20).AsTask();
         Assert.That(((IAsyncResult)send).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30)), Is.True, "SendFileAsync hung");
         Assert.That(send.IsFaulted, Is.True);
         Exception inner = send.Exception!.InnerException!;
@@ -228,7 +228,7 @@ public sealed class SigPipeTests
     private void AssertStillAlive()
     {
         using Pipe pipe = Pipe.Create();
-        Assert.That(ZeroCopy.SendFile(pipe.Writer, _file, 0, 1000), Is.EqualTo(1000));
+        Assert.That(ZeroCopy.SendFile(_file, 0, pipe.Writer, 1000), Is.EqualTo(1000));
         Assert.That(pipe.BytesAvailable, Is.EqualTo(1000));
     }
 }

@@ -25,7 +25,7 @@ public sealed class SendFileAsyncTests
             using (pair)
             {
                 var received = TestIo.ReceiveInBackground(pair.Server, Size - 3);
-                long sent = TestIo.Await(ZeroCopy.SendFileAsync(pair.Client, source, 3, Size).AsTask());
+                long sent = TestIo.Await(ZeroCopy.SendFileAsync(source, 3, pair.Client, Size).AsTask());
                 Assert.That(sent, Is.EqualTo(Size - 3));
                 Assert.That(TestIo.Await(received), Is.EqualTo(data.AsSpan(3).ToArray()));
                 Assert.That(pair.Client.Blocking, Is.True, "the socket's Blocking property is untouched");
@@ -50,7 +50,7 @@ public sealed class SendFileAsyncTests
             for (int i = 0; i < Senders; i++)
             {
                 pairs[i] = TestIo.Tcp(64 * 1024);
-                sends[i] = ZeroCopy.SendFileAsync(pairs[i].Client, source, 0, Size).AsTask();
+                sends[i] = ZeroCopy.SendFileAsync(source, 0, pairs[i].Client, Size).AsTask();
             }
 
             // Wait (bounded) until every socket is full: the peers do not read, so every transfer is parked.
@@ -107,7 +107,7 @@ public sealed class SendFileAsyncTests
         using SafeFileHandle source = TestIo.OpenRead(folder.File("src"));
         using SocketPair pair = TestIo.Tcp(64 * 1024);
         using var cancellation = new CancellationTokenSource();
-        Task<long> send = ZeroCopy.SendFileAsync(pair.Client, source, 0, Size, cancellation.Token).AsTask();
+        Task<long> send = ZeroCopy.SendFileAsync(source, 0, pair.Client, Size, cancellation.Token).AsTask();
         for (int round = 0; round < 3000 && !AllFull(new[] { pair }); round++)
         {
             Thread.Sleep(10);
@@ -132,17 +132,17 @@ public sealed class SendFileAsyncTests
         using SocketPair pair = TestIo.Tcp();
         using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
 
-        Assert.That(() => ZeroCopy.SendFileAsync(null!, source, 0, 1), Throws.ArgumentNullException);
-        Assert.That(() => ZeroCopy.SendFileAsync(pair.Client, null!, 0, 1), Throws.ArgumentNullException);
-        Assert.That(() => ZeroCopy.SendFileAsync(pair.Client, source, -1, 1), Throws.TypeOf<ArgumentOutOfRangeException>());
-        Assert.That(() => ZeroCopy.SendFileAsync(pair.Client, source, 0, -1), Throws.TypeOf<ArgumentOutOfRangeException>());
-        Assert.That(() => ZeroCopy.SendFileAsync(udp, source, 0, 1), Throws.ArgumentException);
-        ValueTask<long> cancelled = ZeroCopy.SendFileAsync(pair.Client, source, 0, 1, new CancellationToken(true));
+        Assert.That(() => ZeroCopy.SendFileAsync(source, 0, null!, 1), Throws.ArgumentNullException);
+        Assert.That(() => ZeroCopy.SendFileAsync(null!, 0, pair.Client, 1), Throws.ArgumentNullException);
+        Assert.That(() => ZeroCopy.SendFileAsync(source, -1, pair.Client, 1), Throws.TypeOf<ArgumentOutOfRangeException>());
+        Assert.That(() => ZeroCopy.SendFileAsync(source, 0, pair.Client, -1), Throws.TypeOf<ArgumentOutOfRangeException>());
+        Assert.That(() => ZeroCopy.SendFileAsync(source, 0, udp, 1), Throws.ArgumentException);
+        ValueTask<long> cancelled = ZeroCopy.SendFileAsync(source, 0, pair.Client, 1, new CancellationToken(true));
         Assert.That(cancelled.IsCanceled, Is.True);
-        Assert.That(ZeroCopy.SendFileAsync(pair.Client, source, 0, 0).Result, Is.EqualTo(0));
+        Assert.That(ZeroCopy.SendFileAsync(source, 0, pair.Client, 0).Result, Is.EqualTo(0));
         var closed = TestIo.Tcp();
         closed.Dispose();
-        Assert.That(() => ZeroCopy.SendFileAsync(closed.Client, source, 0, 1), Throws.TypeOf<ObjectDisposedException>());
+        Assert.That(() => ZeroCopy.SendFileAsync(source, 0, closed.Client, 1), Throws.TypeOf<ObjectDisposedException>());
     }
 
     [Test]
@@ -153,7 +153,7 @@ public sealed class SendFileAsyncTests
         using SafeFileHandle source = TestIo.OpenRead(folder.File("src"));
         using SocketPair pair = TestIo.Unix();
         pair.Server.Dispose();
-        var error = Assert.Throws<AggregateException>(() => ZeroCopy.SendFileAsync(pair.Client, source, 0, Size).AsTask().Wait(TimeSpan.FromSeconds(60)))!;
+        var error = Assert.Throws<AggregateException>(() => ZeroCopy.SendFileAsync(source, 0, pair.Client, Size).AsTask().Wait(TimeSpan.FromSeconds(60)))!;
         Assert.That(error.InnerException, Is.TypeOf<ZeroCopyException>());
         Assert.That(((ZeroCopyException)error.InnerException!).Errno, Is.EqualTo(Errno.EPIPE).Or.EqualTo(Errno.ECONNRESET));
     }

@@ -23,7 +23,7 @@ public sealed class SendFileTests
         long count = Size - offset - 1000;
         var received = TestIo.ReceiveInBackground(pair.Server, (int)count);
 
-        long sent = ZeroCopy.SendFile(pair.Client, source, offset, count);
+        long sent = ZeroCopy.SendFile(source, offset, pair.Client, count);
 
         Assert.That(sent, Is.EqualTo(count));
         Assert.That(TestIo.Await(received), Is.EqualTo(data.AsSpan((int)offset, (int)count).ToArray()));
@@ -40,7 +40,7 @@ public sealed class SendFileTests
         using SocketPair pair = TestIo.Unix();
         var received = TestIo.ReceiveInBackground(pair.Server, Size - 10);
 
-        long sent = ZeroCopy.SendFile(pair.Client.SafeHandle, source, 10, long.MaxValue / 2);
+        long sent = ZeroCopy.SendFile(source, 10, pair.Client.SafeHandle, long.MaxValue / 2);
 
         Assert.That(sent, Is.EqualTo(Size - 10), "stops at end of file");
         Assert.That(TestIo.Await(received), Is.EqualTo(data.AsSpan(10).ToArray()));
@@ -56,12 +56,12 @@ public sealed class SendFileTests
         var reader = System.Threading.Tasks.Task.Factory.StartNew(() => TestIo.ReadPipe(pipe, data.Length),
             System.Threading.Tasks.TaskCreationOptions.LongRunning);
 
-        Assert.That(ZeroCopy.SendFile(pipe.Writer, memfd, 0, data.Length), Is.EqualTo(data.Length));
+        Assert.That(ZeroCopy.SendFile(memfd, 0, pipe.Writer, data.Length), Is.EqualTo(data.Length));
         Assert.That(TestIo.Await(reader), Is.EqualTo(data));
 
         using SafeFileHandle file = TestIo.Create(folder.File("dst"));
         TestIo.Seek(file, 5);
-        Assert.That(ZeroCopy.SendFile(file, memfd, 100, 1000), Is.EqualTo(1000));
+        Assert.That(ZeroCopy.SendFile(memfd, 100, file, 1000), Is.EqualTo(1000));
         Assert.That(TestIo.PositionOf(file), Is.EqualTo(1005), "sendfile writes at and advances the destination's position");
         byte[] written = File.ReadAllBytes(folder.File("dst"));
         Assert.That(written.AsSpan(5).ToArray(), Is.EqualTo(data.AsSpan(100, 1000).ToArray()));
@@ -78,7 +78,7 @@ public sealed class SendFileTests
         pair.Client.Blocking = false; // sendfile now answers EAGAIN whenever the socket is full
         var received = TestIo.ReceiveInBackground(pair.Server, Size);
 
-        Assert.That(ZeroCopy.SendFile(pair.Client, source, 0, Size), Is.EqualTo(Size));
+        Assert.That(ZeroCopy.SendFile(source, 0, pair.Client, Size), Is.EqualTo(Size));
         Assert.That(TestIo.Await(received), Is.EqualTo(data));
     }
 
@@ -97,7 +97,7 @@ public sealed class SendFileTests
         bool sawFull = false;
         while (calls++ < 10_000)
         {
-            if (!ZeroCopy.TrySendFile(pair.Client, source, total, Size - total, out long sent))
+            if (!ZeroCopy.TrySendFile(source, total, pair.Client, Size - total, out long sent))
             {
                 Assert.That(sent, Is.EqualTo(0));
                 sawFull = true;
@@ -111,9 +111,9 @@ public sealed class SendFileTests
         Assert.That(sawFull, Is.True, "a peer that does not read must fill the socket");
         Assert.That(total, Is.LessThan(Size));
         Assert.That(TestIo.Receive(pair.Server, (int)total), Is.EqualTo(data.AsSpan(0, (int)total).ToArray()));
-        Assert.That(ZeroCopy.TrySendFile(pair.Client, source, Size, 10, out long atEnd), Is.True);
+        Assert.That(ZeroCopy.TrySendFile(source, Size, pair.Client, 10, out long atEnd), Is.True);
         Assert.That(atEnd, Is.EqualTo(0), "0 at end of file");
-        Assert.That(ZeroCopy.TrySendFile(pair.Client, source, 0, 0, out long none), Is.True);
+        Assert.That(ZeroCopy.TrySendFile(source, 0, pair.Client, 0, out long none), Is.True);
         Assert.That(none, Is.EqualTo(0));
     }
 
@@ -125,13 +125,13 @@ public sealed class SendFileTests
         using SafeFileHandle source = TestIo.OpenRead(folder.File("src"));
         using SocketPair pair = TestIo.Tcp();
 
-        Assert.That(() => ZeroCopy.SendFile((System.Runtime.InteropServices.SafeHandle)null!, source, 0, 1), Throws.ArgumentNullException);
+        Assert.That(() => ZeroCopy.SendFile(source, 0, (System.Runtime.InteropServices.SafeHandle)null!, 1), Throws.ArgumentNullException);
         // ParamName is read directly: property constraints use reflection that NativeAOT trims away.
-        Assert.That(Assert.Throws<ArgumentNullException>(() => ZeroCopy.SendFile(pair.Client, null!, 0, 1))!.ParamName, Is.EqualTo("source"));
-        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => ZeroCopy.SendFile(pair.Client, source, -1, 1))!.ParamName, Is.EqualTo("offset"));
-        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => ZeroCopy.SendFile(pair.Client, source, 0, -1))!.ParamName, Is.EqualTo("count"));
-        Assert.That(() => ZeroCopy.SendFile(pair.Client.SafeHandle, new SafeFileHandle(-1, false), 0, 1), Throws.ArgumentException);
-        Assert.That(ZeroCopy.SendFile(pair.Client, source, 0, 0), Is.EqualTo(0));
+        Assert.That(Assert.Throws<ArgumentNullException>(() => ZeroCopy.SendFile(null!, 0, pair.Client, 1))!.ParamName, Is.EqualTo("source"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => ZeroCopy.SendFile(source, -1, pair.Client, 1))!.ParamName, Is.EqualTo("sourceOffset"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => ZeroCopy.SendFile(source, 0, pair.Client, -1))!.ParamName, Is.EqualTo("count"));
+        Assert.That(() => ZeroCopy.SendFile(new SafeFileHandle(-1, false), 0, pair.Client.SafeHandle, 1), Throws.ArgumentException);
+        Assert.That(ZeroCopy.SendFile(source, 0, pair.Client, 0), Is.EqualTo(0));
     }
 
     [Test]
@@ -143,10 +143,10 @@ public sealed class SendFileTests
         closed.Dispose();
         using SafeFileHandle source = TestIo.OpenRead(folder.File("src"));
         SocketPair pair = TestIo.Tcp();
-        Assert.That(() => ZeroCopy.SendFile(pair.Client, closed, 0, 1), Throws.TypeOf<ObjectDisposedException>());
+        Assert.That(() => ZeroCopy.SendFile(closed, 0, pair.Client, 1), Throws.TypeOf<ObjectDisposedException>());
         pair.Dispose();
-        Assert.That(() => ZeroCopy.SendFile(pair.Client, source, 0, 1), Throws.TypeOf<ObjectDisposedException>());
-        Assert.That(() => ZeroCopy.TrySendFile(pair.Client, source, 0, 1, out _), Throws.TypeOf<ObjectDisposedException>());
+        Assert.That(() => ZeroCopy.SendFile(source, 0, pair.Client, 1), Throws.TypeOf<ObjectDisposedException>());
+        Assert.That(() => ZeroCopy.TrySendFile(source, 0, pair.Client, 1, out _), Throws.TypeOf<ObjectDisposedException>());
     }
 
     [Test]
@@ -160,7 +160,7 @@ public sealed class SendFileTests
         using Pipe pipe = Pipe.Create();
         pipe.Write(new byte[10]);
         using SafeFileHandle sink = TestIo.Create(folder.File("sink"));
-        var invalid = Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(sink, pipe.Reader, 0, 10))!;
+        var invalid = Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(pipe.Reader, 0, sink, 10))!;
         Assert.That(invalid.Errno, Is.EqualTo(Errno.EINVAL).Or.EqualTo(Errno.ESPIPE));
         Assert.That(invalid.Operation, Is.EqualTo("sendfile"));
         Assert.That(invalid.Message, Does.StartWith("sendfile failed: " + ZeroCopyException.NameOf(invalid.Errno) + " ("));
@@ -168,13 +168,13 @@ public sealed class SendFileTests
 
         // A read-only destination: EBADF.
         using SafeFileHandle readOnly = TestIo.OpenRead(folder.File("src"));
-        var badf = Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(readOnly, source, 0, 10))!;
+        var badf = Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(source, 0, readOnly, 10))!;
         Assert.That(badf.Errno, Is.EqualTo(Errno.EBADF));
         Assert.That(badf.HResult, Is.EqualTo((int)Errno.EBADF));
 
         // O_APPEND destinations are refused by sendfile.
         using SafeFileHandle append = TestIo.OpenNative(folder.File("append"), OpenFlags.WRONLY | OpenFlags.CREAT | OpenFlags.APPEND);
-        Assert.That(Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(append, source, 0, 10))!.Errno, Is.EqualTo(Errno.EINVAL));
+        Assert.That(Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(source, 0, append, 10))!.Errno, Is.EqualTo(Errno.EINVAL));
     }
 
     [Test]
@@ -185,7 +185,7 @@ public sealed class SendFileTests
         using SafeFileHandle source = TestIo.OpenRead(folder.File("src"));
         using SocketPair pair = TestIo.Unix();
         pair.Server.Dispose();
-        var error = Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(pair.Client, source, 0, Size))!;
+        var error = Assert.Throws<ZeroCopyException>(() => ZeroCopy.SendFile(source, 0, pair.Client, Size))!;
         Assert.That(error.Errno, Is.EqualTo(Errno.EPIPE).Or.EqualTo(Errno.ECONNRESET));
         Assert.That(error.BytesTransferred, Is.GreaterThanOrEqualTo(0).And.LessThan(Size));
     }

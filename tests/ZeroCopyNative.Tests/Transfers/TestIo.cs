@@ -21,6 +21,25 @@ internal static class TestIo
         return data;
     }
 
+    /// <summary>Transfer through the chain's internal entry point, which lets a test start the chain at
+    /// <paramref name="start"/> and make its first step count as refused after <paramref name="refuseAfter"/> bytes;
+    /// returns the result and the methods that moved bytes (bit 1 &lt;&lt; method).</summary>
+    public static (TransferResult Result, int MethodsThatMovedBytes) TransferVia(SafeHandle source, SafeHandle destination,
+        long? count = null, TransferMethod? start = null, long? refuseAfter = null)
+    {
+        var plan = new TransferPlan(null)
+        {
+            Count = count ?? long.MaxValue,
+            FirstStep = start ?? TransferMethod.CopyFileRange,
+            FirstStepLimit = refuseAfter ?? long.MaxValue,
+        };
+        TransferEngine.Outcome outcome = ZeroCopy.TransferHandles(source, null, destination, null, in plan, out _, out _);
+        return (outcome.ToResult(), outcome.MethodsThatMovedBytes);
+    }
+
+    /// <summary>st_dev of an open file.</summary>
+    public static ulong DeviceOf(SafeHandle handle) => NativeFile.Query(handle).device;
+
     /// <summary>A fresh folder under the system temp folder; deleted with the returned scope.</summary>
     public static TempFolder Folder() => new();
 

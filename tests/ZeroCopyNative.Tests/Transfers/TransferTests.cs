@@ -15,14 +15,7 @@ public sealed class TransferTests
     private const int Size = (2 * 1024 * 1024) + 4099;
 
     [SetUp]
-    public void ResetHooks()
-    {
-        TransferTestHooks.Reset();
-        TransferCapabilities.Reset();
-    }
-
-    [TearDown]
-    public void ClearHooks() => TransferTestHooks.Reset();
+    public void ForgetCapabilities() => TransferCapabilities.Reset();
 
     [TestCase(null, TransferMethod.CopyFileRange)]
     [TestCase(TransferMethod.SendFile, TransferMethod.SendFile)]
@@ -38,9 +31,8 @@ public sealed class TransferTests
         using SafeFileHandle destination = TestIo.Create(folder.File("dst"));
         TestIo.Seek(source, 333);
         TestIo.Seek(destination, 10);
-        TransferTestHooks.StartAt = start;
-
-        TransferResult result = ZeroCopy.Transfer(source, destination);
+        TransferResult result = start == null ? ZeroCopy.Transfer(source, destination)
+                                              : TestIo.TransferVia(source, destination, start: start).Result;
 
         Assert.That(result, Is.EqualTo(new TransferResult(Size - 333, expected)));
         Assert.That(TestIo.PositionOf(source), Is.EqualTo(Size));
@@ -59,13 +51,11 @@ public sealed class TransferTests
         File.WriteAllBytes(folder.File("src"), data);
         using SafeFileHandle source = TestIo.OpenRead(folder.File("src"));
         using SafeFileHandle destination = TestIo.Create(folder.File("dst"));
-        TransferTestHooks.StartAt = start;
-        TransferTestHooks.RefuseAfterBytes = 1_000_003; // not page-aligned on purpose
-
-        TransferResult result = ZeroCopy.Transfer(source, destination, Size - 5);
+        // The first step moves 1_000_003 bytes (not page-aligned on purpose), then counts as refused.
+        (TransferResult result, int used) = TestIo.TransferVia(source, destination, Size - 5, start, refuseAfter: 1_000_003);
 
         Assert.That(result, Is.EqualTo(new TransferResult(Size - 5, next)));
-        Assert.That(TransferTestHooks.MethodsThatMovedBytes, Is.EqualTo((1 << (int)start) | (1 << (int)next)));
+        Assert.That(used, Is.EqualTo((1 << (int)start) | (1 << (int)next)));
         Assert.That(File.ReadAllBytes(folder.File("dst")), Is.EqualTo(data.AsSpan(0, Size - 5).ToArray()));
         Assert.That(TestIo.PositionOf(source), Is.EqualTo(Size - 5));
     }
@@ -84,15 +74,12 @@ public sealed class TransferTests
                 pipe.Write(data);
                 pipe.CompleteWriting();
             }, TaskCreationOptions.LongRunning);
-            TransferTestHooks.RefuseAfterBytes = refuseAfter;
-
-            TransferResult result = ZeroCopy.Transfer(pipe.Reader, destination);
+            TransferResult result = TestIo.TransferVia(pipe.Reader, destination, refuseAfter: refuseAfter).Result;
 
             Assert.That(writer.Wait(TimeSpan.FromSeconds(60)), Is.True);
             Assert.That(result.Bytes, Is.EqualTo(Size));
             Assert.That(result.Method, Is.EqualTo(refuseAfter.HasValue ? TransferMethod.ReadWrite : TransferMethod.Splice));
             Assert.That(File.ReadAllBytes(folder.File("dst")), Is.EqualTo(data));
-            TransferTestHooks.Reset();
         }
     }
 
@@ -105,9 +92,7 @@ public sealed class TransferTests
             using SafeFileHandle source = TestIo.MemFd("to-pipe", data);
             using Pipe pipe = Pipe.Create();
             var reader = Task.Factory.StartNew(() => TestIo.ReadPipe(pipe, Size), TaskCreationOptions.LongRunning);
-            TransferTestHooks.StartAt = start;
-
-            TransferResult result = ZeroCopy.Transfer(source, pipe.Writer);
+            TransferResult result = TestIo.TransferVia(source, pipe.Writer, start: start).Result;
 
             Assert.That(result, Is.EqualTo(new TransferResult(Size, start ?? TransferMethod.SendFile)));
             Assert.That(TestIo.Await(reader), Is.EqualTo(data));
@@ -149,9 +134,7 @@ public sealed class TransferTests
                 inbound.Client.Shutdown(SocketShutdown.Send);
             }, TaskCreationOptions.LongRunning);
             var received = TestIo.ReceiveInBackground(outbound.Server, Size);
-            TransferTestHooks.StartAt = start;
-
-            TransferResult result = ZeroCopy.Transfer(inbound.Server.SafeHandle, outbound.Client.SafeHandle);
+            TransferResult result = TestIo.TransferVia(inbound.Server.SafeHandle, outbound.Client.SafeHandle, start: start).Result;
 
             Assert.That(sender.Wait(TimeSpan.FromSeconds(60)), Is.True);
             Assert.That(result, Is.EqualTo(new TransferResult(Size, start ?? TransferMethod.SpliceThroughPipe)));
@@ -185,13 +168,14 @@ public sealed class TransferTests
         using TempFolder folder = TestIo.Folder();
         using SafeFileHandle destination = TestIo.Create(folder.File("dst"));
 
-        TransferResult result = ZeroCopy.Transfer(source, destination);
+        (TransferResult result, int used) = TestIo.TransferVia(source, destination);
 
         Assert.That(result.Bytes, Is.EqualTo(data.Length));
         Assert.That(File.ReadAllBytes(folder.File("dst")), Is.EqualTo(data));
         // memfd (shmem) to ext4: copy_file_range answers EXDEV and sendfile takes over; the pair is remembered.
         Assert.That(result.Method, Is.EqualTo(TransferMethod.SendFile));
-        Assert.That(TransferTestHooks.MethodsThatMovedBytes, Is.EqualTo(1 << (int)TransferMethod.SendFile));
+        Assert.That(used, Is.EqualTo(1 << (int)TransferMethod.SendFile));
+        Assert.That(TransferCapabilities.IsCrossDeviceRefused(TestIo.DeviceOf(source), TestIo.DeviceOf(destination)), Is.True);
     }
 
     [Test]
@@ -303,8 +287,7 @@ public sealed class TransferTests
         using SafeFileHandle full = File.OpenHandle("/dev/full", FileMode.Open, FileAccess.Write);
         foreach (TransferMethod? start in new TransferMethod?[] { null, TransferMethod.ReadWrite })
         {
-            TransferTestHooks.StartAt = start;
-            var error = Assert.Throws<ZeroCopyException>(() => ZeroCopy.Transfer(source, full))!;
+            var error = Assert.Throws<ZeroCopyException>(() => TestIo.TransferVia(source, full, start: start))!;
             Assert.That(error.Errno, Is.EqualTo(Errno.ENOSPC));
             Assert.That(error.BytesTransferred, Is.EqualTo(0));
             // /dev/full refuses sendfile and splice (EINVAL), so the chain reaches write(2), which reports ENOSPC.

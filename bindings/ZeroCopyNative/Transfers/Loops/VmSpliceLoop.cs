@@ -1,0 +1,41 @@
+using ZeroCopyNative.Interop;
+
+namespace ZeroCopyNative;
+
+/// <summary>The one vmsplice(2) loop: both Pipe.VmSplice forms go through it.</summary>
+internal static class VmSpliceLoop
+{
+    /// <summary>Hands <paramref name="length"/> bytes at <paramref name="start"/> to the pipe, looping over partial
+    /// calls and waiting with poll(2) while a non-blocking pipe is full. Never throws; a call that returns 0 for a
+    /// non-empty request (which vmsplice never should) is reported as EIO rather than looped on.</summary>
+    public static unsafe LoopResult Run(int pipeWriter, byte* start, long length)
+    {
+        long spliced = 0;
+        while (spliced < length)
+        {
+            IoVec segment;
+            segment.@base = start + spliced;
+            segment.len = (ulong)(length - spliced);
+            long result = Zcn.vmsplice(pipeWriter, &segment, 1, 0);
+            if (result > 0)
+            {
+                spliced += result;
+                continue;
+            }
+
+            Errno error = result == 0 ? Errno.EIO : NativeResult.ErrnoOf(result);
+            if (error == Errno.EAGAIN)
+            {
+                error = Readiness.WaitWritable(pipeWriter);
+                if (error == 0)
+                {
+                    continue;
+                }
+            }
+
+            return LoopResult.Failure(spliced, error);
+        }
+
+        return LoopResult.Complete(spliced);
+    }
+}
