@@ -1,6 +1,5 @@
 using System;
 using System.CommandLine;
-using System.IO;
 using System.Runtime.Versioning;
 using ZeroCopyNative.Tool.Cli;
 using ZeroCopyNative.Tool.Commands;
@@ -63,9 +62,10 @@ internal static class Program
         {
             return ZcnCommandLine.UsageError(e.Message);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException
-                                      or DllNotFoundException)
+        catch (Exception e)
         {
+            // Whatever a command let through (an I/O error of bench or info, a bug) is still one line and exit 1:
+            // never a stack trace and exit 134.
             Console.Error.Write($"{name}: {Errors.Describe(e)}\n");
             return RuntimeError;
         }

@@ -33,7 +33,7 @@ internal static unsafe class ManagedRunner
 {
     private const int PipeCapacity = 1 << 20;
     private const int ColdBlock = 1 << 20;
-    private const SpliceFlags MoveMore = SpliceFlags.MOVE | SpliceFlags.MORE;
+    private const SpliceOptions MoveMore = SpliceOptions.Move | SpliceOptions.More;
 
     public static Measurement Run(Scenario scenario, Method method, BenchFiles files) => scenario.Name switch
     {
@@ -86,8 +86,8 @@ internal static unsafe class ManagedRunner
                 Probe probe = Probe.Start();
                 syscalls++;
                 long sent = socket != null
-                    ? ZeroCopy.SendFile(socket, input, 0, size)
-                    : ZeroCopy.SendFile(output, input, 0, size);
+                    ? ZeroCopy.SendFile(input, 0, socket, size)
+                    : ZeroCopy.SendFile(input, 0, output, size);
                 return probe.Stop(sent, syscalls);
             }
             case "splice":
@@ -255,7 +255,7 @@ internal static unsafe class ManagedRunner
                 while (true)
                 {
                     calls++;
-                    long n = ZeroCopy.Splice(pipe.Reader, null, sink, null, PipeCapacity, SpliceFlags.MOVE);
+                    long n = ZeroCopy.Splice(pipe.Reader, null, sink, null, PipeCapacity, SpliceOptions.Move);
                     if (n == 0)
                     {
                         break;

@@ -17,6 +17,8 @@ internal static class StandardStreams
     private static readonly StandardDescriptorState[] s_states =
         [StandardDescriptorState.Inherited, StandardDescriptorState.Inherited, StandardDescriptorState.Inherited];
 
+    private static readonly string[] Names = ["standard input", "standard output", "standard error"];
+
     /// <summary>The error for using a standard descriptor that is not the user's: EBADF, as for a closed one.</summary>
     public static IOException Closed(string what) => new($"{what} is closed", unchecked((int)Errno.EBADF));
 
@@ -46,20 +48,20 @@ internal static class StandardStreams
         }
     }
 
-    /// <summary>Whether opening <paramref name="path"/> would reach a standard descriptor that is not the user's:
-    /// "/dev/stdin" under <c>&lt;&amp;-</c> names the runtime's /dev/urandom, not the user's input. Compares
-    /// (st_dev, st_ino), never paths.</summary>
-    public static bool IsBorrowed(string path)
+    /// <summary>Which standard descriptor that is not the user's opening <paramref name="path"/> would reach
+    /// ("standard input": "/dev/stdin" under <c>&lt;&amp;-</c> names the runtime's /dev/urandom, not the user's input),
+    /// or null. Compares (st_dev, st_ino), never paths.</summary>
+    public static string? Borrowed(string path)
     {
         for (int fd = 0; fd <= 2; fd++)
         {
             if (s_states[fd] != StandardDescriptorState.Inherited && StandardDescriptors.IsSameFile(fd, path))
             {
-                return true;
+                return Names[fd];
             }
         }
 
-        return false;
+        return null;
     }
 
     /// <summary>Standard error that never throws: the real writer is made on first use, and a write that fails is

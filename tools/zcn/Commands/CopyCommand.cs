@@ -1,33 +1,33 @@
 using System;
 using System.CommandLine;
 using System.IO;
-using Microsoft.Win32.SafeHandles;
 using ZeroCopyNative.Interop;
 using ZeroCopyNative.Tool.Cli;
 
 namespace ZeroCopyNative.Tool.Commands;
 
 /// <summary>
-/// zcn copy SRC DST: through <see cref="ZeroCopy.Transfer(System.Runtime.InteropServices.SafeHandle, System.Runtime.InteropServices.SafeHandle, long?)"/>
-/// (or one forced method), keeping the file mode. An existing DST is refused without --force: that is a runtime
-/// condition, not a malformed command line, so it exits with 1 (EEXIST).
+/// zcn copy SRC DST: <see cref="ZeroCopy.CopyFile"/>, which has cp's semantics (same-file refusal, modes, devices,
+/// holes, streamed sources). The command adds what cp's command line adds: a DST that is a directory gets SRC's
+/// name. Every failure is one line on stderr that names the path and the errno, and exit code 1.
 /// </summary>
 internal static class CopyCommand
 {
     public const string Help =
         "usage: zcn copy SRC DST [--method auto|copy_file_range|sendfile|splice|readwrite] [--progress] [--force]\n" +
         "\n" +
-        "Copies SRC to DST by the fastest path the kernel accepts (auto: copy_file_range, then sendfile, then splice,\n" +
-        "then read/write), or by the one --method given. DST gets SRC's permission bits.\n" +
+        "Copies SRC to DST as cp does, by the fastest path the kernel accepts (auto: copy_file_range, then sendfile,\n" +
+        "then splice, then read/write), or by the one --method given, which fails when the kernel refuses it.\n" +
+        "SRC is read until it ends (a pipe, FIFO, device or /proc file too), and its holes stay holes. A DST that is a\n" +
+        "directory gets SRC's name. A new DST gets SRC's permission bits minus the umask (no set-uid, set-gid or\n" +
+        "sticky bit); an existing file keeps its own mode; an existing device, FIFO or socket is written into as it is.\n" +
+        "SRC and DST being the same file (through a hard link or a symlink too) is refused.\n" +
         "\n" +
         "  --method M   auto (default), copy_file_range, sendfile, splice or readwrite\n" +
         "  --progress   show progress on stderr: a bar on a terminal, otherwise a line every 5 s and at the end\n" +
-        "  --force, -f  overwrite DST if it exists (without it, an existing DST fails with exit code 1)\n" +
+        "  --force, -f  overwrite DST if it is an existing file (without it, that fails with exit code 1)\n" +
         "\n" +
         "exit codes: 0 copied, 1 runtime error (DST exists, I/O error: the message names the errno), 2 usage error\n";
-
-    // Progress is drawn between chunks; a chunk is large enough that the per-call cost does not show.
-    private const long ProgressChunk = 64L << 20;
 
     private static readonly Argument<string> Source = new("SRC");
     private static readonly Argument<string> Destination = new("DST");
@@ -47,17 +47,13 @@ internal static class CopyCommand
         return command;
     }
 
-    private static int Run(ParseResult p)
+    private static int Run(ParseResult parsed)
     {
-        string method = p.GetValue(Method) ?? "auto";
-        string source = p.GetValue(Source)!;
-        string destination = p.GetValue(Destination)!;
-        foreach (string path in new[] { source, destination })
+        string source = parsed.GetValue(Source)!;
+        string destination = parsed.GetValue(Destination)!;
+        if ((Refusal(source) ?? Refusal(destination)) is { } refusal)
         {
-            if (StandardStreams.IsBorrowed(path))
-            {
-                throw StandardStreams.Closed($"'{path}' names a standard descriptor that");
-            }
+            return Fail(refusal);
         }
 
         if (Directory.Exists(destination))
@@ -65,143 +61,91 @@ internal static class CopyCommand
             destination = Path.Combine(destination, Path.GetFileName(Path.TrimEndingDirectorySeparator(source)));
         }
 
-        bool force = p.GetValue(Force);
-        using SafeFileHandle input = File.OpenHandle(source, FileMode.Open, FileAccess.Read);
-        UnixFileMode mode = File.GetUnixFileMode(input);
-        long length = RandomAccess.GetLength(input);
-        if (File.Exists(destination))
+        TransferProgress? progress = parsed.GetValue(Progress) ? new TransferProgress(KnownSize(source)) : null;
+        var options = new CopyFileOptions
         {
-            if (!force)
-            {
-                Console.Error.Write($"zcn copy: '{destination}' exists (EEXIST); use --force to overwrite it\n");
-                return Program.RuntimeError;
-            }
-
-            if (SameFile(source, destination))
-            {
-                Console.Error.Write($"zcn copy: '{source}' and '{destination}' are the same file\n");
-                return Program.RuntimeError;
-            }
-        }
-
-        var options = new FileStreamOptions
-        {
-            Mode = force ? FileMode.Create : FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = mode,
+            Overwrite = parsed.GetValue(Force),
+            Method = MethodOf(parsed.GetValue(Method)),
+            Progress = progress,
         };
-        options.BufferSize = 0;
-        using var outputStream = new FileStream(destination, options);
-        SafeFileHandle output = outputStream.SafeFileHandle;
-        // An overwritten file keeps its old mode unless told otherwise; the copy must carry the source's.
-        File.SetUnixFileMode(output, mode);
-
-        TransferProgress? progress = p.GetValue(Progress) ? new TransferProgress(length) : null;
-        long done = 0;
-        while (done < length || (done == 0 && length == 0))
+        try
         {
-            long chunk = progress != null ? Math.Min(ProgressChunk, length - done) : length - done;
-            long moved = CopyChunk(method, input, output, done, chunk);
-            done += moved;
-            progress?.Report(done);
-
-            if (moved == 0)
-            {
-                break; // the source ended early (it shrank while we copied)
-            }
+            TransferResult copied = ZeroCopy.CopyFile(source, destination, options);
+            progress?.Finish(copied.Bytes);
+            return Program.Success;
         }
-
-        progress?.Finish(done);
-
-        return Program.Success;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            // (ArgumentException: a path longer than PATH_MAX, which the library refuses before the kernel could.)
+            progress?.Abandon();
+            return Fail(Describe(e, source, destination));
+        }
     }
 
-    /// <summary>Copies <paramref name="count"/> bytes at <paramref name="offset"/> of both files.</summary>
-    private static unsafe long CopyChunk(string method, SafeFileHandle input, SafeFileHandle output, long offset, long count)
+    /// <summary>What no copy is attempted for, as the kernel would put it: an empty path (open("") is ENOENT), and a
+    /// path that reaches a standard descriptor that is not the user's (see <see cref="StandardStreams"/>).</summary>
+    private static string? Refusal(string path)
     {
-        if (count == 0)
+        if (path.Length == 0)
         {
-            return 0;
+            return $"'': {Errors.Name(Errno.ENOENT)}";
         }
 
-        switch (method)
-        {
-            case "auto":
-                // Transfer works from the file positions; keep them at the offset reached.
-                RandomAccessPosition(input, offset);
-                RandomAccessPosition(output, offset);
-                return ZeroCopy.Transfer(input, output, count).Bytes;
-            case "copy_file_range":
-                return ZeroCopy.CopyFileRange(input, offset, output, offset, count);
-            case "sendfile":
-                RandomAccessPosition(output, offset);
-                return ZeroCopy.SendFile(output, input, offset, count);
-            case "splice":
-            {
-                using Pipe pipe = Pipe.Create();
-                long moved = 0;
-                while (moved < count)
-                {
-                    long inPipe = pipe.SpliceFrom(input, offset + moved, Math.Min(pipe.Capacity, count - moved));
-                    if (inPipe == 0)
-                    {
-                        break;
-                    }
-
-                    pipe.SpliceTo(output, offset + moved, inPipe);
-                    moved += inPipe;
-                }
-
-                return moved;
-            }
-            default:
-            {
-                const int block = 128 * 1024;
-                using var buffer = new AlignedBuffer(block, 4096);
-                byte* data = buffer.Pointer;
-                int inFd = (int)input.DangerousGetHandle();
-                int outFd = (int)output.DangerousGetHandle();
-                long moved = 0;
-                while (moved < count)
-                {
-                    long r = Zcn.pread(inFd, data, (ulong)Math.Min(block, count - moved), offset + moved);
-                    Errors.Check(r, "read");
-                    if (r == 0)
-                    {
-                        break;
-                    }
-
-                    for (long w = 0; w < r;)
-                    {
-                        long n = Zcn.pwrite(outFd, data + w, (ulong)(r - w), offset + moved + w);
-                        Errors.Check(n, "write");
-                        w += n;
-                    }
-
-                    moved += r;
-                }
-
-                return moved;
-            }
-        }
+        return StandardStreams.Borrowed(path) is { } closed ? $"'{path}': {Errors.Name(Errno.EBADF)}: {closed} is closed" : null;
     }
 
-    private static void RandomAccessPosition(SafeFileHandle file, long offset)
+    private static TransferMethod? MethodOf(string? name) => name switch
     {
-        long r = Zcn.lseek((int)file.DangerousGetHandle(), offset, (int)Whence.SEEK_SET);
-        Errors.Check(r, "lseek");
-    }
+        "copy_file_range" => TransferMethod.CopyFileRange,
+        "sendfile" => TransferMethod.SendFile,
+        "splice" => TransferMethod.Splice,
+        "readwrite" => TransferMethod.ReadWrite,
+        _ => null, // auto: the library's chain
+    };
 
-    private static bool SameFile(string a, string b)
+    /// <summary>The size the progress bar counts to: a regular file's; null (bytes only) for a pipe, a device, a
+    /// /proc file, which report 0, or when the size cannot be read (CopyFile then says why).</summary>
+    private static long? KnownSize(string source)
     {
         try
         {
-            return Path.GetFullPath(a) == Path.GetFullPath(b) ||
-                   (new FileInfo(a).LinkTarget ?? a) == (new FileInfo(b).LinkTarget ?? b);
+            var file = new FileInfo(source);
+            return file.Exists && file.Length > 0 ? file.Length : null;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            return false;
+            return null;
         }
+    }
+
+    /// <summary>One line: the path, the errno, and for a transfer that failed part-way both paths and the bytes
+    /// done.</summary>
+    private static string Describe(Exception e, string source, string destination)
+    {
+        switch (e)
+        {
+            case SameFileException:
+                return e.Message.TrimEnd('.');
+            case ZeroCopyException { Errno: Errno.EEXIST } exists when exists.Path == destination:
+                return $"'{destination}': {Errors.Name(Errno.EEXIST)}; use --force to overwrite it";
+            case ZeroCopyException { Operation: "open" or "ftruncate" or "fstat" } setup:
+                return $"'{setup.Path ?? source}': {Errors.Name(setup.Errno)}";
+            case ZeroCopyException transfer:
+                return $"'{source}' to '{destination}': {transfer.Operation}: {Errors.Name(transfer.Errno)} after " +
+                       $"{transfer.BytesTransferred} bytes";
+            case FileNotFoundException { FileName: { } missing }:
+                return $"'{missing}': {Errors.Name(Errno.ENOENT)}";
+            default:
+                // ZeroCopyNative's path exceptions name the path and the errno in their message.
+                return Errors.ErrnoOf(e) is Errno errno && !e.Message.Contains(ZeroCopyException.NameOf(errno), StringComparison.Ordinal)
+                    ? $"{e.Message.TrimEnd('.')}: {Errors.Name(errno)}"
+                    : e.Message.TrimEnd('.');
+        }
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.Write($"zcn copy: {message}\n");
+        return Program.RuntimeError;
     }
 }
