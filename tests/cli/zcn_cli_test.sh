@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # zcn_cli_test.sh ZCN: the command-line tests of zcn (ctest: zcn-cli).
-#   exit codes and --help of every command; copy and cat byte identity (cmp, cat); bench --quick --json lists every
-#   scenario, method and impl; SIGINT during bench leaves no temporary files. Prints "N passed, N failed" last and
-#   exits non-zero when anything failed. Every wait is bounded.
+#   exit codes and --help of every command; the command line's edges (unknown -x, --flag=value, "--", no response
+#   files, no /h help); copy and cat byte identity (cmp, cat); closed standard descriptors and stderr on /dev/full;
+#   progress drawn only on a terminal; bench --quick --json lists every scenario, method and impl; SIGINT during bench
+#   leaves no temporary files. Prints "N passed, N failed" last and exits non-zero when anything failed. Every wait is
+#   bounded. (zcn_conformance.sh compares copy and cat with cp and cat; this file checks what is zcn's own.)
 set -u
 ZCN=${1:?usage: zcn_cli_test.sh path/to/zcn}
 ZCN=$(readlink -f "$ZCN")
@@ -19,6 +21,7 @@ check() { # check NAME COMMAND...: passes when COMMAND succeeds
   local name=$1; shift
   if "$@" >/dev/null 2>&1; then ok "$name"; else bad "$name"; fi
 }
+lacks() { ! grep -q -e "$1" "$2"; } # lacks TEXT FILE: FILE does not contain TEXT
 expect_exit() { # expect_exit NAME CODE COMMAND...
   local name=$1 code=$2; shift 2
   "$@" >"$WORK/out" 2>"$WORK/err" </dev/null
@@ -90,6 +93,72 @@ printf 'head\n' >"$WORK/appended"
 check "cat appending (>>) equals cat" cmp "$WORK/appended-expected" "$WORK/appended"
 cat "$WORK/src" | "$ZCN" cat - >"$WORK/from-stdin"
 check "cat - reads stdin" cmp "$WORK/src" "$WORK/from-stdin"
+
+# ---- the command line's edges ----------------------------------------------------------------------------------
+expect_exit "-V" 0 "$ZCN" -V
+expect_exit "the word help" 0 "$ZCN" help
+check "help prints the usage on stdout" grep -q "usage: zcn" "$WORK/out"
+expect_exit "cat -x (an unknown short option, not a file)" 2 "$ZCN" cat -x
+check "the usage error names the option" grep -q "'-x'" "$WORK/err"
+expect_exit "cat -- -x (after --, a file name)" 1 "$ZCN" cat -- -x
+check "cat -- -x reports the file" grep -q "ENOENT" "$WORK/err"
+expect_exit "copy --force=yes (a flag takes no value)" 2 "$ZCN" copy --force=yes a b
+expect_exit "cat /h (a file, not a help alias)" 1 "$ZCN" cat /h
+printf 'not a response file\n' >"$WORK/@args"
+(cd "$WORK" && "$ZCN" cat @args >"$WORK/at-out" 2>"$WORK/at-err")
+check "cat @args reads the file @args (no response files)" cmp "$WORK/@args" "$WORK/at-out"
+expect_exit "copy --method=splice (inline value)" 0 "$ZCN" copy --method=splice "$WORK/small" "$WORK/small-inline"
+check "copy --method=splice copied" cmp "$WORK/small" "$WORK/small-inline"
+
+# ---- closed standard descriptors, stderr that cannot be written ----------------------------------------------
+# The runtime opens /dev/urandom into the lowest free descriptor before Main: with 0 closed, that is 0.
+timeout 10 "$ZCN" cat <&- >"$WORK/closed-in" 2>"$WORK/err"
+rc=$?
+if [ $rc -eq 1 ]; then ok "cat <&- (exit 1)"; else bad "cat <&-: exit $rc, expected 1"; fi
+check "cat <&- writes nothing" test ! -s "$WORK/closed-in"
+check "cat <&- says EBADF" grep -q "EBADF" "$WORK/err"
+timeout 10 "$ZCN" copy /dev/stdin "$WORK/closed-copy" <&- 2>"$WORK/err"
+rc=$?
+if [ $rc -eq 1 ]; then ok "copy /dev/stdin d <&- (exit 1)"; else bad "copy /dev/stdin d <&-: exit $rc, expected 1"; fi
+check "copy /dev/stdin d <&- creates no d" test ! -e "$WORK/closed-copy"
+check "copy /dev/stdin d <&- names standard input" grep -q "standard input" "$WORK/err"
+"$ZCN" cat "$WORK/small" >&- 2>"$WORK/err"
+rc=$?
+if [ $rc -eq 1 ]; then ok "cat f >&- (exit 1)"; else bad "cat f >&-: exit $rc, expected 1"; fi
+check "cat f >&- says EBADF" grep -q "EBADF" "$WORK/err"
+"$ZCN" --version >&- 2>/dev/null
+rc=$?
+if [ $rc -eq 1 ]; then ok "--version >&- (exit 1)"; else bad "--version >&-: exit $rc, expected 1"; fi
+"$ZCN" copy "$WORK/missing" "$WORK/y" 2>&-
+rc=$?
+if [ $rc -eq 1 ]; then ok "copy of a missing file 2>&- (exit 1)"; else bad "copy of a missing file 2>&-: exit $rc, expected 1"; fi
+"$ZCN" copy "$WORK/missing" "$WORK/y" 2>/dev/full
+rc=$?
+if [ $rc -eq 1 ]; then ok "copy of a missing file 2>/dev/full (exit 1)"; else bad "copy of a missing file 2>/dev/full: exit $rc, expected 1"; fi
+"$ZCN" frobnicate 2>/dev/full
+rc=$?
+if [ $rc -eq 2 ]; then ok "a usage error 2>/dev/full (exit 2)"; else bad "a usage error 2>/dev/full: exit $rc, expected 2"; fi
+"$ZCN" cat "$WORK/small" 2>&- >"$WORK/err-closed-out"
+check "cat f 2>&- still copies" cmp "$WORK/small" "$WORK/err-closed-out"
+# Bounded twice (a file limit and a timeout): a regression would otherwise fill the disk.
+expect_exit "cat f >> f" 1 timeout 10 bash -c "ulimit -f 16384; \"\$0\" cat \"\$1\" >>\"\$1\"" "$ZCN" "$WORK/small"
+check "cat f >> f says input file is output file" grep -q "input file is output file" "$WORK/err"
+check "cat f >> f leaves f unchanged" test "$(cat "$WORK/small")" = "second file"
+
+# ---- progress: drawn on a terminal, plain lines in a log ----------------------------------------------------
+"$ZCN" copy "$WORK/src" "$WORK/progress-log" --progress 2>"$WORK/err"
+check "copy --progress into a log writes no \\r" lacks $'\r' "$WORK/err"
+check "copy --progress into a log writes no ESC" lacks $'\e' "$WORK/err"
+check "copy --progress into a log ends with a 100% line" grep -q "100.0%" "$WORK/err"
+if command -v script >/dev/null 2>&1; then
+  script -qc "'$ZCN' copy '$WORK/src' '$WORK/progress-tty' --progress" /dev/null >"$WORK/tty-out" 2>&1 </dev/null
+  check "copy --progress on a terminal redraws its bar (\\r ESC[K)" grep -q $'\r\e\[K\[' "$WORK/tty-out"
+else
+  echo "skip: script(1) not found: progress on a terminal not checked"
+fi
+for f in "$WORK"/err "$WORK"/at-err; do
+  check "no stack trace in $(basename "$f")" lacks "Unhandled exception" "$f"
+done
 
 # ---- bench --quick --json: every scenario, method and impl ----------------------------------------------------
 BENCH_DIR="$WORK/bench-tmp"
@@ -164,6 +233,8 @@ wait "$pid" 2>/dev/null
 rc=$?
 if [ $rc -eq 130 ]; then ok "SIGINT ends bench with exit 130"; else bad "SIGINT: exit $rc, expected 130"; fi
 check "SIGINT leaves no temporary files" test -z "$(ls -A "$INT_DIR")"
+check "bench into a log writes no \\r" lacks $'\r' "$WORK/int.err"
+check "bench into a log writes no ESC" lacks $'\e' "$WORK/int.err"
 check "no zcn-bench-c is left running" bash -c "! pgrep -f '[z]cn-bench-c .*$INT_DIR' >/dev/null"
 
 echo "$passed passed, $failed failed"
