@@ -48,7 +48,7 @@ public sealed class ZeroCopyCapabilitiesTests
         Assert.That(ZeroCopyCapabilities.MemFd, Is.True);
         bool statxKnowsDioAlign = ZeroCopyCapabilities.KernelVersion >= new Version(6, 1);
         Assert.That(ZeroCopyCapabilities.DioAlign, statxKnowsDioAlign ? Is.True : Is.False);
-        Assert.That((int)ZeroCopyCapabilities.Flags, Is.EqualTo(Zcn.capabilities()));
+        Assert.That((int)ZeroCopyCapabilities.Features, Is.EqualTo(Zcn.capabilities()));
 
         // io_uring is reported unless the administrator disabled it for everyone (kernel.io_uring_disabled = 2).
         const string Disabled = "/proc/sys/kernel/io_uring_disabled";
