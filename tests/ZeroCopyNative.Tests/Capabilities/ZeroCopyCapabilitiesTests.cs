@@ -57,6 +57,22 @@ public sealed class ZeroCopyCapabilitiesTests
     }
 
     [Test]
+    public void EveryFeatureIsTheHeadersCapabilityBit()
+    {
+        ZeroCopyFeatures[] features = { ZeroCopyFeatures.CopyFileRange, ZeroCopyFeatures.Splice, ZeroCopyFeatures.VmSplice,
+            ZeroCopyFeatures.Tee, ZeroCopyFeatures.MemFd, ZeroCopyFeatures.DirectIOAlignment, ZeroCopyFeatures.IoUring };
+        CapabilityFlags[] native = { CapabilityFlags.COPY_FILE_RANGE, CapabilityFlags.SPLICE, CapabilityFlags.VMSPLICE,
+            CapabilityFlags.TEE, CapabilityFlags.MEMFD, CapabilityFlags.STATX_DIOALIGN, CapabilityFlags.IO_URING };
+        Assert.That(Enum.GetValues<CapabilityFlags>().Length, Is.EqualTo(native.Length), "a new zcn_capability bit needs a safe name");
+        for (int i = 0; i < features.Length; i++)
+        {
+            Assert.That((uint)features[i], Is.EqualTo((uint)native[i]), features[i].ToString());
+        }
+
+        Assert.That(ZeroCopyCapabilities.DioAlign, Is.EqualTo(ZeroCopyCapabilities.Features.HasFlag(ZeroCopyFeatures.DirectIOAlignment)));
+    }
+
+    [Test]
     public void TransparentHugePagesMatchTheBracketedChoice()
     {
         const string Path = "/sys/kernel/mm/transparent_hugepage/enabled";
