@@ -51,7 +51,7 @@ internal static class NativeFile
     /// <exception cref="ArgumentException">The path holds a NUL or is too long to pass.</exception>
     public static unsafe int TryOpenPath(string path, OpenFlags flags, uint mode, out Errno error)
     {
-        byte[] bytes = NativeStrings.ToUtf8Z(path, NativeStrings.PathMax - 1, nameof(path), "path");
+        byte[] bytes = NativeStrings.ToUtf8Z(path, int.MaxValue - 1, nameof(path), "path");
         int fd;
         fixed (byte* p = bytes)
         {
@@ -60,14 +60,6 @@ internal static class NativeFile
 
         error = fd < 0 ? NativeResult.ErrnoOf(fd) : 0;
         return fd < 0 ? -1 : fd;
-    }
-
-    /// <summary>open(2) of <paramref name="path"/>, failing as File.OpenHandle fails (see <see cref="PathErrors"/>).</summary>
-    /// <exception cref="System.IO.IOException">open failed; the exception names the path and carries the errno.</exception>
-    public static SafeFileHandle OpenPath(string path, OpenFlags flags, uint mode)
-    {
-        int fd = TryOpenPath(path, flags, mode, out Errno error);
-        return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw PathErrors.For(error, path, "open");
     }
 
     /// <summary>fstat(2) and fcntl(F_GETFL) of a handle.</summary>

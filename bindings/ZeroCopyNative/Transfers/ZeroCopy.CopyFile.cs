@@ -44,12 +44,8 @@ public static partial class ZeroCopy
         ArgumentException.ThrowIfNullOrEmpty(source);
         ArgumentException.ThrowIfNullOrEmpty(destination);
         options ??= s_defaultCopyOptions;
-        using SafeFileHandle input = NativeFile.OpenPath(source, OpenFlags.RDONLY | OpenFlags.NOCTTY, 0);
+        using SafeFileHandle input = NativeFile.Open(source, OpenFlags.RDONLY | OpenFlags.NOCTTY, 0); // refuses a directory
         FdInfo from = NativeFile.Query(input);
-        if ((FdKind)unchecked((uint)from.kind) == FdKind.DIRECTORY)
-        {
-            throw PathErrors.For(Errno.EISDIR, source, "open");
-        }
 
         using SafeFileHandle output = OpenCopyDestination(source, in from, destination, options);
         var plan = new TransferPlan(null) { Method = options.Method, Progress = options.Progress, KeepHoles = options.KeepHoles };
