@@ -35,7 +35,8 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
     find_program(ZCN_AARCH64_GCC aarch64-linux-gnu-gcc)
     find_program(ZCN_QEMU_AARCH64 qemu-aarch64-static)
     if(NOT ZCN_AARCH64_GCC)
-      set(ZCN_ARM64_LEFT_OUT "aarch64-linux-gnu-gcc was not found (Debian: gcc-aarch64-linux-gnu libc6-dev-arm64-cross)")
+      set(ZCN_ARM64_LEFT_OUT
+          "aarch64-linux-gnu-gcc was not found (Debian: gcc-aarch64-linux-gnu libc6-dev-arm64-cross)")
     else()
       # The compiler alone is not enough: it must find the arm64 C library and link against it.
       set(probe ${CMAKE_BINARY_DIR}/CMakeFiles/zcn_arm64_probe)
@@ -119,7 +120,9 @@ endif()
 foreach(check IN LISTS ZCN_PACKAGE_CHECKS)
   add_test(NAME package-${check}
     COMMAND ${CMAKE_COMMAND} -E env
-            "ZCN_PACK_RIDS=${ZCN_PACK_RIDS_WORDS}" "ZCN_PACK_X64_DIR=${ZCN_PACK_X64_DIR}" "ZCN_PACK_ARM64_DIR=${ZCN_PACK_ARM64_DIR}"
+            "ZCN_PACK_RIDS=${ZCN_PACK_RIDS_WORDS}"
+            "ZCN_PACK_X64_DIR=${ZCN_PACK_X64_DIR}"
+            "ZCN_PACK_ARM64_DIR=${ZCN_PACK_ARM64_DIR}"
             ${ZCN_PACKAGE_TEST} ${check} ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR})
   set_tests_properties(package-${check} PROPERTIES LABELS "package" TIMEOUT 900)
 endforeach()

@@ -68,8 +68,8 @@ contents)
     ;;
 determinism)
     dotnet pack "$source_dir/bindings/ZeroCopyNative/ZeroCopyNative.csproj" -c Release --nologo -v:q --no-build \
-        -o "$tmp/again" -p:ZcnNativeLibDir="$build_dir/native" -p:ZcnPackX64Dir="${ZCN_PACK_X64_DIR-$build_dir/native}" \
-        -p:ZcnPackArm64Dir="${ZCN_PACK_ARM64_DIR-}" > "$tmp/pack.log" 2>&1 || { cat "$tmp/pack.log"; fail "pack"; }
+        -o "$tmp/again" -p:ZcnNativeLibDir="$build_dir/native" \
+        -p:ZcnPackX64Dir="${ZCN_PACK_X64_DIR-$build_dir/native}" -p:ZcnPackArm64Dir="${ZCN_PACK_ARM64_DIR-}" > "$tmp/pack.log" 2>&1 || { cat "$tmp/pack.log"; fail "pack"; }
     mkdir "$tmp/a" "$tmp/b"
     (cd "$tmp/a" && unzip -q "$nupkg")
     (cd "$tmp/b" && unzip -q "$tmp/again/ZeroCopyNative.$version.nupkg")
@@ -117,7 +117,8 @@ consumer-net8)
         > "$tmp/publish.log" 2>&1 || { cat "$tmp/publish.log"; fail "the self-contained net8.0 publish failed"; }
     "$tmp/publish/Consumer" > "$tmp/out" 2>&1 || { cat "$tmp/out"; fail "the net8.0 consumer failed"; }
     cat "$tmp/out"
-    grep -q "^package build .NETCoreApp,Version=v8.0$" "$tmp/out" || fail "the package's net8.0 build was not the one loaded"
+    grep -q "^package build .NETCoreApp,Version=v8.0$" "$tmp/out" \
+        || fail "the package's net8.0 build was not the one loaded"
     grep -q "^runtime 8\." "$tmp/out" || fail "the consumer did not run on .NET 8"
     grep -q "^transfer ok" "$tmp/out" || fail "the net8.0 consumer did not report a verified transfer"
     pass "the package's net8.0 build transferred on .NET $(sed -n 's/^runtime //p' "$tmp/out")"
@@ -128,7 +129,10 @@ readme-sample)
     # Program.cs is the README's first C# block. Any warning (CA1416 among them) fails the build.
     dotnet new console -o "$tmp/sample" -n Sample --no-restore > "$tmp/new.log" 2>&1 \
         || { cat "$tmp/new.log"; fail "dotnet new console failed"; }
-    cp "$source_dir/tests/package/dotnet-consumer/nuget.config" "$tmp/sample/"
+    # The local feed, and empty Directory.Build.props/Directory.Packages.props so that nothing above $tmp applies.
+    for file in nuget.config Directory.Build.props Directory.Packages.props; do
+        cp "$source_dir/tests/package/dotnet-consumer/$file" "$tmp/sample/"
+    done
     dotnet add "$tmp/sample/Sample.csproj" package ZeroCopyNative --version "$version" --no-restore \
         > "$tmp/add.log" 2>&1 || { cat "$tmp/add.log"; fail "dotnet add package failed"; }
     awk '/^```csharp$/ { inside = 1; next } inside && /^```$/ { exit } inside' "$source_dir/README.md" \
@@ -164,7 +168,8 @@ missing-runtime)
     pass "publishing for $missing fails with ZCN0002, naming the runtime"
     ;;
 *)
-    echo "usage: $0 contents|determinism|arm64-exports|consumer-jit|consumer-aot|consumer-net8|readme-sample|missing-runtime BUILD_DIR SOURCE_DIR" >&2
+    echo "usage: $0 CHECK BUILD_DIR SOURCE_DIR; CHECK: contents, determinism, arm64-exports, consumer-jit," \
+         "consumer-aot, consumer-net8, readme-sample or missing-runtime" >&2
     exit 2
     ;;
 esac
