@@ -47,7 +47,7 @@ public sealed unsafe partial class MappedFile
         }
 
         int flags = (int)(async ? MsyncFlags.ASYNC : MsyncFlags.SYNC);
-        using var lease = new SafeHandleLease(_handle);
+        using DescriptorScope lease = DescriptorScope.Borrow(_handle); // no unmap while the call uses the memory
         (nint start, long bytes) = Pages(offset, length, inward: false);
         NativeResult.Check(Zcn.msync((void*)start, (ulong)bytes, flags), "msync");
     }
@@ -86,7 +86,7 @@ public sealed unsafe partial class MappedFile
             return;
         }
 
-        using var lease = new SafeHandleLease(_handle);
+        using DescriptorScope lease = DescriptorScope.Borrow(_handle); // no unmap while the call uses the memory
         (nint start, long bytes) = Pages(offset, length, inward: advice.Discards());
         if (bytes > 0)
         {
@@ -121,7 +121,7 @@ public sealed unsafe partial class MappedFile
             return;
         }
 
-        using var lease = new SafeHandleLease(_handle);
+        using DescriptorScope lease = DescriptorScope.Borrow(_handle); // no unmap while the call uses the memory
         (nint start, long bytes) = Pages(offset, length, inward: false);
         if (!s_populateUnsupported)
         {
@@ -171,7 +171,7 @@ public sealed unsafe partial class MappedFile
         const int ChunkPages = 1024;
         byte* vec = stackalloc byte[ChunkPages];
         long page = PageMath.PageSize;
-        using var lease = new SafeHandleLease(_handle);
+        using DescriptorScope lease = DescriptorScope.Borrow(_handle); // no unmap while the call uses the memory
         long first = (long)(_data + offset);
         long end = first + length;
         long pageStart = first & ~(page - 1);
