@@ -1,10 +1,16 @@
 #!/bin/sh
 # Smoke tests of the packed ZeroCopyNative nupkg, one check per invocation:
-#   contents       the nupkg holds both frameworks, both RIDs' shared and static libzcn, docs, README, license
-#   determinism    packing again gives byte-identical package entries
-#   arm64-exports  the arm64 libzcn.so is AArch64 and exports the same symbols as the x64 one
-#   consumer-jit   a sample app restores the nupkg from a local folder feed and does a real transfer under the JIT
-#   consumer-aot   the same app published NativeAOT: one file, libzcn linked in, no libzcn.so beside it
+#   contents         the nupkg holds both frameworks, docs, README, license, and libzcn (shared and static) for
+#                    exactly the runtimes in ZCN_PACK_RIDS, which its description names, and no other
+#   determinism      packing again gives byte-identical package entries
+#   arm64-exports    the arm64 libzcn.so is AArch64 and exports the same symbols as the x64 one
+#   consumer-jit     a sample app restores the nupkg from a local folder feed and does a real transfer under the JIT
+#   consumer-aot     the same app published NativeAOT: one file, libzcn linked in, no libzcn.so beside it
+#   consumer-net8    the same app for net8.0, published self-contained: the package's net8.0 build on .NET 8
+#   readme-sample    the README's C# sample in a new console app (`dotnet new console`), warnings as errors, run
+#   missing-runtime  publishing for a runtime the package has no libzcn for fails, naming that runtime
+# The environment (set by cmake/Package.cmake) says what the package must carry: ZCN_PACK_RIDS (space-separated),
+# ZCN_PACK_X64_DIR and ZCN_PACK_ARM64_DIR (the folders packed, empty for a runtime not carried).
 set -eu
 check=$1
 build_dir=$2
@@ -14,6 +20,9 @@ feed="$build_dir/packages"
 nupkg="$feed/ZeroCopyNative.$version.nupkg"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+rids=${ZCN_PACK_RIDS:-linux-x64}
+host_rid=linux-x64
+[ "$(uname -m)" = aarch64 ] && host_rid=linux-arm64
 
 fail() { echo "FAIL: $*"; echo "0 passed, 1 failed"; exit 1; }
 pass() { echo "ok: $*"; echo "1 passed, 0 failed"; exit 0; }
@@ -31,24 +40,36 @@ case "$check" in
 contents)
     unzip -Z1 "$nupkg" | sort > "$tmp/entries"
     for entry in lib/net8.0/ZeroCopyNative.dll lib/net8.0/ZeroCopyNative.xml lib/net10.0/ZeroCopyNative.dll \
-                 lib/net10.0/ZeroCopyNative.xml runtimes/linux-x64/native/libzcn.so \
-                 runtimes/linux-arm64/native/libzcn.so buildTransitive/ZeroCopyNative.targets \
-                 buildTransitive/native/linux-x64/libzcn.a buildTransitive/native/linux-arm64/libzcn.a \
+                 lib/net10.0/ZeroCopyNative.xml buildTransitive/ZeroCopyNative.targets \
                  README.md LICENSE ZeroCopyNative.nuspec; do
         grep -qx "$entry" "$tmp/entries" || fail "the package lacks $entry"
     done
+    # Exactly the runtimes it was built with: libzcn.so and libzcn.a for each, no other runtime folder.
+    for rid in $rids; do
+        for entry in runtimes/$rid/native/libzcn.so buildTransitive/native/$rid/libzcn.a; do
+            grep -qx "$entry" "$tmp/entries" || fail "the package lacks $entry"
+        done
+    done
+    carried=$(grep -E '^(runtimes/[^/]+/native|buildTransitive/native/[^/]+)/' "$tmp/entries" \
+              | sed -E 's#^(runtimes/([^/]+)/native|buildTransitive/native/([^/]+))/.*#\2\3#' | sort -u | tr '\n' ' ')
+    expected=$(printf '%s\n' $rids | sort -u | tr '\n' ' ')
+    [ "$carried" = "$expected" ] || fail "the package carries native files for '$carried', expected '$expected'"
     unzip -p "$nupkg" ZeroCopyNative.nuspec > "$tmp/nuspec"
     for field in "<version>$version</version>" "<license type=\"expression\">MIT</license>" "<repository " \
                  "<tags>" "<description>" "<readme>README.md</readme>"; do
         grep -qF "$field" "$tmp/nuspec" || fail "the nuspec lacks $field"
     done
+    # The description names the runtimes it carries, and no other.
+    claimed=$(sed -n 's#.*<description>\(.*\)</description>.*#\1#p' "$tmp/nuspec" | grep -oE 'linux-[a-z0-9-]+' \
+              | sort -u | tr '\n' ' ')
+    [ "$claimed" = "$expected" ] || fail "the description claims '$claimed', the package carries '$expected'"
     unzip -l "$nupkg"
-    pass "the package holds every expected entry"
+    pass "the package holds every expected entry, and libzcn for exactly: $expected"
     ;;
 determinism)
     dotnet pack "$source_dir/bindings/ZeroCopyNative/ZeroCopyNative.csproj" -c Release --nologo -v:q --no-build \
-        -o "$tmp/again" -p:ZcnNativeLibDir="$build_dir/native" -p:ZcnPackX64Dir="$build_dir/native" \
-        -p:ZcnPackArm64Dir="$build_dir/arm64/native" > "$tmp/pack.log" 2>&1 || { cat "$tmp/pack.log"; fail "pack"; }
+        -o "$tmp/again" -p:ZcnNativeLibDir="$build_dir/native" \
+        -p:ZcnPackX64Dir="${ZCN_PACK_X64_DIR-$build_dir/native}" -p:ZcnPackArm64Dir="${ZCN_PACK_ARM64_DIR-}" > "$tmp/pack.log" 2>&1 || { cat "$tmp/pack.log"; fail "pack"; }
     mkdir "$tmp/a" "$tmp/b"
     (cd "$tmp/a" && unzip -q "$nupkg")
     (cd "$tmp/b" && unzip -q "$tmp/again/ZeroCopyNative.$version.nupkg")
@@ -77,9 +98,7 @@ consumer-jit)
     ;;
 consumer-aot)
     consumer
-    rid=linux-x64
-    [ "$(uname -m)" = aarch64 ] && rid=linux-arm64
-    dotnet publish "$tmp/consumer/Consumer.csproj" -c Release -r "$rid" -p:PublishAot=true \
+    dotnet publish "$tmp/consumer/Consumer.csproj" -c Release -r "$host_rid" -p:PublishAot=true \
         -p:ZeroCopyNativeVersion="$version" -o "$tmp/publish" > "$tmp/publish.log" 2>&1 \
         || { cat "$tmp/publish.log"; fail "NativeAOT publish failed"; }
     [ ! -e "$tmp/publish/libzcn.so" ] || fail "libzcn.so sits beside the NativeAOT binary"
@@ -90,8 +109,67 @@ consumer-aot)
     echo "binary size: $(stat -c %s "$tmp/publish/Consumer") bytes"
     pass "NativeAOT consumer is one file with libzcn linked in"
     ;;
+consumer-net8)
+    consumer
+    # Self-contained: the .NET 8 runtime pack comes from the package feed, no .NET 8 runtime need be installed.
+    dotnet publish "$tmp/consumer/Consumer.csproj" -c Release -r "$host_rid" --self-contained \
+        -p:ConsumerTargetFramework=net8.0 -p:ZeroCopyNativeVersion="$version" -o "$tmp/publish" \
+        > "$tmp/publish.log" 2>&1 || { cat "$tmp/publish.log"; fail "the self-contained net8.0 publish failed"; }
+    "$tmp/publish/Consumer" > "$tmp/out" 2>&1 || { cat "$tmp/out"; fail "the net8.0 consumer failed"; }
+    cat "$tmp/out"
+    grep -q "^package build .NETCoreApp,Version=v8.0$" "$tmp/out" \
+        || fail "the package's net8.0 build was not the one loaded"
+    grep -q "^runtime 8\." "$tmp/out" || fail "the consumer did not run on .NET 8"
+    grep -q "^transfer ok" "$tmp/out" || fail "the net8.0 consumer did not report a verified transfer"
+    pass "the package's net8.0 build transferred on .NET $(sed -n 's/^runtime //p' "$tmp/out")"
+    ;;
+readme-sample)
+    consumer
+    # A new console app as `dotnet new console` makes it (implicit usings, nullable), with the package, whose
+    # Program.cs is the README's first C# block. Any warning (CA1416 among them) fails the build.
+    dotnet new console -o "$tmp/sample" -n Sample --no-restore > "$tmp/new.log" 2>&1 \
+        || { cat "$tmp/new.log"; fail "dotnet new console failed"; }
+    # The local feed, and empty Directory.Build.props/Directory.Packages.props so that nothing above $tmp applies.
+    for file in nuget.config Directory.Build.props Directory.Packages.props; do
+        cp "$source_dir/tests/package/dotnet-consumer/$file" "$tmp/sample/"
+    done
+    dotnet add "$tmp/sample/Sample.csproj" package ZeroCopyNative --version "$version" --no-restore \
+        > "$tmp/add.log" 2>&1 || { cat "$tmp/add.log"; fail "dotnet add package failed"; }
+    awk '/^```csharp$/ { inside = 1; next } inside && /^```$/ { exit } inside' "$source_dir/README.md" \
+        > "$tmp/sample/Program.cs"
+    [ -s "$tmp/sample/Program.cs" ] || fail "README.md has no \`\`\`csharp block"
+    cat "$tmp/sample/Program.cs"
+    dotnet build "$tmp/sample/Sample.csproj" -c Release -p:TreatWarningsAsErrors=true -o "$tmp/sample/out" \
+        > "$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; fail "the README sample does not build warning-free"; }
+    mkdir "$tmp/run"
+    head -c 1048583 /dev/urandom > "$tmp/run/in.bin"
+    (cd "$tmp/run" && dotnet "$tmp/sample/out/Sample.dll") > "$tmp/out" 2>&1 \
+        || { cat "$tmp/out"; fail "the README sample failed"; }
+    cat "$tmp/out"
+    cmp "$tmp/run/in.bin" "$tmp/run/out.bin" || fail "the README sample's out.bin differs from in.bin"
+    grep -q "^1048583 bytes by " "$tmp/out" || fail "the README sample did not report the bytes it moved"
+    pass "the README sample builds with no warning and copies in.bin to out.bin"
+    ;;
+missing-runtime)
+    consumer
+    # A runtime the package does not carry: linux-arm64 when it was built without the cross compiler, else one
+    # it never carries. Publishing for it must fail at build time, naming the runtime, not at the app's first call.
+    case " $rids " in
+    *" linux-arm64 "*) missing=osx-arm64 ;;
+    *) missing=linux-arm64 ;;
+    esac
+    if dotnet publish "$tmp/consumer/Consumer.csproj" -c Release -r "$missing" --no-self-contained \
+           -p:UseAppHost=false -p:ZeroCopyNativeVersion="$version" -o "$tmp/publish" > "$tmp/publish.log" 2>&1; then
+        cat "$tmp/publish.log"; ls -l "$tmp/publish"
+        fail "publishing for $missing succeeded, with no libzcn for it"
+    fi
+    grep "ZCN0002" "$tmp/publish.log" || { cat "$tmp/publish.log"; fail "the publish failed, but not with ZCN0002"; }
+    grep -q "ZCN0002.* $missing " "$tmp/publish.log" || fail "the error does not name the runtime $missing"
+    pass "publishing for $missing fails with ZCN0002, naming the runtime"
+    ;;
 *)
-    echo "usage: $0 contents|determinism|arm64-exports|consumer-jit|consumer-aot BUILD_DIR SOURCE_DIR" >&2
+    echo "usage: $0 CHECK BUILD_DIR SOURCE_DIR; CHECK: contents, determinism, arm64-exports, consumer-jit," \
+         "consumer-aot, consumer-net8, readme-sample or missing-runtime" >&2
     exit 2
     ;;
 esac

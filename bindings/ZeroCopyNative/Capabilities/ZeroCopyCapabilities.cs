@@ -58,8 +58,9 @@ public static class ZeroCopyCapabilities
         }
     }
 
-    /// <summary>The raw capability mask from zcn_capabilities (which probes each system call once).</summary>
-    public static CapabilityFlags Flags
+    /// <summary>Every feature zcn_capabilities found (it probes each system call once); the properties below read
+    /// one feature each.</summary>
+    public static ZeroCopyFeatures Features
     {
         get
         {
@@ -68,30 +69,31 @@ public static class ZeroCopyCapabilities
                 s_flags = Zcn.capabilities();
             }
 
-            return (CapabilityFlags)s_flags;
+            // ZeroCopyFeatures takes its values from the header's zcn_capability bits, so the mask converts as is.
+            return (ZeroCopyFeatures)s_flags;
         }
     }
 
     /// <summary>copy_file_range(2) is implemented.</summary>
-    public static bool CopyFileRange => Has(CapabilityFlags.COPY_FILE_RANGE);
+    public static bool CopyFileRange => Has(ZeroCopyFeatures.CopyFileRange);
 
     /// <summary>splice(2) is implemented.</summary>
-    public static bool Splice => Has(CapabilityFlags.SPLICE);
+    public static bool Splice => Has(ZeroCopyFeatures.Splice);
 
     /// <summary>vmsplice(2) is implemented.</summary>
-    public static bool VmSplice => Has(CapabilityFlags.VMSPLICE);
+    public static bool VmSplice => Has(ZeroCopyFeatures.VmSplice);
 
     /// <summary>tee(2) is implemented.</summary>
-    public static bool Tee => Has(CapabilityFlags.TEE);
+    public static bool Tee => Has(ZeroCopyFeatures.Tee);
 
     /// <summary>memfd_create(2) is implemented.</summary>
-    public static bool MemFd => Has(CapabilityFlags.MEMFD);
+    public static bool MemFd => Has(ZeroCopyFeatures.MemFd);
 
     /// <summary>statx(2) reports STATX_DIOALIGN (Linux 6.1), so <see cref="DirectFile.Alignment"/> is exact.</summary>
-    public static bool DioAlign => Has(CapabilityFlags.STATX_DIOALIGN);
+    public static bool DioAlign => Has(ZeroCopyFeatures.DirectIOAlignment);
 
     /// <summary>io_uring_setup(2) is implemented and not disabled (kernel.io_uring_disabled).</summary>
-    public static bool IoUring => Has(CapabilityFlags.IO_URING);
+    public static bool IoUring => Has(ZeroCopyFeatures.IoUring);
 
     /// <summary>The transparent huge page policy: the bracketed choice in
     /// /sys/kernel/mm/transparent_hugepage/enabled ("always [madvise] never" is Madvise).</summary>
@@ -159,7 +161,7 @@ public static class ZeroCopyCapabilities
             };
     }
 
-    private static bool Has(CapabilityFlags flag) => (Flags & flag) != 0;
+    private static bool Has(ZeroCopyFeatures feature) => (Features & feature) != 0;
 
     private static string ReadKernelRelease()
     {

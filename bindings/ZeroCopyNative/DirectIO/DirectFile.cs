@@ -66,18 +66,25 @@ public sealed class DirectFile : IDisposable
     /// <param name="createMode">The permissions of a new file (before the umask); rw for everyone by default.</param>
     /// <returns>The open file.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-    /// <exception cref="ArgumentException">The path holds a NUL or is too long; <paramref name="mode"/> is Append;
+    /// <exception cref="ArgumentException">The path is empty or holds a NUL; <paramref name="mode"/> is Append;
     /// Truncate or a creating mode without write access.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> or <paramref name="access"/> is
     /// undefined.</exception>
+    /// <exception cref="FileNotFoundException">open failed with ENOENT and the directory exists.</exception>
+    /// <exception cref="DirectoryNotFoundException">open failed with ENOENT because a directory on the path is
+    /// missing, or with ENOTDIR.</exception>
+    /// <exception cref="UnauthorizedAccessException">open failed with EACCES or EPERM, or the path is a directory
+    /// (EISDIR).</exception>
+    /// <exception cref="PathTooLongException">open failed with ENAMETOOLONG.</exception>
     /// <exception cref="NotSupportedException">The filesystem refuses O_DIRECT (open or statx reported EINVAL); the
     /// inner <see cref="ZeroCopyException"/> carries the errno.</exception>
-    /// <exception cref="ZeroCopyException">open failed otherwise: ENOENT, EACCES, EEXIST, EISDIR, EROFS, EMFILE,
-    /// ...; or zcn_dio_alignment failed (EBADF).</exception>
+    /// <exception cref="ZeroCopyException">open failed otherwise (EEXIST, ELOOP, EROFS, ENXIO, EMFILE, ...), or
+    /// zcn_dio_alignment failed (EBADF). The exceptions of open name the path, as File.OpenHandle's do, and their
+    /// <see cref="Exception.HResult"/> is the errno.</exception>
     public static DirectFile Open(string path, FileMode mode = FileMode.Open, FileAccess access = FileAccess.ReadWrite,
                                   UnixFileMode createMode = DefaultCreateMode)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        ArgumentException.ThrowIfNullOrEmpty(path);
         OpenFlags flags = OpenFlags.DIRECT | access switch
         {
             FileAccess.Read => OpenFlags.RDONLY,
@@ -108,7 +115,9 @@ public sealed class DirectFile : IDisposable
         }
         catch (ZeroCopyException e) when (e.Errno == Errno.EINVAL)
         {
-            throw RefusesDirectIO(path, "open", e);
+            // A directory opened read-only with O_DIRECT fails with EINVAL, not EISDIR: directories have no direct
+            // I/O. Say what File.OpenHandle would say rather than blame the filesystem.
+            throw Directory.Exists(path) ? PathErrors.For(Errno.EISDIR, path, "open") : RefusesDirectIO(path, "open", e);
         }
 
         try
@@ -216,19 +225,21 @@ public sealed class DirectFile : IDisposable
     /// <summary>Gives the kernel advice about a range of the file (posix_fadvise(2)). With O_DIRECT the page cache
     /// is bypassed, so the advice matters mostly to other, buffered users of the file.</summary>
     /// <param name="advice">The advice (POSIX_FADV_*).</param>
-    /// <param name="offset">The start of the range.</param>
-    /// <param name="length">The length; 0 means to the end of the file.</param>
+    /// <param name="offset">The start of the range, in bytes.</param>
+    /// <param name="length">The length in bytes; 0 means to the end of the file.</param>
     /// <exception cref="ObjectDisposedException">The file was disposed.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> or <paramref name="length"/> is
-    /// negative.</exception>
-    /// <exception cref="ZeroCopyException">posix_fadvise failed: EINVAL (unknown advice), EBADF, ESPIPE.</exception>
-    public void Fadvise(FileAdvice advice, long offset = 0, long length = 0)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="advice"/> is not a defined value, or
+    /// <paramref name="offset"/> or <paramref name="length"/> is negative.</exception>
+    /// <exception cref="ZeroCopyException">posix_fadvise failed: EINVAL (advice the filesystem refuses), EBADF,
+    /// ESPIPE.</exception>
+    public void Advise(FileAccessAdvice advice, long offset = 0, long length = 0)
     {
+        int native = unchecked((int)advice.ToNative());
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ThrowIfDisposed();
         using DescriptorScope file = EnterFile();
-        NativeResult.Check(Zcn.fadvise(file.Fd, offset, length, unchecked((int)advice)), "posix_fadvise");
+        NativeResult.Check(Zcn.fadvise(file.Fd, offset, length, native), "posix_fadvise");
     }
 
     /// <summary>The size of the file in bytes (fstat(2)).</summary>
@@ -359,7 +370,7 @@ public sealed class DirectFile : IDisposable
         NativeResult.Check(result, "statx");
         // Never 0: the checks divide by these numbers.
         return new DirectIOAlignment((int)Math.Max(1u, info.mem_align), (int)Math.Max(1u, info.offset_align),
-                                     (DioSource)info.source);
+                                     DirectIOAlignmentSourceConversion.FromNative(info.source));
     }
 
     private static NotSupportedException RefusesDirectIO(string? path, string call, ZeroCopyException inner) =>

@@ -1,6 +1,5 @@
 using System;
 using System.Globalization;
-using ZeroCopyNative.Interop;
 
 namespace ZeroCopyNative;
 
@@ -16,7 +15,7 @@ public readonly struct DirectIOAlignment : IEquatable<DirectIOAlignment>
     /// <param name="memoryAlignment">The alignment of the buffer's address and length.</param>
     /// <param name="offsetAlignment">The alignment of the file offset and the transfer length.</param>
     /// <param name="source">Where the numbers came from.</param>
-    public DirectIOAlignment(int memoryAlignment, int offsetAlignment, DioSource source)
+    public DirectIOAlignment(int memoryAlignment, int offsetAlignment, DirectIOAlignmentSource source)
     {
         MemoryAlignment = memoryAlignment;
         OffsetAlignment = offsetAlignment;
@@ -31,9 +30,9 @@ public readonly struct DirectIOAlignment : IEquatable<DirectIOAlignment>
     /// stx_dio_offset_align).</summary>
     public int OffsetAlignment { get; }
 
-    /// <summary>Where the numbers came from: STATX (exact), BLOCK_DEVICE (the device's logical block size) or
-    /// BLKSIZE (st_blksize, a conservative guess).</summary>
-    public DioSource Source { get; }
+    /// <summary>Where the numbers came from: Statx (exact), BlockDevice (the device's logical block size) or
+    /// BlockSize (st_blksize, a conservative guess).</summary>
+    public DirectIOAlignmentSource Source { get; }
 
     /// <summary>The alignment a buffer needs to satisfy both rules: the larger of the two.</summary>
     public int BufferAlignment => Math.Max(Math.Max(MemoryAlignment, OffsetAlignment), IntPtr.Size);
@@ -48,7 +47,7 @@ public readonly struct DirectIOAlignment : IEquatable<DirectIOAlignment>
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(MemoryAlignment, OffsetAlignment, Source);
 
-    /// <summary>"memory 512, offset 512 (STATX)".</summary>
+    /// <summary>"memory 512, offset 512 (Statx)".</summary>
     /// <returns>The description.</returns>
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"memory {MemoryAlignment}, offset {OffsetAlignment} ({Source})");

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using Microsoft.Win32.SafeHandles;
 using ZeroCopyNative.Interop;
 
@@ -23,14 +24,21 @@ public sealed unsafe partial class MappedFile
     /// <param name="sharing">Shared (writes reach the file) or private (copy-on-write).</param>
     /// <returns>The mapping.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-    /// <exception cref="ArgumentException">The path holds a NUL or is too long, or the window would be
-    /// empty.</exception>
+    /// <exception cref="ArgumentException">The path is empty or holds a NUL, or the window would be empty, or the
+    /// file is not a regular file or block device and <paramref name="length"/> is 0.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An enum value is undefined, <paramref name="offset"/> or
     /// <paramref name="length"/> is negative, or the window runs past the end of the file (touching it would raise
     /// SIGBUS).</exception>
-    /// <exception cref="ZeroCopyException">open failed (ENOENT, EACCES, EISDIR, ...), or mmap failed: EACCES (the
-    /// file is not open for the access asked), ENODEV (the file cannot be mapped), ENOMEM (no address space),
-    /// EPERM (a seal forbids a writable mapping).</exception>
+    /// <exception cref="FileNotFoundException">open failed with ENOENT and the directory exists.</exception>
+    /// <exception cref="DirectoryNotFoundException">open failed with ENOENT because a directory on the path is
+    /// missing, or with ENOTDIR.</exception>
+    /// <exception cref="UnauthorizedAccessException">open failed with EACCES or EPERM, or the path is a directory
+    /// (EISDIR).</exception>
+    /// <exception cref="PathTooLongException">open failed with ENAMETOOLONG.</exception>
+    /// <exception cref="ZeroCopyException">open failed otherwise (ELOOP, EROFS, ENXIO, EMFILE, ...), or mmap failed:
+    /// EACCES (the file is not open for the access asked), ENODEV (the file cannot be mapped), ENOMEM (no address
+    /// space), EPERM (a seal forbids a writable mapping). Every exception from open or mmap names the path, and its
+    /// <see cref="Exception.HResult"/> is the errno.</exception>
     public static MappedFile Open(string path, MappedFileAccess access = MappedFileAccess.ReadOnly, long offset = 0,
                                   long length = 0, MappedFileSharing sharing = MappedFileSharing.Shared)
     {
@@ -40,7 +48,7 @@ public sealed unsafe partial class MappedFile
             ? OpenFlags.RDWR
             : OpenFlags.RDONLY;
         using SafeFileHandle file = NativeFile.Open(path, flags, 0);
-        return Map(file, access, offset, length, sharing);
+        return MapFile(file, access, offset, length, sharing, path);
     }
 
     /// <summary>
@@ -57,8 +65,9 @@ public sealed unsafe partial class MappedFile
     /// <returns>The mapping. <see cref="IsShrinkSealed"/> tells whether the file carries F_SEAL_SHRINK.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="file"/> is null.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="file"/> is closed.</exception>
-    /// <exception cref="ArgumentException">The handle is invalid, the window would be empty, or the file's size is
-    /// unknown (not a regular file or block device) and <paramref name="length"/> is 0.</exception>
+    /// <exception cref="ArgumentException">The handle is invalid or refers to a directory, the window would be empty,
+    /// or the file's size is unknown (not a regular file or block device) and <paramref name="length"/> is
+    /// 0.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An enum value is undefined, <paramref name="offset"/> or
     /// <paramref name="length"/> is negative, or the window runs past the end of the file (touching it would raise
     /// SIGBUS).</exception>
@@ -71,45 +80,7 @@ public sealed unsafe partial class MappedFile
     {
         Descriptors.Validate(file, nameof(file));
         CheckOptions(access, sharing, offset, length);
-        using DescriptorScope scope = DescriptorScope.Enter(file, nameof(file));
-        int fd = scope.Fd;
-        FdInfo info = NativeFile.Query(fd);
-        if (info.kind == (int)FdKind.REGULAR || info.kind == (int)FdKind.BLOCKDEV)
-        {
-            long size = info.size;
-            if (offset > size)
-            {
-                throw new ArgumentOutOfRangeException(nameof(offset), offset,
-                    $"The offset lies past the end of the {size}-byte file.");
-            }
-
-            if (length == 0)
-            {
-                length = size - offset;
-                if (length == 0)
-                {
-                    throw new ArgumentException(
-                        $"Nothing to map: the file is {size} bytes long and the window starts at {offset}.",
-                        nameof(length));
-                }
-            }
-            else if (length > size - offset)
-            {
-                throw new ArgumentOutOfRangeException(nameof(length), length,
-                    $"The window [{offset}, {offset}+{length}) runs past the end of the {size}-byte file; " +
-                    "touching those pages would raise SIGBUS. Extend the file first.");
-            }
-        }
-        else if (length == 0)
-        {
-            throw new ArgumentException(
-                "The handle is not a regular file or block device, so its size is unknown: give a length.",
-                nameof(length));
-        }
-
-        int seals = Zcn.memfd_get_seals(fd);
-        bool shrinkSealed = seals >= 0 && (seals & (int)MemFdSeals.SHRINK) != 0;
-        return MapCore(fd, offset, length, access, sharing, 0, shrinkSealed, null);
+        return MapFile(file, access, offset, length, sharing, path: null);
     }
 
     /// <summary>Maps <paramref name="length"/> bytes of zero-filled anonymous memory, readable and writable
@@ -124,7 +95,7 @@ public sealed unsafe partial class MappedFile
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         CheckOptions(MappedFileAccess.ReadWrite, sharing, 0, length);
-        return MapCore(-1, 0, length, MappedFileAccess.ReadWrite, sharing, MapFlags.ANONYMOUS, true, null);
+        return MapCore(-1, 0, length, MappedFileAccess.ReadWrite, sharing, MapFlags.ANONYMOUS, true, null, null);
     }
 
     /// <summary>
@@ -145,14 +116,13 @@ public sealed unsafe partial class MappedFile
     public static MappedFile CreateSealed(long length, bool sealGrow = false, string name = DefaultSealedName)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        SafeFileHandle memfd = MemFd.Create(name, MemFdFlags.ALLOW_SEALING);
+        SafeFileHandle memfd = MemFd.Create(name, MemFdOptions.AllowSealing);
         try
         {
             MemFd.SetLength(memfd, length);
-            MemFdSeals seals = MemFdSeals.SHRINK | (sealGrow ? MemFdSeals.GROW : 0);
-            MemFd.AddSeals(memfd, seals);
+            MemFd.AddSeals(memfd, FileSeals.Shrink | (sealGrow ? FileSeals.Grow : FileSeals.None));
             return MapCore(NativeFile.Fd(memfd), 0, length, MappedFileAccess.ReadWrite, MappedFileSharing.Shared, 0,
-                           shrinkSealed: true, ownedFile: memfd);
+                           shrinkSealed: true, ownedFile: memfd, path: null);
         }
         catch
         {
@@ -177,11 +147,64 @@ public sealed unsafe partial class MappedFile
         ArgumentOutOfRangeException.ThrowIfNegative(length);
     }
 
+    /// <summary>Checks the window against the file's kind and size, then maps it. <paramref name="path"/> is the
+    /// path the caller opened, named in the exceptions; null for a caller's handle.</summary>
+    private static MappedFile MapFile(SafeFileHandle file, MappedFileAccess access, long offset, long length,
+                                      MappedFileSharing sharing, string? path)
+    {
+        using DescriptorScope scope = DescriptorScope.Enter(file, nameof(file));
+        int fd = scope.Fd;
+        string what = path is null ? "the file" : $"'{path}'";
+        FdInfo info = NativeFile.Query(fd);
+        if (info.kind == (int)FdKind.REGULAR || info.kind == (int)FdKind.BLOCKDEV)
+        {
+            long size = info.size;
+            if (offset > size)
+            {
+                throw new ArgumentOutOfRangeException(nameof(offset), offset,
+                    $"The offset lies past the end of {what}, which is {size} bytes long.");
+            }
+
+            if (length == 0)
+            {
+                length = size - offset;
+                if (length == 0)
+                {
+                    throw new ArgumentException(
+                        $"Nothing to map: {what} is {size} bytes long and the window starts at {offset}.",
+                        nameof(length));
+                }
+            }
+            else if (length > size - offset)
+            {
+                throw new ArgumentOutOfRangeException(nameof(length), length,
+                    $"The window [{offset}, {offset}+{length}) runs past the end of {what}, which is {size} bytes " +
+                    "long; touching those pages would raise SIGBUS. Extend the file first.");
+            }
+        }
+        else if (info.kind == (int)FdKind.DIRECTORY)
+        {
+            // Only a caller's handle gets here: NativeFile.Open refuses directories with EISDIR.
+            throw new ArgumentException("The handle refers to a directory, which cannot be mapped.", nameof(file));
+        }
+        else if (length == 0)
+        {
+            throw new ArgumentException(
+                $"{(path is null ? "The handle" : what)} is not a regular file or block device, so its size is " +
+                "unknown: give a length.",
+                nameof(length));
+        }
+
+        int seals = Zcn.memfd_get_seals(fd);
+        bool shrinkSealed = seals >= 0 && (seals & (int)MemFdSeals.SHRINK) != 0;
+        return MapCore(fd, offset, length, access, sharing, 0, shrinkSealed, null, path);
+    }
+
     /// <summary>mmap from the page below <paramref name="offset"/>, exposing the window from
     /// <paramref name="offset"/>.</summary>
     private static MappedFile MapCore(int fd, long offset, long length, MappedFileAccess access,
                                       MappedFileSharing sharing, MapFlags extraFlags, bool shrinkSealed,
-                                      SafeFileHandle? ownedFile)
+                                      SafeFileHandle? ownedFile, string? path)
     {
         long alignedOffset = PageMath.AlignDown(offset);
         long delta = offset - alignedOffset;
@@ -197,9 +220,13 @@ public sealed unsafe partial class MappedFile
             : MemoryProtection.READ;
         MapFlags flags = (sharing == MappedFileSharing.Shared ? MapFlags.SHARED : MapFlags.PRIVATE) | extraFlags;
         void* address;
-        NativeResult.Check(
-            Zcn.mmap(&address, null, (ulong)mapLength, unchecked((int)prot), unchecked((int)flags), fd, alignedOffset),
-            "mmap");
+        int result = Zcn.mmap(&address, null, (ulong)mapLength, unchecked((int)prot), unchecked((int)flags), fd,
+                              alignedOffset);
+        if (result < 0)
+        {
+            throw new ZeroCopyException("mmap", NativeResult.ErrnoOf(result), 0, path);
+        }
+
         var handle = new MappedFileHandle((IntPtr)address, mapLength);
         return new MappedFile(handle, (byte*)address + delta, length, offset, access, sharing, shrinkSealed, ownedFile);
     }

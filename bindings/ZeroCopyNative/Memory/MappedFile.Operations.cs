@@ -47,49 +47,50 @@ public sealed unsafe partial class MappedFile
         }
 
         int flags = (int)(async ? MsyncFlags.ASYNC : MsyncFlags.SYNC);
-        using var lease = new SafeHandleLease(_handle);
+        using DescriptorScope lease = DescriptorScope.Borrow(_handle); // no unmap while the call uses the memory
         (nint start, long bytes) = Pages(offset, length, inward: false);
         NativeResult.Check(Zcn.msync((void*)start, (ulong)bytes, flags), "msync");
     }
 
     /// <summary>Gives the kernel advice about the whole window (madvise(2)); see
-    /// <see cref="Advise(MemoryAdvice, long, long)"/>.</summary>
+    /// <see cref="Advise(MappedFileAdvice, long, long)"/>.</summary>
     /// <param name="advice">The advice.</param>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
-    /// <exception cref="ZeroCopyException">madvise failed: EINVAL (unknown advice, or advice that does not apply to
-    /// this kind of mapping), EAGAIN, ENOMEM, EFAULT/EHWPOISON (a POPULATE advice met a page it could not fault in,
-    /// such as one past the end of a file that shrank).</exception>
-    public void Advise(MemoryAdvice advice) => Advise(advice, 0, Length);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="advice"/> is not a defined value.</exception>
+    /// <exception cref="ZeroCopyException">madvise failed: EINVAL (advice that does not apply to this kind of
+    /// mapping, or that the kernel predates), EAGAIN, ENOMEM, EFAULT/EHWPOISON (a Populate advice met a page it
+    /// could not fault in, such as one past the end of a file that shrank).</exception>
+    public void Advise(MappedFileAdvice advice) => Advise(advice, 0, Length);
 
     /// <summary>
     /// Gives the kernel advice about a range of the window (madvise(2)). The range is widened to whole pages,
-    /// except for the advice that discards contents (DONTNEED, FREE, REMOVE): for those it is narrowed to the pages
+    /// except for the advice that discards contents (DontNeed, Free, Remove): for those it is narrowed to the pages
     /// that lie wholly inside the range (or inside the window at its ends), so that no byte outside it is lost.
     /// </summary>
     /// <param name="advice">The advice (MADV_*).</param>
-    /// <param name="offset">The offset in the window.</param>
-    /// <param name="length">The length; 0 does nothing.</param>
+    /// <param name="offset">The offset in the window, in bytes.</param>
+    /// <param name="length">The length in bytes; 0 does nothing.</param>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The range is negative or runs past <see
-    /// cref="Length"/>.</exception>
-    /// <exception cref="ZeroCopyException">madvise failed: EINVAL (unknown advice, or advice that does not apply to
-    /// this kind of mapping, such as FREE on a shared one), EAGAIN, ENOMEM, EPERM, EFAULT/EHWPOISON (a POPULATE
-    /// advice met a page it could not fault in).</exception>
-    public void Advise(MemoryAdvice advice, long offset, long length)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="advice"/> is not a defined value, or the range
+    /// is negative or runs past <see cref="Length"/>.</exception>
+    /// <exception cref="ZeroCopyException">madvise failed: EINVAL (advice that does not apply to this kind of
+    /// mapping, such as Free on a shared one, or that the kernel predates), EAGAIN, ENOMEM, EPERM, EFAULT/EHWPOISON
+    /// (a Populate advice met a page it could not fault in).</exception>
+    public void Advise(MappedFileAdvice advice, long offset, long length)
     {
         ThrowIfDisposed();
+        int native = unchecked((int)advice.ToNative());
         CheckRange(offset, length);
         if (length == 0)
         {
             return;
         }
 
-        bool inward = advice is MemoryAdvice.DONTNEED or MemoryAdvice.FREE or MemoryAdvice.REMOVE;
-        using var lease = new SafeHandleLease(_handle);
-        (nint start, long bytes) = Pages(offset, length, inward);
+        using DescriptorScope lease = DescriptorScope.Borrow(_handle); // no unmap while the call uses the memory
+        (nint start, long bytes) = Pages(offset, length, inward: advice.Discards());
         if (bytes > 0)
         {
-            NativeResult.Check(Zcn.madvise((void*)start, (ulong)bytes, unchecked((int)advice)), "madvise");
+            NativeResult.Check(Zcn.madvise((void*)start, (ulong)bytes, native), "madvise");
         }
     }
 
@@ -120,7 +121,7 @@ public sealed unsafe partial class MappedFile
             return;
         }
 
-        using var lease = new SafeHandleLease(_handle);
+        using DescriptorScope lease = DescriptorScope.Borrow(_handle); // no unmap while the call uses the memory
         (nint start, long bytes) = Pages(offset, length, inward: false);
         if (!s_populateUnsupported)
         {
@@ -170,7 +171,7 @@ public sealed unsafe partial class MappedFile
         const int ChunkPages = 1024;
         byte* vec = stackalloc byte[ChunkPages];
         long page = PageMath.PageSize;
-        using var lease = new SafeHandleLease(_handle);
+        using DescriptorScope lease = DescriptorScope.Borrow(_handle); // no unmap while the call uses the memory
         long first = (long)(_data + offset);
         long end = first + length;
         long pageStart = first & ~(page - 1);

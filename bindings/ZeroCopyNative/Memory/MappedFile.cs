@@ -8,7 +8,7 @@ namespace ZeroCopyNative;
 /// <summary>
 /// A memory mapping (mmap(2)) of a file, a memfd or anonymous memory, exposed as <see cref="Span{T}"/> and
 /// <see cref="Memory{T}"/>, with msync, madvise and mincore as <see cref="Flush(long, long, bool)"/>,
-/// <see cref="Advise(MemoryAdvice, long, long)"/>, <see cref="Prefetch(long, long)"/> and
+/// <see cref="Advise(MappedFileAdvice, long, long)"/>, <see cref="Prefetch(long, long)"/> and
 /// <see cref="ResidentBytes(long, long)"/>.
 /// </summary>
 /// <remarks>
@@ -17,7 +17,7 @@ namespace ZeroCopyNative;
 /// byte 0 of <see cref="Span"/> is the byte at <see cref="Offset"/> in the file.</para>
 /// <para><b>Lifetime.</b> The mapping is owned by a <see cref="MappedFileHandle"/> and is reference-counted.
 /// Once <see cref="Dispose"/> has been called every member throws <see cref="ObjectDisposedException"/>. An operation
-/// running on another thread (<see cref="Flush(long, long, bool)"/>, <see cref="Advise(MemoryAdvice, long, long)"/>,
+/// running on another thread (<see cref="Flush(long, long, bool)"/>, <see cref="Advise(MappedFileAdvice, long, long)"/>,
 /// ...) and a pinned <see cref="System.Buffers.MemoryHandle"/> from <see cref="Memory"/> hold a reference, so the
 /// mapping is unmapped only after they finish. A <see cref="Span{T}"/> cannot hold a reference: as with
 /// MemoryMappedViewAccessor, a span obtained earlier must not be used after <see cref="Dispose"/>, because the memory
@@ -26,7 +26,7 @@ namespace ZeroCopyNative;
 /// page that now lies past the end of the file raises SIGBUS, which terminates the process; no exception can catch
 /// it. This is the same hazard that MemoryMappedFile documents for files other processes can change. Map only files
 /// nobody truncates, or use <see cref="CreateSealed(long, bool, string)"/> (or <see cref="MemFd.AddSeals"/> with
-/// <see cref="MemFdSeals.SHRINK"/> before <see cref="Map(SafeFileHandle, MappedFileAccess, long, long,
+/// <see cref="FileSeals.Shrink"/> before <see cref="Map(SafeFileHandle, MappedFileAccess, long, long,
 /// MappedFileSharing)"/>):
 /// the kernel then refuses every attempt to shrink the memfd with EPERM, so the mapping cannot fault.
 /// <see cref="IsShrinkSealed"/> reports whether that protection is in place.</para>

@@ -9,7 +9,7 @@ namespace ZeroCopyNative;
 /// like a regular file on tmpfs that has no name in any directory: size it with ftruncate, map it with
 /// <see cref="MappedFile.Map(SafeFileHandle, MappedFileAccess, long, long, MappedFileSharing)"/>, pass it to another
 /// process. Seals make promises about the file that the kernel enforces for every holder of the descriptor; in
-/// particular <see cref="MemFdSeals.SHRINK"/> guarantees that mappings of it never raise SIGBUS.
+/// particular <see cref="FileSeals.Shrink"/> guarantees that mappings of it never raise SIGBUS.
 /// </summary>
 /// <remarks>Thread-safe: every member is a single system call on a reference-counted handle.</remarks>
 public static class MemFd
@@ -21,20 +21,23 @@ public static class MemFd
     /// <summary>Creates a memfd (memfd_create(2); MFD_CLOEXEC is always added).</summary>
     /// <param name="name">A name for debugging, shown in /proc/self/fd as "memfd:name"; at most
     /// <see cref="MaxNameBytes"/> bytes of UTF-8, no NUL. Names need not be unique.</param>
-    /// <param name="flags">MemFdFlags: ALLOW_SEALING to permit <see cref="AddSeals"/>, HUGETLB for huge pages.</param>
+    /// <param name="options"><see cref="MemFdOptions.AllowSealing"/> to permit <see cref="AddSeals"/>,
+    /// <see cref="MemFdOptions.HugePages"/> for huge pages.</param>
     /// <returns>The descriptor, open for reading and writing, with size 0.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> holds a NUL or exceeds
     /// <see cref="MaxNameBytes"/> bytes.</exception>
-    /// <exception cref="ZeroCopyException">memfd_create failed: EINVAL (an unknown flag, or HUGETLB without huge
-    /// page support), EMFILE/ENFILE (too many descriptors), ENOMEM.</exception>
-    public static unsafe SafeFileHandle Create(string name, MemFdFlags flags = MemFdFlags.NONE)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> holds an undefined bit.</exception>
+    /// <exception cref="ZeroCopyException">memfd_create failed: EINVAL (HugePages without huge page support),
+    /// EMFILE/ENFILE (too many descriptors), ENOMEM.</exception>
+    public static unsafe SafeFileHandle Create(string name, MemFdOptions options = MemFdOptions.None)
     {
         byte[] bytes = NativeStrings.ToUtf8Z(name, MaxNameBytes, nameof(name), "memfd name");
+        uint flags = (uint)options.ToNative();
         int fd;
         fixed (byte* p = bytes)
         {
-            fd = Zcn.memfd_create((sbyte*)p, (uint)flags);
+            fd = Zcn.memfd_create((sbyte*)p, flags);
         }
 
         NativeResult.Check(fd, "memfd_create");
@@ -58,29 +61,31 @@ public static class MemFd
     }
 
     /// <summary>Adds seals to a memfd (fcntl(F_ADD_SEALS)). Seals can only be added, never removed.</summary>
-    /// <param name="memfd">A memfd created with <see cref="MemFdFlags.ALLOW_SEALING"/>.</param>
-    /// <param name="seals">The seals: SHRINK (ftruncate to a smaller size fails with EPERM, so mappings cannot raise
-    /// SIGBUS), GROW, WRITE, FUTURE_WRITE, SEAL (no more seals).</param>
+    /// <param name="memfd">A memfd created with <see cref="MemFdOptions.AllowSealing"/>.</param>
+    /// <param name="seals">The seals: Shrink (ftruncate to a smaller size fails with EPERM, so mappings cannot raise
+    /// SIGBUS), Grow, Write, FutureWrite, Seal (no more seals).</param>
     /// <exception cref="ArgumentNullException"><paramref name="memfd"/> is null.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="memfd"/> is closed.</exception>
-    /// <exception cref="ZeroCopyException">fcntl failed: EPERM (the file is sealed with SEAL, or was created without
-    /// ALLOW_SEALING), EINVAL (not a memfd, or an unknown seal), EBUSY (WRITE while a writable shared mapping
-    /// exists).</exception>
-    public static void AddSeals(SafeFileHandle memfd, MemFdSeals seals)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="seals"/> holds an undefined bit.</exception>
+    /// <exception cref="ZeroCopyException">fcntl failed: EPERM (the file is sealed with Seal, or was created without
+    /// AllowSealing), EINVAL (not a memfd), EBUSY (Write while a writable shared mapping exists).</exception>
+    public static void AddSeals(SafeFileHandle memfd, FileSeals seals)
     {
         using DescriptorScope scope = DescriptorScope.Enter(memfd, nameof(memfd));
-        NativeResult.Check(Zcn.memfd_add_seals(scope.Fd, unchecked((int)seals)), "fcntl(F_ADD_SEALS)");
+        int bits = unchecked((int)seals.ToNative());
+        NativeResult.Check(Zcn.memfd_add_seals(scope.Fd, bits), "fcntl(F_ADD_SEALS)");
     }
 
     /// <summary>The seals of a memfd (fcntl(F_GET_SEALS)).</summary>
     /// <param name="memfd">A memfd (or any shmem file).</param>
-    /// <returns>The seals; a memfd created without ALLOW_SEALING reports <see cref="MemFdSeals.SEAL"/>.</returns>
+    /// <returns>The seals; a memfd created without AllowSealing reports <see cref="FileSeals.Seal"/>. Bits this
+    /// version does not name (F_SEAL_EXEC of Linux 6.3) are passed through as they are.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="memfd"/> is null.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="memfd"/> is closed.</exception>
     /// <exception cref="ZeroCopyException">fcntl failed: EINVAL (the file does not support seals).</exception>
-    public static MemFdSeals GetSeals(SafeFileHandle memfd)
+    public static FileSeals GetSeals(SafeFileHandle memfd)
     {
         using DescriptorScope scope = DescriptorScope.Enter(memfd, nameof(memfd));
-        return (MemFdSeals)NativeResult.Check(Zcn.memfd_get_seals(scope.Fd), "fcntl(F_GET_SEALS)");
+        return FileSealsConversion.FromNative(NativeResult.Check(Zcn.memfd_get_seals(scope.Fd), "fcntl(F_GET_SEALS)"));
     }
 }

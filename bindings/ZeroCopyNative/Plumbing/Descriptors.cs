@@ -5,17 +5,20 @@ using System.Runtime.InteropServices;
 namespace ZeroCopyNative;
 
 /// <summary>
-/// Borrows the descriptor of a <see cref="SafeHandle"/> for the length of one operation. The handle's reference count is
-/// raised (DangerousAddRef) before the descriptor is read and lowered when the scope ends, so a Dispose racing the
-/// operation defers the close(2) until the system call has returned: the call can never act on a closed descriptor, nor
-/// on an unrelated file that reused its number.
+/// The library's one way to hold a <see cref="SafeHandle"/>'s reference count for the length of an operation: a
+/// descriptor borrowed for a system call, or a mapping (<see cref="MappedFileHandle"/>) kept mapped while a call uses
+/// its memory. The count is raised (DangerousAddRef) before the handle's value is read and lowered when the scope ends,
+/// so a Dispose racing the operation defers the close(2) or munmap(2) until the call has returned: the call can never
+/// act on a closed descriptor, nor on an unrelated file or mapping that reused the number or the address.
 /// </summary>
-/// <remarks>A mutable struct: use it only as a <c>using</c> local, never copy it.</remarks>
+/// <remarks>A mutable struct: use it only as a <c>using</c> local (also across awaits), never copy it. The one other
+/// place that raises the count is <see cref="MappedMemoryManager"/>, because the MemoryManager contract splits the
+/// raise (Pin) and the release (Unpin) across two calls.</remarks>
 internal struct DescriptorScope : IDisposable
 {
     private SafeHandle? _handle;
 
-    /// <summary>The descriptor, valid until <see cref="Dispose"/>.</summary>
+    /// <summary>The descriptor (for a descriptor handle), valid until <see cref="Dispose"/>.</summary>
     public readonly int Fd;
 
     private DescriptorScope(SafeHandle handle)

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using ZeroCopyNative.Interop;
@@ -8,19 +9,41 @@ namespace ZeroCopyNative;
 /// <summary>open(2) and fstat(2) for the safe layer: paths in, SafeFileHandles out.</summary>
 internal static class NativeFile
 {
-    /// <summary>Opens <paramref name="path"/> through zcn_open (O_CLOEXEC always added).</summary>
-    /// <exception cref="ZeroCopyException">open failed; <see cref="ZeroCopyException.Errno"/> says why.</exception>
+    /// <summary>Opens <paramref name="path"/> through zcn_open (O_CLOEXEC always added) and refuses a directory, as
+    /// File.OpenHandle does: opening one read-only succeeds in the kernel, and every caller here wants a file.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or holds a NUL.</exception>
+    /// <exception cref="IOException">open failed: the FileNotFoundException, DirectoryNotFoundException,
+    /// PathTooLongException or ZeroCopyException <see cref="PathErrors.For"/> picks, naming the path.</exception>
+    /// <exception cref="UnauthorizedAccessException">open failed with EACCES or EPERM, or the path is a directory
+    /// (EISDIR).</exception>
     public static unsafe SafeFileHandle Open(string path, OpenFlags flags, uint mode)
     {
-        byte[] bytes = NativeStrings.ToUtf8Z(path, NativeStrings.PathMax - 1, nameof(path), "path");
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        // No length limit here: the kernel's ENAMETOOLONG (PATH_MAX, or NAME_MAX for one component) becomes the
+        // PathTooLongException File.OpenHandle throws.
+        byte[] bytes = NativeStrings.ToUtf8Z(path, int.MaxValue - 1, nameof(path), "path");
         int fd;
         fixed (byte* p = bytes)
         {
             fd = Zcn.open((sbyte*)p, unchecked((int)flags), mode);
         }
 
-        NativeResult.Check(fd, "open");
-        return new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+        var handle = new SafeFileHandle((IntPtr)PathErrors.Check(fd, path, "open"), ownsHandle: true);
+        try
+        {
+            if (Query(fd).kind == (int)FdKind.DIRECTORY)
+            {
+                throw PathErrors.For(Errno.EISDIR, path, "open");
+            }
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+
+        return handle;
     }
 
     /// <summary>open(2) of <paramref name="path"/> (O_CLOEXEC always added) without throwing for the kernel's answer.</summary>
@@ -28,7 +51,7 @@ internal static class NativeFile
     /// <exception cref="ArgumentException">The path holds a NUL or is too long to pass.</exception>
     public static unsafe int TryOpenPath(string path, OpenFlags flags, uint mode, out Errno error)
     {
-        byte[] bytes = NativeStrings.ToUtf8Z(path, NativeStrings.PathMax - 1, nameof(path), "path");
+        byte[] bytes = NativeStrings.ToUtf8Z(path, int.MaxValue - 1, nameof(path), "path");
         int fd;
         fixed (byte* p = bytes)
         {
@@ -37,14 +60,6 @@ internal static class NativeFile
 
         error = fd < 0 ? NativeResult.ErrnoOf(fd) : 0;
         return fd < 0 ? -1 : fd;
-    }
-
-    /// <summary>open(2) of <paramref name="path"/>, failing as File.OpenHandle fails (see <see cref="PathErrors"/>).</summary>
-    /// <exception cref="System.IO.IOException">open failed; the exception names the path and carries the errno.</exception>
-    public static SafeFileHandle OpenPath(string path, OpenFlags flags, uint mode)
-    {
-        int fd = TryOpenPath(path, flags, mode, out Errno error);
-        return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw PathErrors.For(error, path, "open");
     }
 
     /// <summary>fstat(2) and fcntl(F_GETFL) of a handle.</summary>

@@ -6,9 +6,6 @@ namespace ZeroCopyNative;
 /// <summary>Encodes the strings the safe layer passes to libzcn as NUL-terminated UTF-8.</summary>
 internal static class NativeStrings
 {
-    /// <summary>The most bytes a path may take (PATH_MAX, including the terminating NUL).</summary>
-    public const int PathMax = 4096;
-
     /// <summary>Encodes <paramref name="value"/> as NUL-terminated UTF-8, refusing embedded NULs (the kernel would
     /// silently cut the string there) and strings longer than <paramref name="maxBytes"/> bytes.</summary>
     /// <param name="value">The string.</param>

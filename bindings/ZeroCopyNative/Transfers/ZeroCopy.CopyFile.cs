@@ -32,24 +32,20 @@ public static partial class ZeroCopy
     /// <exception cref="FileNotFoundException">A path does not exist (ENOENT; for the destination: its directory does
     /// not).</exception>
     /// <exception cref="DirectoryNotFoundException">A component of a path is not a directory (ENOTDIR).</exception>
-    /// <exception cref="UnauthorizedAccessException">No permission (EACCES, EPERM), a read-only filesystem (EROFS), or
-    /// the source or the destination is a directory (EISDIR); <see cref="Exception.HResult"/> is the errno.</exception>
+    /// <exception cref="UnauthorizedAccessException">No permission (EACCES, EPERM), or the source or the destination
+    /// is a directory (EISDIR); <see cref="Exception.HResult"/> is the errno.</exception>
     /// <exception cref="PathTooLongException">A path is too long (ENAMETOOLONG).</exception>
     /// <exception cref="SameFileException">Source and destination are the same file.</exception>
     /// <exception cref="ZeroCopyException">Any other failure, naming the path: EEXIST (the destination exists and
-    /// <see cref="CopyFileOptions.Overwrite"/> is false), ENOSPC, EDQUOT, EFBIG (naming the destination), EIO, ...;
+    /// <see cref="CopyFileOptions.Overwrite"/> is false), EROFS, ELOOP, ENXIO (a socket), ENOSPC, EDQUOT, EFBIG (naming the destination), EIO, ...;
     /// <see cref="ZeroCopyException.BytesTransferred"/> holds the bytes copied before the failure.</exception>
     public static TransferResult CopyFile(string source, string destination, CopyFileOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(source);
         ArgumentException.ThrowIfNullOrEmpty(destination);
         options ??= s_defaultCopyOptions;
-        using SafeFileHandle input = NativeFile.OpenPath(source, OpenFlags.RDONLY | OpenFlags.NOCTTY, 0);
+        using SafeFileHandle input = NativeFile.Open(source, OpenFlags.RDONLY | OpenFlags.NOCTTY, 0); // refuses a directory
         FdInfo from = NativeFile.Query(input);
-        if ((FdKind)unchecked((uint)from.kind) == FdKind.DIRECTORY)
-        {
-            throw PathErrors.For(Errno.EISDIR, source, "open");
-        }
 
         using SafeFileHandle output = OpenCopyDestination(source, in from, destination, options);
         var plan = new TransferPlan(null) { Method = options.Method, Progress = options.Progress, KeepHoles = options.KeepHoles };

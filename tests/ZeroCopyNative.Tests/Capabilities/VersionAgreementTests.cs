@@ -24,18 +24,21 @@ public sealed class VersionAgreementTests
     [Test]
     public void AssemblyVersionEqualsTheVersionFile()
     {
-        // The test run happens inside the repository (build output under it); the VERSION file is at its root.
-        string? directory = AppContext.BaseDirectory;
+        // The build bakes the VERSION file's path into this assembly (ZeroCopyNative.Tests.csproj): the test binaries
+        // may be anywhere (a build directory outside the source tree, the NativeAOT output), the file stays put.
         string? versionFile = null;
-        for (int depth = 0; directory != null && depth < 12 && versionFile == null; depth++)
+        foreach (AssemblyMetadataAttribute metadata in
+                 typeof(VersionAgreementTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>())
         {
-            string candidate = Path.Combine(directory, "VERSION");
-            versionFile = File.Exists(candidate) && File.Exists(Path.Combine(directory, "native", "include", "zcn.h"))
-                ? candidate : null;
-            directory = Path.GetDirectoryName(directory.TrimEnd('/'));
+            if (metadata.Key == "ZcnVersionFile")
+            {
+                versionFile = metadata.Value;
+            }
         }
 
-        Assert.That(versionFile, Is.Not.Null, "VERSION not found above " + AppContext.BaseDirectory);
+        Assert.That(versionFile, Is.Not.Null, "the test assembly carries no ZcnVersionFile metadata");
+        Assert.That(File.Exists(versionFile), Is.True,
+            $"{versionFile}, the VERSION file this build was made from, is gone");
         Version expected = Version.Parse(File.ReadAllText(versionFile!).Trim());
         Assert.That(AssemblyVersionOf(typeof(ZeroCopy).Assembly).ToString(), Is.EqualTo(expected.ToString()));
         Assert.That(ZeroCopyCapabilities.LibraryVersion.ToString(), Is.EqualTo(expected.ToString()));

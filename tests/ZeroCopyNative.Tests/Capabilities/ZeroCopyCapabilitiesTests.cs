@@ -48,12 +48,28 @@ public sealed class ZeroCopyCapabilitiesTests
         Assert.That(ZeroCopyCapabilities.MemFd, Is.True);
         bool statxKnowsDioAlign = ZeroCopyCapabilities.KernelVersion >= new Version(6, 1);
         Assert.That(ZeroCopyCapabilities.DioAlign, statxKnowsDioAlign ? Is.True : Is.False);
-        Assert.That((int)ZeroCopyCapabilities.Flags, Is.EqualTo(Zcn.capabilities()));
+        Assert.That((int)ZeroCopyCapabilities.Features, Is.EqualTo(Zcn.capabilities()));
 
         // io_uring is reported unless the administrator disabled it for everyone (kernel.io_uring_disabled = 2).
         const string Disabled = "/proc/sys/kernel/io_uring_disabled";
         bool disabled = File.Exists(Disabled) && File.ReadAllText(Disabled).Trim() == "2";
         Assert.That(ZeroCopyCapabilities.IoUring, disabled ? Is.False : Is.True);
+    }
+
+    [Test]
+    public void EveryFeatureIsTheHeadersCapabilityBit()
+    {
+        ZeroCopyFeatures[] features = { ZeroCopyFeatures.CopyFileRange, ZeroCopyFeatures.Splice, ZeroCopyFeatures.VmSplice,
+            ZeroCopyFeatures.Tee, ZeroCopyFeatures.MemFd, ZeroCopyFeatures.DirectIOAlignment, ZeroCopyFeatures.IoUring };
+        CapabilityFlags[] native = { CapabilityFlags.COPY_FILE_RANGE, CapabilityFlags.SPLICE, CapabilityFlags.VMSPLICE,
+            CapabilityFlags.TEE, CapabilityFlags.MEMFD, CapabilityFlags.STATX_DIOALIGN, CapabilityFlags.IO_URING };
+        Assert.That(Enum.GetValues<CapabilityFlags>().Length, Is.EqualTo(native.Length), "a new zcn_capability bit needs a safe name");
+        for (int i = 0; i < features.Length; i++)
+        {
+            Assert.That((uint)features[i], Is.EqualTo((uint)native[i]), features[i].ToString());
+        }
+
+        Assert.That(ZeroCopyCapabilities.DioAlign, Is.EqualTo(ZeroCopyCapabilities.Features.HasFlag(ZeroCopyFeatures.DirectIOAlignment)));
     }
 
     [Test]

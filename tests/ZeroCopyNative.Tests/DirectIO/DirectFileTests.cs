@@ -17,7 +17,7 @@ public sealed class DirectFileTests : ScratchDirectoryTests
         Assert.That(a.OffsetAlignment, Is.GreaterThanOrEqualTo(512).And.LessThanOrEqualTo(Environment.SystemPageSize));
         Assert.That(a.MemoryAlignment & (a.MemoryAlignment - 1), Is.Zero, "a power of two");
         Assert.That(a.OffsetAlignment & (a.OffsetAlignment - 1), Is.Zero, "a power of two");
-        Assert.That(a.Source, Is.EqualTo(ZeroCopyCapabilities.DioAlign ? DioSource.STATX : DioSource.BLOCK_DEVICE));
+        Assert.That(a.Source, Is.EqualTo(ZeroCopyCapabilities.DioAlign ? DirectIOAlignmentSource.Statx : DirectIOAlignmentSource.BlockDevice));
         Assert.That(DirectFile.GetAlignment(file.SafeFileHandle) == a, Is.True);
         Assert.That(a.ToString(), Does.Contain($"memory {a.MemoryAlignment}"));
     }
@@ -175,13 +175,15 @@ public sealed class DirectFileTests : ScratchDirectoryTests
     [Test]
     public void OpenReportsOtherFailuresWithTheirErrno()
     {
-        var missing = Assert.Throws<ZeroCopyException>(() => DirectFile.Open(Dir.File("missing")))!;
-        Assert.That(missing.Errno, Is.EqualTo(Errno.ENOENT));
-        Assert.That(missing.Operation, Is.EqualTo("open"));
+        var missing = Assert.Throws<FileNotFoundException>(() => DirectFile.Open(Dir.File("missing")))!;
+        Assert.That(missing.HResult, Is.EqualTo((int)Errno.ENOENT));
+        Assert.That(missing.FileName, Is.EqualTo(Dir.File("missing")));
 
         DirectFile.Open(Dir.File("exists"), FileMode.CreateNew).Dispose();
         var exists = Assert.Throws<ZeroCopyException>(() => DirectFile.Open(Dir.File("exists"), FileMode.CreateNew))!;
         Assert.That(exists.Errno, Is.EqualTo(Errno.EEXIST));
+        Assert.That(exists.Operation, Is.EqualTo("open"));
+        Assert.That(exists.Path, Is.EqualTo(Dir.File("exists")));
 
         Assert.Throws<ArgumentException>(() => DirectFile.Open(Dir.File("f"), FileMode.Append));
         Assert.Throws<ArgumentException>(() => DirectFile.Open(Dir.File("f"), FileMode.Create, FileAccess.Read));
@@ -189,6 +191,7 @@ public sealed class DirectFileTests : ScratchDirectoryTests
         Assert.Throws<ArgumentOutOfRangeException>(
             () => DirectFile.Open(Dir.File("f"), FileMode.Open, (FileAccess)99));
         Assert.Throws<ArgumentNullException>(() => DirectFile.Open(null!));
+        Assert.Throws<ArgumentException>(() => DirectFile.Open(""));
     }
 
     [Test]
@@ -202,16 +205,20 @@ public sealed class DirectFileTests : ScratchDirectoryTests
     }
 
     [Test]
-    public void FadviseAcceptsKnownAdviceAndReportsUnknown()
+    public void AdviseAcceptsEveryAdviceAndRefusesUnknownBeforeTheSystemCall()
     {
         using DirectFile file = DirectFile.Open(Dir.File("f"), FileMode.CreateNew);
-        file.Fadvise(FileAdvice.SEQUENTIAL);
-        file.Fadvise(FileAdvice.DONTNEED, 0, 4096);
-        file.Fadvise(FileAdvice.WILLNEED, 4096);
-        var e = Assert.Throws<ZeroCopyException>(() => file.Fadvise((FileAdvice)99))!;
-        Assert.That(e.Errno, Is.EqualTo(Errno.EINVAL));
-        Assert.That(e.Operation, Is.EqualTo("posix_fadvise"));
-        Assert.Throws<ArgumentOutOfRangeException>(() => file.Fadvise(FileAdvice.NORMAL, -1));
+        foreach (FileAccessAdvice advice in new[] { FileAccessAdvice.Normal, FileAccessAdvice.Random,
+                     FileAccessAdvice.Sequential, FileAccessAdvice.WillNeed, FileAccessAdvice.DontNeed,
+                     FileAccessAdvice.NoReuse })
+        {
+            file.Advise(advice);
+        }
+
+        file.Advise(FileAccessAdvice.DontNeed, 0, 4096);
+        file.Advise(FileAccessAdvice.WillNeed, 4096);
+        Assert.Throws<ArgumentOutOfRangeException>(() => file.Advise((FileAccessAdvice)99));
+        Assert.Throws<ArgumentOutOfRangeException>(() => file.Advise(FileAccessAdvice.Normal, -1));
     }
 
     [Test]
@@ -227,7 +234,7 @@ public sealed class DirectFileTests : ScratchDirectoryTests
             Assert.Throws<ObjectDisposedException>(() => file.Read(buffer.Span, 0));
             Assert.Throws<ObjectDisposedException>(() => file.Write(buffer, 0));
             Assert.Throws<ObjectDisposedException>(() => file.Write(buffer.Span, 0));
-            Assert.Throws<ObjectDisposedException>(() => file.Fadvise(FileAdvice.NORMAL));
+            Assert.Throws<ObjectDisposedException>(() => file.Advise(FileAccessAdvice.Normal));
             Assert.Throws<ObjectDisposedException>(() => _ = file.Length);
             Assert.Throws<ObjectDisposedException>(() => file.SetLength(0));
             Assert.Throws<ObjectDisposedException>(() => file.Flush());

@@ -28,7 +28,7 @@ public sealed class MappedFileConcurrencyTests
                     for (int i = 0; i < 1_000_000; i++)
                     {
                         map.Flush(0, map.Length, async: true);
-                        map.Advise(MemoryAdvice.WILLNEED);
+                        map.Advise(MappedFileAdvice.WillNeed);
                         map.ResidentBytes();
                     }
 

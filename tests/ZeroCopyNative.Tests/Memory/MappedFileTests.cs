@@ -182,8 +182,8 @@ public sealed class MappedFileTests : ScratchDirectoryTests
         using MappedFile map = MappedFile.CreateSealed(4 * Page);
         SafeFileHandle memfd = map.FileHandle!;
         Assert.That(map.IsShrinkSealed, Is.True);
-        Assert.That(MemFd.GetSeals(memfd) & MemFdSeals.SHRINK, Is.EqualTo(MemFdSeals.SHRINK));
-        Assert.That(MemFd.GetSeals(memfd) & MemFdSeals.GROW, Is.EqualTo((MemFdSeals)0));
+        Assert.That(MemFd.GetSeals(memfd) & FileSeals.Shrink, Is.EqualTo(FileSeals.Shrink));
+        Assert.That(MemFd.GetSeals(memfd) & FileSeals.Grow, Is.EqualTo(FileSeals.None));
 
         var e = Assert.Throws<ZeroCopyException>(() => MemFd.SetLength(memfd, Page))!;
         Assert.That(e.Errno, Is.EqualTo(Errno.EPERM));
@@ -204,15 +204,15 @@ public sealed class MappedFileTests : ScratchDirectoryTests
         using MappedFile map = MappedFile.CreateSealed(Page, sealGrow: true, name: "fixed-size");
         var e = Assert.Throws<ZeroCopyException>(() => MemFd.SetLength(map.FileHandle!, 2 * Page))!;
         Assert.That(e.Errno, Is.EqualTo(Errno.EPERM));
-        Assert.That(MemFd.GetSeals(map.FileHandle!), Is.EqualTo(MemFdSeals.SHRINK | MemFdSeals.GROW));
+        Assert.That(MemFd.GetSeals(map.FileHandle!), Is.EqualTo(FileSeals.Shrink | FileSeals.Grow));
     }
 
     [Test]
     public void MapReportsShrinkSealOfACallersMemFd()
     {
-        using SafeFileHandle memfd = MemFd.Create("sealed", MemFdFlags.ALLOW_SEALING);
+        using SafeFileHandle memfd = MemFd.Create("sealed", MemFdOptions.AllowSealing);
         MemFd.SetLength(memfd, Page);
-        MemFd.AddSeals(memfd, MemFdSeals.SHRINK);
+        MemFd.AddSeals(memfd, FileSeals.Shrink);
         using MappedFile map = MappedFile.Map(memfd, MappedFileAccess.ReadWrite);
         Assert.That(map.IsShrinkSealed, Is.True);
     }

@@ -41,22 +41,25 @@ public sealed class MemFdTests
     }
 
     [Test]
-    public void UnknownFlagsAreRefusedByTheLibrary()
+    public void UnknownOptionsAndSealsAreRefusedBeforeTheSystemCall()
     {
-        var e = Assert.Throws<ZeroCopyException>(() => MemFd.Create("x", (MemFdFlags)0x1000))!;
-        Assert.That(e.Errno, Is.EqualTo(Errno.EINVAL));
-        Assert.That(e.Operation, Is.EqualTo("memfd_create"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MemFd.Create("x", (MemFdOptions)0x1000));
+        // MFD_CLOEXEC's bit is not an option: it is always set.
+        Assert.Throws<ArgumentOutOfRangeException>(() => MemFd.Create("x", (MemFdOptions)1));
+        using SafeFileHandle memfd = MemFd.Create("sealable", MemFdOptions.AllowSealing);
+        Assert.Throws<ArgumentOutOfRangeException>(() => MemFd.AddSeals(memfd, (FileSeals)0x4000));
+        Assert.That(MemFd.GetSeals(memfd), Is.EqualTo(FileSeals.None));
     }
 
     [Test]
     public void SealsAreAddedAndReported()
     {
-        using SafeFileHandle memfd = MemFd.Create("sealable", MemFdFlags.ALLOW_SEALING);
-        Assert.That(MemFd.GetSeals(memfd), Is.EqualTo((MemFdSeals)0));
+        using SafeFileHandle memfd = MemFd.Create("sealable", MemFdOptions.AllowSealing);
+        Assert.That(MemFd.GetSeals(memfd), Is.EqualTo(FileSeals.None));
         MemFd.SetLength(memfd, 8192);
-        MemFd.AddSeals(memfd, MemFdSeals.SHRINK);
-        MemFd.AddSeals(memfd, MemFdSeals.GROW);
-        Assert.That(MemFd.GetSeals(memfd), Is.EqualTo(MemFdSeals.SHRINK | MemFdSeals.GROW));
+        MemFd.AddSeals(memfd, FileSeals.Shrink);
+        MemFd.AddSeals(memfd, FileSeals.Grow);
+        Assert.That(MemFd.GetSeals(memfd), Is.EqualTo(FileSeals.Shrink | FileSeals.Grow));
 
         var shrink = Assert.Throws<ZeroCopyException>(() => MemFd.SetLength(memfd, 4096))!;
         Assert.That(shrink.Errno, Is.EqualTo(Errno.EPERM));
@@ -64,8 +67,8 @@ public sealed class MemFdTests
         Assert.That(grow.Errno, Is.EqualTo(Errno.EPERM));
         MemFd.SetLength(memfd, 8192); // the same size is no change
 
-        MemFd.AddSeals(memfd, MemFdSeals.SEAL);
-        var e = Assert.Throws<ZeroCopyException>(() => MemFd.AddSeals(memfd, MemFdSeals.WRITE))!;
+        MemFd.AddSeals(memfd, FileSeals.Seal);
+        var e = Assert.Throws<ZeroCopyException>(() => MemFd.AddSeals(memfd, FileSeals.Write))!;
         Assert.That(e.Errno, Is.EqualTo(Errno.EPERM));
         Assert.That(e.Operation, Is.EqualTo("fcntl(F_ADD_SEALS)"));
     }
@@ -74,8 +77,8 @@ public sealed class MemFdTests
     public void AMemFdWithoutAllowSealingIsSealedAgainstSeals()
     {
         using SafeFileHandle memfd = MemFd.Create("unsealable");
-        Assert.That(MemFd.GetSeals(memfd), Is.EqualTo(MemFdSeals.SEAL));
-        Assert.That(Assert.Throws<ZeroCopyException>(() => MemFd.AddSeals(memfd, MemFdSeals.SHRINK))!.Errno,
+        Assert.That(MemFd.GetSeals(memfd), Is.EqualTo(FileSeals.Seal));
+        Assert.That(Assert.Throws<ZeroCopyException>(() => MemFd.AddSeals(memfd, FileSeals.Shrink))!.Errno,
                     Is.EqualTo(Errno.EPERM));
     }
 
@@ -86,7 +89,7 @@ public sealed class MemFdTests
         dir.CreateFile("f", 10);
         using SafeFileHandle file = File.OpenHandle(dir.File("f"), FileMode.Open, FileAccess.ReadWrite);
         Assert.That(Assert.Throws<ZeroCopyException>(() => MemFd.GetSeals(file))!.Errno, Is.EqualTo(Errno.EINVAL));
-        Assert.That(Assert.Throws<ZeroCopyException>(() => MemFd.AddSeals(file, MemFdSeals.SHRINK))!.Errno,
+        Assert.That(Assert.Throws<ZeroCopyException>(() => MemFd.AddSeals(file, FileSeals.Shrink))!.Errno,
                     Is.EqualTo(Errno.EINVAL));
     }
 
@@ -96,7 +99,7 @@ public sealed class MemFdTests
         SafeFileHandle memfd = MemFd.Create("closed");
         memfd.Dispose();
         Assert.Throws<ObjectDisposedException>(() => MemFd.GetSeals(memfd));
-        Assert.Throws<ObjectDisposedException>(() => MemFd.AddSeals(memfd, MemFdSeals.SHRINK));
+        Assert.Throws<ObjectDisposedException>(() => MemFd.AddSeals(memfd, FileSeals.Shrink));
         Assert.Throws<ObjectDisposedException>(() => MemFd.SetLength(memfd, 1));
         Assert.Throws<ArgumentNullException>(() => MemFd.GetSeals(null!));
         using SafeFileHandle open = MemFd.Create("open");

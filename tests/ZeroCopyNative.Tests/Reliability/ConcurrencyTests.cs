@@ -186,7 +186,7 @@ public sealed class ConcurrencyTests
         {
             for (int i = 0; i < 2_000; i++)
             {
-                answers.Add($"{ZeroCopyCapabilities.Flags}|{ZeroCopyCapabilities.KernelVersion}|{ZeroCopyCapabilities.PipeMaxSize}|" +
+                answers.Add($"{ZeroCopyCapabilities.Features}|{ZeroCopyCapabilities.KernelVersion}|{ZeroCopyCapabilities.PipeMaxSize}|" +
                             $"{ZeroCopyCapabilities.TransparentHugePages}|{ZeroCopyCapabilities.PageSize}|{ZeroCopyCapabilities.LibraryVersion}|" +
                             $"{Pipe.MaxCapacity}|{ZeroCopyException.NameOf(Errno.EAGAIN)}|{ZeroCopyException.MessageOf(Errno.EPIPE)}");
             }

@@ -103,7 +103,7 @@ public sealed class DisposeTests
             Assert.Throws<ObjectDisposedException>(() => _ = file.Length);
             Assert.Throws<ObjectDisposedException>(() => file.SetLength(0));
             Assert.Throws<ObjectDisposedException>(() => file.Flush());
-            Assert.Throws<ObjectDisposedException>(() => file.Fadvise(FileAdvice.NORMAL));
+            Assert.Throws<ObjectDisposedException>(() => file.Advise(FileAccessAdvice.Normal));
             Assert.Throws<ObjectDisposedException>(() => _ = file.SafeFileHandle);
         });
         Assert.That(new FileInfo(scratch.File("d")).Length, Is.EqualTo(8192));
@@ -119,12 +119,12 @@ public sealed class DisposeTests
         {
             Assert.Throws<ObjectDisposedException>(() => _ = map.Span);
             Assert.Throws<ObjectDisposedException>(() => map.Flush());
-            Assert.Throws<ObjectDisposedException>(() => map.Advise(MemoryAdvice.NORMAL));
+            Assert.Throws<ObjectDisposedException>(() => map.Advise(MappedFileAdvice.Normal));
             Assert.Throws<ObjectDisposedException>(() => map.Prefetch());
             Assert.Throws<ObjectDisposedException>(() => map.ResidentBytes());
             // The memfd the mapping owned was closed with it.
             Assert.Throws<ObjectDisposedException>(() => MemFd.SetLength(memfd, 8192));
-            Assert.Throws<ObjectDisposedException>(() => MemFd.AddSeals(memfd, MemFdSeals.GROW));
+            Assert.Throws<ObjectDisposedException>(() => MemFd.AddSeals(memfd, FileSeals.Grow));
             Assert.Throws<ObjectDisposedException>(() => MemFd.GetSeals(memfd));
             Assert.Throws<ObjectDisposedException>(() => MappedFile.Map(memfd, length: 4096));
             Assert.Throws<ObjectDisposedException>(() => DirectFile.GetAlignment(memfd));
@@ -260,7 +260,7 @@ public sealed class DisposeTests
                     }
                 }
 
-                map.Advise(MemoryAdvice.WILLNEED);
+                map.Advise(MappedFileAdvice.WillNeed);
                 map.ResidentBytes();
                 map.Flush(async: true);
             },

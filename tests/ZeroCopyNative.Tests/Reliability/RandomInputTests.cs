@@ -115,6 +115,9 @@ public sealed class RandomInputTests
         ZeroCopyException => true,
         // Documented: a transfer between one file's overlapping ranges, or one that could never end.
         SameFileException => operation.StartsWith("Transfer", StringComparison.Ordinal),
+        // Documented: opening a path throws what File.OpenHandle throws (FileNotFoundException,
+        // DirectoryNotFoundException, PathTooLongException, UnauthorizedAccessException).
+        IOException or UnauthorizedAccessException => operation is "MappedFile" or "DirectFile",
         // Documented: Transfer(Stream) for unreadable/unwritable streams, DirectFile for filesystems without O_DIRECT,
         // MappedFile for writable views of read-only mappings.
         NotSupportedException => operation is "Transfer(Stream)" or "DirectFile" or "MappedFile.View",
@@ -218,7 +221,7 @@ public sealed class RandomInputTests
             _dstWo = Own(File.OpenHandle(Path.Combine(_shm, "wo"), FileMode.Create, FileAccess.Write));
             File.WriteAllBytes(Path.Combine(_shm, "append"), new byte[10]);
             _dstAppend = Own(Fds.Open(Path.Combine(_shm, "append"), OpenFlags.WRONLY | OpenFlags.APPEND));
-            _dstMemFd = Own(MemFd.Create("zcn-random-destination", MemFdFlags.ALLOW_SEALING));
+            _dstMemFd = Own(MemFd.Create("zcn-random-destination", MemFdOptions.AllowSealing));
             _dir = Own(Fds.Open(_scratch.Path, OpenFlags.RDONLY | OpenFlags.DIRECTORY));
             _devNull = Own(File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite));
             _closed = File.OpenHandle(_scratch.File("source"));
@@ -512,11 +515,11 @@ public sealed class RandomInputTests
                 case 19:
                 {
                     string name = Pick("", "zcn", new string('m', 249), new string('m', 250), "a\0b", null!);
-                    var flags = (MemFdFlags)Pick(0u, 1u, 2u, 3u, 4u, 8u, 0x80000000u);
+                    var flags = (MemFdOptions)Pick(0, 1, 2, 3, 4, 6, 8, int.MinValue);
                     Note("MemFd", $"Create(name of {name?.Length}, {flags})");
                     using SafeFileHandle memfd = MemFd.Create(name!, flags);
                     MemFd.SetLength(memfd, Pick(-1L, 0L, 4096L, 1L << 40, long.MaxValue));
-                    MemFd.AddSeals(memfd, (MemFdSeals)Pick(0, 1, 2, 4, 8, 16, 0x40, -1));
+                    MemFd.AddSeals(memfd, (FileSeals)Pick(0, 1, 2, 4, 8, 16, 0x40, -1));
                     MemFd.GetSeals(memfd);
                     break;
                 }
@@ -660,7 +663,7 @@ public sealed class RandomInputTests
                     break;
                 case 1:
                 {
-                    var advice = (MemoryAdvice)Pick(0u, 1u, 2u, 3u, 4u, 8u, 9u, 14u, 22u, 23u, 99u);
+                    var advice = (MappedFileAdvice)Pick(0, 1, 2, 3, 4, 5, 6, 11, 17, 18, 99);
                     Note("MappedFile.View", $"Advise({advice}, {o}, {l})");
                     map.Advise(advice, o, l);
                     break;
@@ -713,7 +716,7 @@ public sealed class RandomInputTests
                 file.SetLength(Math.Min(file.Length, 1 << 20));
             }
 
-            file.Fadvise((FileAdvice)Pick(0, 1, 4, 77), Offset() & 0xffff, Count() & 0xffff);
+            file.Advise((FileAccessAdvice)Pick(0, 1, 4, 77), Offset() & 0xffff, Count() & 0xffff);
         }
 
         private void UseAfterDispose()

@@ -1,11 +1,13 @@
-// A consumer of the ZeroCopyNative package: copies a file with ZeroCopy.Transfer and a memfd through a Pipe,
-// then checks every byte. Prints "transfer ok" on success; the package tests look for that line.
+// A consumer of the ZeroCopyNative package: copies a file with ZeroCopy.Transfer, then checks
+// every byte. Prints "transfer ok" on success; the package tests look for that line.
 using System;
 using System.IO;
+using System.Reflection;
+using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
 using ZeroCopyNative;
 
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[assembly: SupportedOSPlatform("linux")]
 
 string directory = Directory.CreateTempSubdirectory("zcn-consumer-").FullName;
 try
@@ -24,7 +26,11 @@ try
     }
 
     bool same = result.Bytes == data.Length && File.ReadAllBytes(destination).AsSpan().SequenceEqual(data);
-    Console.WriteLine($"libzcn {ZeroCopyCapabilities.LibraryVersion}, package {typeof(ZeroCopy).Assembly.GetName().Version}");
+    Assembly package = typeof(ZeroCopy).Assembly;
+    Console.WriteLine($"libzcn {ZeroCopyCapabilities.LibraryVersion}, package {package.GetName().Version}");
+    // Which of the package's builds was loaded (lib/net8.0 or lib/net10.0), and on which runtime.
+    Console.WriteLine($"package build {package.GetCustomAttribute<TargetFrameworkAttribute>()?.FrameworkName}");
+    Console.WriteLine($"runtime {Environment.Version}");
     Console.WriteLine($"{(same ? "transfer ok" : "transfer MISMATCH")}: {result.Bytes} bytes by {result.Method}");
     return same ? 0 : 1;
 }

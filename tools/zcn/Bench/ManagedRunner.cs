@@ -118,7 +118,7 @@ internal static unsafe class ManagedRunner
                 Probe probe = Probe.Start();
                 using (MappedFile map = MappedFile.Map(input, MappedFileAccess.ReadOnly, 0, size))
                 {
-                    map.Advise(MemoryAdvice.SEQUENTIAL);
+                    map.Advise(MappedFileAdvice.Sequential);
                     syscalls += 3; // mmap, madvise, munmap
                     // One span per 1 GiB window (a span's length is an int), written block by block.
                     const int window = 1 << 30;
@@ -521,7 +521,7 @@ internal static unsafe class ManagedRunner
                 {
                     if (method == "mmap")
                     {
-                        map.Advise(MemoryAdvice.SEQUENTIAL);
+                        map.Advise(MappedFileAdvice.Sequential);
                     }
                     else
                     {
@@ -605,7 +605,7 @@ internal static unsafe class ManagedRunner
         if (method == "odirect")
         {
             using DirectFile file = DirectFile.Open(files.Cold, FileMode.Open, FileAccess.Read);
-            file.Fadvise(FileAdvice.DONTNEED);
+            file.Advise(FileAccessAdvice.DontNeed);
             using var buffer = new AlignedBuffer(ColdBlock, Math.Max(4096, file.Alignment.BufferAlignment));
             Probe probe = Probe.Start();
             int r;

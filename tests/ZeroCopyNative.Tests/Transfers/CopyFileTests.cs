@@ -1,0 +1,168 @@
+using System;
+using System.IO;
+using System.Threading.Tasks;
+using NUnit.Framework;
+using ZeroCopyNative.Interop;
+
+namespace ZeroCopyNative.Tests.Transfers;
+
+/// <summary>ZeroCopy.CopyFile against what cp does: identity by (st_dev, st_ino), modes, special destinations,
+/// streamed sources, holes and errors that name the path.</summary>
+[TestFixture]
+public sealed class CopyFileTests
+{
+    [Test]
+    public void TheSameFileThroughAHardLinkOrASymlinkIsRefusedAndLeftIntact()
+    {
+        using TempFolder folder = TestIo.Folder();
+        byte[] data = TestIo.Bytes(10_000, 71);
+        string a = folder.File("a");
+        File.WriteAllBytes(a, data);
+        Directory.CreateDirectory(folder.File("dir"));
+        string inDir = Path.Combine(folder.File("dir"), "b");
+        File.WriteAllBytes(inDir, data);
+        Directory.CreateSymbolicLink(folder.File("linkdir"), folder.File("dir"));
+        Assert.That(Link(a, folder.File("hard")), Is.EqualTo(0));
+        File.CreateSymbolicLink(folder.File("soft"), a);
+
+        foreach ((string source, string destination) in new[]
+                 {
+                     (a, folder.File("hard")), (a, folder.File("soft")), (a, a),
+                     (inDir, Path.Combine(folder.File("linkdir"), "b")),
+                 })
+        {
+            var error = Assert.Throws<SameFileException>(() =>
+                ZeroCopy.CopyFile(source, destination, new CopyFileOptions { Overwrite = true }))!;
+            Assert.That(error.Message, Does.Contain("same file"));
+            Assert.That(File.ReadAllBytes(source), Is.EqualTo(data), source + " is intact");
+        }
+    }
+
+    [Test]
+    public void ANewFileGetsTheSourcesModeMinusTheUmaskWithoutSpecialBits()
+    {
+        using TempFolder folder = TestIo.Folder();
+        string source = folder.File("src");
+        File.WriteAllBytes(source, TestIo.Bytes(1000, 72));
+        File.SetUnixFileMode(source, (UnixFileMode)Convert.ToInt32("4755", 8));
+        int umask = Umask();
+
+        ZeroCopy.CopyFile(source, folder.File("plain"));
+        ZeroCopy.CopyFile(source, folder.File("kept"), new CopyFileOptions { PreserveMode = true });
+
+        Assert.That((int)File.GetUnixFileMode(folder.File("plain")), Is.EqualTo(Convert.ToInt32("755", 8) & ~umask));
+        Assert.That((int)File.GetUnixFileMode(folder.File("kept")), Is.EqualTo(Convert.ToInt32("4755", 8)));
+    }
+
+    [Test]
+    public void AnExistingFileIsReplacedOnlyWhenAskedAndKeepsItsMode()
+    {
+        using TempFolder folder = TestIo.Folder();
+        string source = folder.File("src");
+        string destination = folder.File("dst");
+        byte[] data = TestIo.Bytes(5000, 73);
+        File.WriteAllBytes(source, data);
+        File.WriteAllBytes(destination, TestIo.Bytes(9000, 74));
+        File.SetUnixFileMode(destination, (UnixFileMode)Convert.ToInt32("640", 8));
+
+        var refused = Assert.Throws<ZeroCopyException>(() => ZeroCopy.CopyFile(source, destination))!;
+        Assert.That(refused.Errno, Is.EqualTo(Errno.EEXIST));
+        Assert.That(refused.Message, Does.Contain(destination));
+        Assert.That(new FileInfo(destination).Length, Is.EqualTo(9000));
+
+        ZeroCopy.CopyFile(source, destination, new CopyFileOptions { Overwrite = true });
+        Assert.That(File.ReadAllBytes(destination), Is.EqualTo(data));
+        Assert.That((int)File.GetUnixFileMode(destination), Is.EqualTo(Convert.ToInt32("640", 8)));
+    }
+
+    [Test]
+    public void ADeviceDestinationIsWrittenIntoNeverTruncatedOrChmoded()
+    {
+        using TempFolder folder = TestIo.Folder();
+        string source = folder.File("secret");
+        File.WriteAllBytes(source, TestIo.Bytes(3000, 75));
+        File.SetUnixFileMode(source, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        UnixFileMode before = File.GetUnixFileMode("/dev/null");
+
+        TransferResult result = ZeroCopy.CopyFile(source, "/dev/null");
+
+        Assert.That(result.Bytes, Is.EqualTo(3000));
+        Assert.That((int)File.GetUnixFileMode("/dev/null"), Is.EqualTo((int)before));
+    }
+
+    [Test]
+    public void APipeSourceIsStreamedUntilItEnds()
+    {
+        using TempFolder folder = TestIo.Folder();
+        byte[] data = TestIo.Bytes(1_500_000, 76);
+        using Pipe pipe = Pipe.Create();
+        var writer = Task.Factory.StartNew(() =>
+        {
+            pipe.Write(data);
+            pipe.CompleteWriting();
+        }, TaskCreationOptions.LongRunning);
+
+        // /proc/self/fd/N of a pipe opens the pipe itself, as /dev/stdin does for a shell pipeline.
+        TransferResult result = ZeroCopy.CopyFile($"/proc/self/fd/{NativeFile.Fd(pipe.Reader)}", folder.File("dst"));
+
+        Assert.That(writer.Wait(TimeSpan.FromSeconds(60)), Is.True);
+        Assert.That(result.Bytes, Is.EqualTo(data.Length));
+        Assert.That(File.ReadAllBytes(folder.File("dst")), Is.EqualTo(data));
+    }
+
+    [Test]
+    public void ASparseSourceKeepsItsHoles()
+    {
+        using TempFolder folder = TestIo.Folder();
+        TransferOptionsTests.WriteSparse(folder.File("sparse"), 32L << 20, (2L << 20, 77));
+
+        ZeroCopy.CopyFile(folder.File("sparse"), folder.File("copy"));
+
+        using var copy = File.OpenHandle(folder.File("copy"));
+        Assert.That(TransferOptionsTests.FirstData(copy), Is.EqualTo(2L << 20));
+        Assert.That(TransferOptionsTests.SameContent(folder.File("sparse"), folder.File("copy")), Is.True);
+    }
+
+    [Test]
+    public void ErrorsNameThePathAndCarryTheKernelsErrno()
+    {
+        using TempFolder folder = TestIo.Folder();
+        string file = folder.File("f");
+        File.WriteAllBytes(file, new byte[10]);
+
+        var directory = Assert.Throws<UnauthorizedAccessException>(() => ZeroCopy.CopyFile(folder.Path, folder.File("x")))!;
+        Assert.That(directory.HResult, Is.EqualTo((int)Errno.EISDIR));
+        Assert.That(directory.Message, Does.Contain(folder.Path));
+
+        var missing = Assert.Throws<FileNotFoundException>(() => ZeroCopy.CopyFile(folder.File("missing"), folder.File("x")))!;
+        Assert.That(missing.HResult, Is.EqualTo((int)Errno.ENOENT));
+
+        var notDirectory = Assert.Throws<DirectoryNotFoundException>(() => ZeroCopy.CopyFile(file, Path.Combine(file, "x")))!;
+        Assert.That(notDirectory.HResult, Is.EqualTo((int)Errno.ENOTDIR));
+        Assert.That(notDirectory.Message, Does.Contain(Path.Combine(file, "x")));
+
+        Assert.Throws<ArgumentException>(() => ZeroCopy.CopyFile("", folder.File("x")));
+        Assert.That(File.Exists(folder.File("x")), Is.False, "no failed copy leaves a destination behind");
+    }
+
+    /// <summary>The process umask, from /proc/self/status (.NET has no API that reads it without changing it).</summary>
+    private static int Umask()
+    {
+        foreach (string line in File.ReadAllLines("/proc/self/status"))
+        {
+            if (line.StartsWith("Umask:", StringComparison.Ordinal))
+            {
+                return Convert.ToInt32(line.Substring(6).Trim(), 8);
+            }
+        }
+
+        throw new InvalidOperationException("no Umask line in /proc/self/status");
+    }
+
+    private static int Link(string existing, string link)
+    {
+        using var process = System.Diagnostics.Process.Start("ln", new[] { existing, link });
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+}
