@@ -21,12 +21,14 @@ internal static class Errors
         }
     }
 
-    /// <summary>The errno the kernel gave: <see cref="ZeroCopyException.Errno"/>, or the HResult that ZeroCopyNative
+    /// <summary>The errno the kernel gave: <see cref="ZeroCopyException.Errno"/> (also inside the .NET-typed exceptions
+    /// ZeroCopyNative throws for paths), or the HResult that ZeroCopyNative
     /// (and .NET, for the errors it has no type for) sets to the errno; for .NET's typed file exceptions, whose HResult
     /// is not an errno, the errno the type stands for. Null when nothing says.</summary>
     public static Errno? ErrnoOf(Exception e) => e switch
     {
         ZeroCopyException z => z.Errno,
+        { InnerException: ZeroCopyException z } => z.Errno,
         { HResult: > 0 and <= LargestErrno } => (Errno)(uint)e.HResult,
         FileNotFoundException or DirectoryNotFoundException => Errno.ENOENT,
         UnauthorizedAccessException => Errno.EACCES,

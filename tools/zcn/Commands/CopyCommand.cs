@@ -119,28 +119,24 @@ internal static class CopyCommand
     }
 
     /// <summary>One line: the path, the errno, and for a transfer that failed part-way both paths and the bytes
-    /// done.</summary>
+    /// done. ZeroCopyNative's open failures are .NET's types (FileNotFoundException, ...) with a ZeroCopyException
+    /// inside that names the path and the errno.</summary>
     private static string Describe(Exception e, string source, string destination)
     {
-        switch (e)
+        if (e is SameFileException)
         {
-            case SameFileException:
-                return e.Message.TrimEnd('.');
-            case ZeroCopyException { Errno: Errno.EEXIST } exists when exists.Path == destination:
-                return $"'{destination}': {Errors.Name(Errno.EEXIST)}; use --force to overwrite it";
-            case ZeroCopyException { Operation: "open" or "ftruncate" or "fstat" } setup:
-                return $"'{setup.Path ?? source}': {Errors.Name(setup.Errno)}";
-            case ZeroCopyException transfer:
-                return $"'{source}' to '{destination}': {transfer.Operation}: {Errors.Name(transfer.Errno)} after " +
-                       $"{transfer.BytesTransferred} bytes";
-            case FileNotFoundException { FileName: { } missing }:
-                return $"'{missing}': {Errors.Name(Errno.ENOENT)}";
-            default:
-                // ZeroCopyNative's path exceptions name the path and the errno in their message.
-                return Errors.ErrnoOf(e) is Errno errno && !e.Message.Contains(ZeroCopyException.NameOf(errno), StringComparison.Ordinal)
-                    ? $"{e.Message.TrimEnd('.')}: {Errors.Name(errno)}"
-                    : e.Message.TrimEnd('.');
+            return e.Message.TrimEnd('.');
         }
+
+        return (e as ZeroCopyException ?? e.InnerException as ZeroCopyException) switch
+        {
+            { Errno: Errno.EEXIST } exists when exists.Path == destination =>
+                $"'{destination}': {Errors.Name(Errno.EEXIST)}; use --force to overwrite it",
+            { Operation: "open" or "ftruncate" or "fstat" } setup => $"'{setup.Path ?? source}': {Errors.Name(setup.Errno)}",
+            { } transfer => $"'{source}' to '{destination}': {transfer.Operation}: {Errors.Name(transfer.Errno)} after " +
+                            $"{transfer.BytesTransferred} bytes",
+            null => Errors.ErrnoOf(e) is Errno errno ? $"{e.Message.TrimEnd('.')}: {Errors.Name(errno)}" : e.Message.TrimEnd('.'),
+        };
     }
 
     private static int Fail(string message)
