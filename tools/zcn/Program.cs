@@ -40,12 +40,13 @@ internal static class Program
 
     public static int Main(string[] args)
     {
-        // First: a closed standard descriptor is noticed before anything of ours can be opened into its number.
-        StandardStreams.Claim();
-        ParseResult parsed = Commands().Parse(args, ZcnCommandLine.Parsing);
-        string name = ZcnCommandLine.NameOf(parsed);
+        string name = "zcn";
         try
         {
+            // First: a closed standard descriptor is noticed before anything of ours can be opened into its number.
+            StandardStreams.Claim();
+            ParseResult parsed = Commands().Parse(args, ZcnCommandLine.Parsing);
+            name = ZcnCommandLine.NameOf(parsed);
             if (parsed.GetValue(ZcnCommandLine.Help))
             {
                 return ZcnCommandLine.PrintHelp(parsed);
