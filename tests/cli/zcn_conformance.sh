@@ -610,7 +610,7 @@ done_row
 
 row 10b "copy /dev/stdin d <&-"
 both 'cp /dev/stdin d <&-' '"$Z" copy /dev/stdin d <&-'
-same_exit; same_content d; zcn_says 'EBADF|ENOENT' /dev/stdin; fact d '%s bytes'
+same_exit; same_content d; zcn_says 'EBADF|ENOENT' stdin 'standard input'; fact d '%s bytes'
 done_row
 
 row 10c "cat f >&- (stdout closed)"
