@@ -31,7 +31,7 @@ passed=0
 failed=0
 skipped=0
 BLOCK_MARGIN=512 # 512-byte sectors (256 KiB) a zcn copy may allocate beyond cp's
-BUDGET=${ZCN_CONFORMANCE_BUDGET:-100}       # seconds: past this, commands are no longer run (and their rows fail), so ctest's TIMEOUT never hits
+BUDGET=${ZCN_CONFORMANCE_BUDGET:-100} # seconds: no command starts after this (its row fails), so ctest never times out
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/zcn-conformance.XXXXXX")
 chmod 755 "$WORK"
 MOUNTS=()
@@ -104,7 +104,7 @@ ROW_LABEL=""
 ROW_FAIL=""
 ROW_SKIP=""
 RD=""
-declare -A SUM NOTE
+declare -A NOTE
 
 ok() { passed=$((passed + 1)); echo "ok    $ROW_ID: $1"; }
 bad() {
