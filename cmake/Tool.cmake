@@ -4,6 +4,9 @@
 # the zcn_managed_build target: this file uses them as given.
 #   zcn_tool   dotnet publish tools/zcn (Release, NativeAOT) → <build>/zcn/zcn
 #   ctest zcn-cli   tests/cli/zcn_cli_test.sh: exit codes, --help, copy/cat byte identity, bench JSON, Ctrl+C cleanup
+#   ctest zcn-conformance   tests/cli/zcn_conformance.sh: zcn copy/cat against cp/cat side by side on issue 10's inputs
+#                   (same file, input is output, non-regular and sparse sources, special destinations, errors, modes,
+#                   closed descriptors); mounts small tmpfs as root, prints why where it cannot
 
 set(ZCN_TOOL_DIR ${CMAKE_BINARY_DIR}/zcn)
 # The static library is what the binary links; its directory is what the project reads as ZcnNativeLibDir.
@@ -27,3 +30,7 @@ add_test(NAME zcn-cli
   COMMAND ${CMAKE_COMMAND} -E env ZCN_BENCH_C=${ZCN_TOOL_DIR}/zcn-bench-c
           bash ${PROJECT_SOURCE_DIR}/tests/cli/zcn_cli_test.sh ${ZCN_TOOL_DIR}/zcn)
 set_tests_properties(zcn-cli PROPERTIES LABELS "cli" TIMEOUT 300)
+
+add_test(NAME zcn-conformance
+  COMMAND bash ${PROJECT_SOURCE_DIR}/tests/cli/zcn_conformance.sh ${ZCN_TOOL_DIR}/zcn)
+set_tests_properties(zcn-conformance PROPERTIES LABELS "cli" TIMEOUT 150)
