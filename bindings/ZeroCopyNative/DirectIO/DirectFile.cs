@@ -145,6 +145,31 @@ public sealed class DirectFile : IDisposable
         return QueryAlignment(file, null);
     }
 
+    /// <summary>Reads the Direct I/O alignment that applies at <paramref name="path"/> (open(2) read-only, then
+    /// zcn_dio_alignment): a file's own, or for a directory that of the filesystem holding it, where new files would
+    /// be created.</summary>
+    /// <param name="path">A file or a directory.</param>
+    /// <returns>The alignment.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or holds a NUL.</exception>
+    /// <exception cref="FileNotFoundException">The path does not exist (ENOENT).</exception>
+    /// <exception cref="DirectoryNotFoundException">A component of the path is not a directory (ENOTDIR).</exception>
+    /// <exception cref="UnauthorizedAccessException">No permission to open it (EACCES, EPERM).</exception>
+    /// <exception cref="PathTooLongException">The path is too long (ENAMETOOLONG).</exception>
+    /// <exception cref="NotSupportedException">The filesystem refuses Direct I/O there (EINVAL).</exception>
+    /// <exception cref="ZeroCopyException">open or statx failed otherwise, naming the path.</exception>
+    public static DirectIOAlignment GetAlignment(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        int fd = NativeFile.TryOpenPath(path, OpenFlags.RDONLY | OpenFlags.NOCTTY, 0, out Errno error);
+        if (fd < 0)
+        {
+            throw PathErrors.For(error, path, "open");
+        }
+
+        using var handle = new SafeFileHandle(fd, ownsHandle: true);
+        return QueryAlignment(handle, path);
+    }
+
     /// <summary>Reads into <paramref name="buffer"/> from <paramref name="offset"/> (pread(2)), looping over partial
     /// reads until the buffer is full or the end of the file is reached.</summary>
     /// <param name="buffer">The destination: its address must be a multiple of

@@ -88,8 +88,7 @@ internal static class CatCommand
                 return Skip(refusal);
             }
 
-            using SafeFileHandle input = File.OpenHandle(file, FileMode.Open, FileAccess.Read);
-            ZeroCopy.Transfer(input, stdout);
+            ZeroCopy.Transfer(file, stdout);
             return Outcome.Copied;
         }
         catch (SameFileException)
@@ -115,19 +114,13 @@ internal static class CatCommand
         }
     }
 
-    /// <summary>What is not opened, with the errno the kernel would give: an empty name (ENOENT), a directory
-    /// (read(2) says EISDIR; File.OpenHandle would say access denied), and a name that reaches a standard
-    /// descriptor that is not the user's (see <see cref="StandardStreams"/>).</summary>
+    /// <summary>What is not opened, with the errno the kernel would give: an empty name (ENOENT), and a name that
+    /// reaches a standard descriptor that is not the user's (see <see cref="StandardStreams"/>).</summary>
     private static string? Refusal(string file)
     {
         if (file.Length == 0)
         {
             return $"'': {Errors.Name(Errno.ENOENT)}";
-        }
-
-        if (Directory.Exists(file))
-        {
-            return $"{file}: {Errors.Name(Errno.EISDIR)}";
         }
 
         return StandardStreams.Borrowed(file) is { } closed ? $"{file}: {Errors.Name(Errno.EBADF)}: {closed} is closed" : null;

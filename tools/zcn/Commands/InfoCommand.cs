@@ -36,12 +36,12 @@ internal static class InfoCommand
     private static int Run(ParseResult parsed)
     {
         string path = parsed.GetValue(PathArgument) ?? ".";
-        DioInfo dio = DioAlignment(path);
-        string dioSource = dio.source switch
+        DirectIOAlignment dio = DirectFile.GetAlignment(path);
+        string dioSource = dio.Source switch
         {
-            (int)DioSource.STATX => "statx",
-            (int)DioSource.BLOCK_DEVICE => "block-device",
-            (int)DioSource.BLKSIZE => "st_blksize",
+            DirectIOAlignmentSource.Statx => "statx",
+            DirectIOAlignmentSource.BlockDevice => "block-device",
+            DirectIOAlignmentSource.BlockSize => "st_blksize",
             _ => "unknown",
         };
         var caps = new (string Name, bool Available)[]
@@ -75,8 +75,8 @@ internal static class InfoCommand
             json.WriteNumber("page_size", ZeroCopyCapabilities.PageSize);
             json.WriteStartObject("dio");
             json.WriteString("path", Path.GetFullPath(path));
-            json.WriteNumber("mem_align", dio.mem_align);
-            json.WriteNumber("offset_align", dio.offset_align);
+            json.WriteNumber("mem_align", dio.MemoryAlignment);
+            json.WriteNumber("offset_align", dio.OffsetAlignment);
             json.WriteString("source", dioSource);
             json.WriteEndObject();
             json.WriteEndObject();
@@ -97,31 +97,8 @@ internal static class InfoCommand
         text.Append(CultureInfo.InvariantCulture, $"thp             {thp}\n");
         text.Append(CultureInfo.InvariantCulture, $"page size       {ZeroCopyCapabilities.PageSize} bytes\n");
         text.Append(CultureInfo.InvariantCulture,
-            $"dio alignment   memory {dio.mem_align}, offset {dio.offset_align} ({dioSource}) for {Path.GetFullPath(path)}\n");
+            $"dio alignment   memory {dio.MemoryAlignment}, offset {dio.OffsetAlignment} ({dioSource}) for {Path.GetFullPath(path)}\n");
         Console.Out.Write(text.ToString());
         return Program.Success;
-    }
-
-    /// <summary>zcn_dio_alignment of PATH, which may be a file or a directory (opened O_DIRECTORY).</summary>
-    private static unsafe DioInfo DioAlignment(string path)
-    {
-        bool directory = Directory.Exists(path);
-        if (!directory && !File.Exists(path))
-        {
-            throw new ZeroCopyException("open", Errno.ENOENT);
-        }
-
-        byte[] name = Encoding.UTF8.GetBytes(path + "\0");
-        int fd;
-        fixed (byte* p = name)
-        {
-            fd = Zcn.open((sbyte*)p, (int)(directory ? OpenFlags.RDONLY | OpenFlags.DIRECTORY : OpenFlags.RDONLY), 0);
-        }
-
-        Errors.Check(fd, "open");
-        using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        DioInfo info;
-        Errors.Check(Zcn.dio_alignment(fd, &info), "dio_alignment");
-        return info;
     }
 }
