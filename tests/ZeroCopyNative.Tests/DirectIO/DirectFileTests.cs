@@ -19,6 +19,10 @@ public sealed class DirectFileTests : ScratchDirectoryTests
         Assert.That(a.OffsetAlignment & (a.OffsetAlignment - 1), Is.Zero, "a power of two");
         Assert.That(a.Source, Is.EqualTo(ZeroCopyCapabilities.DioAlign ? DirectIOAlignmentSource.Statx : DirectIOAlignmentSource.BlockDevice));
         Assert.That(DirectFile.GetAlignment(file.SafeFileHandle) == a, Is.True);
+        Assert.That(DirectFile.GetAlignment(Dir.File("f")) == a, Is.True, "by path");
+        Assert.That(DirectFile.GetAlignment(Dir.Path).OffsetAlignment, Is.EqualTo(a.OffsetAlignment), "a directory: its filesystem's");
+        var missing = Assert.Throws<FileNotFoundException>(() => DirectFile.GetAlignment(Dir.File("missing")))!;
+        Assert.That(missing.HResult, Is.EqualTo((int)Errno.ENOENT));
         Assert.That(a.ToString(), Does.Contain($"memory {a.MemoryAlignment}"));
     }
 
