@@ -40,7 +40,8 @@ internal static class SameFileGuard
             return;
         }
 
-        if (plan.Count > 0 && read < write + plan.Count && write < read + plan.Count)
+        // [read, read + count) and [write, write + count) overlap; written with differences, which cannot overflow.
+        if (plan.Count > 0 && read - write < plan.Count && write - read < plan.Count)
         {
             throw new SameFileException(
                 $"The source and the destination are the same file (device {source.Device}, inode {source.Inode}), and " +

@@ -29,7 +29,7 @@ internal static partial class TransferEngine
 
     private static void CopySegments(ref TransferEndpoint source, ref TransferEndpoint destination, ref Chain chain, long count)
     {
-        long end = count == long.MaxValue ? long.MaxValue : source.Offset + count;
+        long end = count > long.MaxValue - source.Offset ? long.MaxValue : source.Offset + count;
         while (source.Offset < end)
         {
             long data = Zcn.lseek(source.Fd, source.Offset, (int)Whence.SEEK_DATA);
