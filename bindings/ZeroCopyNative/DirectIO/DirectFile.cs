@@ -339,18 +339,19 @@ public sealed class DirectFile : IDisposable
         CheckTransfer((nint)buffer, length, offset, bufferName);
         using DescriptorScope file = EnterFile();
         int total = 0;
+        long position = offset;
         while (total < length)
         {
-            long n = Zcn.pread(file.Fd, buffer + total, (ulong)(length - total), offset + total);
-            if (n < 0)
+            LoopResult read = ReadWriteLoop.ReadOnce(file.Fd, &position, buffer + total, length - total);
+            if (read.Failed)
             {
-                NativeResult.Throw("pread", n, total);
+                throw new ZeroCopyException("pread", read.Error, total);
             }
 
-            total += (int)n;
+            total += (int)read.Moved;
             // 0 is the end of the file; a count that is not a whole number of blocks means the end of the file
             // fell inside this transfer (and the next offset would be misaligned anyway).
-            if (n == 0 || n % Alignment.OffsetAlignment != 0)
+            if (read.Ended || read.Moved % Alignment.OffsetAlignment != 0)
             {
                 break;
             }
@@ -363,23 +364,9 @@ public sealed class DirectFile : IDisposable
     {
         CheckTransfer((nint)buffer, length, offset, bufferName);
         using DescriptorScope file = EnterFile();
-        int total = 0;
-        while (total < length)
-        {
-            long n = Zcn.pwrite(file.Fd, buffer + total, (ulong)(length - total), offset + total);
-            if (n < 0)
-            {
-                NativeResult.Throw("pwrite", n, total);
-            }
-
-            if (n == 0)
-            {
-                // pwrite of a non-empty buffer never returns 0 for a regular file; do not spin.
-                throw new IOException($"pwrite wrote nothing after {total} of {length} bytes.");
-            }
-
-            total += (int)n;
-        }
+        long position = offset;
+        var meter = new TransferMeter(null);
+        _ = ReadWriteLoop.WriteAll(file.Fd, &position, buffer, length, ref meter).ThrowIfFailed("pwrite");
     }
 
     private static unsafe DirectIOAlignment QueryAlignment(SafeFileHandle handle, string? path)

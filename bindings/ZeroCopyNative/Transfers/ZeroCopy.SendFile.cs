@@ -92,18 +92,13 @@ public static partial class ZeroCopy
 
         using DescriptorScope input = DescriptorScope.Borrow(source);
         using DescriptorScope output = DescriptorScope.Borrow(destination);
-        long result = Zcn.sendfile(output.Fd, input.Fd, &sourceOffset, Chunk(count));
-        if (result < 0)
+        LoopResult result = SendFileLoop.Once(input.Fd, &sourceOffset, output.Fd, count, wait: false);
+        if (result.Error == Errno.EAGAIN)
         {
-            if (NativeResult.ErrnoOf(result) == Errno.EAGAIN)
-            {
-                return false;
-            }
-
-            NativeResult.Throw("sendfile", result);
+            return false;
         }
 
-        bytesSent = result;
+        bytesSent = result.ThrowIfFailed("sendfile");
         return true;
     }
 

@@ -75,10 +75,9 @@ internal static unsafe class ManagedRunner
             case "readwrite":
             {
                 using var buffer = new AlignedBuffer(files.Block, 4096);
-                int inFd = (int)input.DangerousGetHandle();
-                int outFd = (int)output.DangerousGetHandle();
+                SafeHandle destination = socket?.SafeHandle ?? output;
                 Probe probe = Probe.Start();
-                long total = ReadWriteLoop(inFd, outFd, buffer.Pointer, files.Block, ref syscalls);
+                long total = ReadWriteLoop(input, destination, buffer.Span, ref syscalls);
                 return probe.Stop(total, syscalls);
             }
             case "sendfile":
@@ -114,7 +113,6 @@ internal static unsafe class ManagedRunner
             }
             case "mmap":
             {
-                int outFd = (int)output.DangerousGetHandle();
                 Probe probe = Probe.Start();
                 using (MappedFile map = MappedFile.Map(input, MappedFileAccess.ReadOnly, 0, size))
                 {
@@ -125,12 +123,11 @@ internal static unsafe class ManagedRunner
                     for (long start = 0; start < size; start += window)
                     {
                         int length = (int)Math.Min(window, size - start);
-                        fixed (byte* p = map.GetReadOnlySpan(start, length))
+                        ReadOnlySpan<byte> mapped = map.GetReadOnlySpan(start, length);
+                        for (int offset = 0; offset < length; offset += files.Block)
                         {
-                            for (int offset = 0; offset < length; offset += files.Block)
-                            {
-                                WriteAll(outFd, p + offset, Math.Min(files.Block, length - offset), ref syscalls);
-                            }
+                            syscalls++; // a lower bound: ZeroCopy.Write loops over partial writes
+                            ZeroCopy.Write(mapped.Slice(offset, Math.Min(files.Block, length - offset)), output);
                         }
                     }
                 }
@@ -142,33 +139,24 @@ internal static unsafe class ManagedRunner
         }
     }
 
-    private static long ReadWriteLoop(int inFd, int outFd, byte* buffer, int block, ref long syscalls)
+    /// <summary>read+write through the library's loops (ZeroCopy.Read, ZeroCopy.Write), in blocks of the buffer's
+    /// length; syscalls counts one per call, a lower bound that equals the C count when the kernel moves what was
+    /// asked.</summary>
+    private static long ReadWriteLoop(SafeHandle input, SafeHandle output, Span<byte> buffer, ref long syscalls)
     {
         long total = 0;
         while (true)
         {
             syscalls++;
-            long r = Zcn.read(inFd, buffer, (ulong)block);
-            Errors.Check(r, "read");
+            int r = ZeroCopy.Read(input, null, buffer);
             if (r == 0)
             {
                 return total;
             }
 
-            WriteAll(outFd, buffer, r, ref syscalls);
-            total += r;
-        }
-    }
-
-    private static void WriteAll(int fd, byte* data, long count, ref long syscalls)
-    {
-        while (count > 0)
-        {
             syscalls++;
-            long w = Zcn.write(fd, data, (ulong)count);
-            Errors.Check(w, "write");
-            data += w;
-            count -= w;
+            ZeroCopy.Write(buffer[..r], output);
+            total += r;
         }
     }
 
@@ -476,20 +464,19 @@ internal static unsafe class ManagedRunner
             {
                 using SafeFileHandle input = File.OpenHandle(files.Data, FileMode.Open, FileAccess.Read);
                 using var buffer = new AlignedBuffer(files.Block, 4096);
-                int fd = (int)input.DangerousGetHandle();
+                Span<byte> block = buffer.Span;
                 Probe probe = Probe.Start();
                 long total = 0;
                 while (true)
                 {
                     syscalls++;
-                    long r = Zcn.read(fd, buffer.Pointer, (ulong)files.Block);
-                    Errors.Check(r, "read");
+                    int r = ZeroCopy.Read(input, null, block);
                     if (r == 0)
                     {
                         break;
                     }
 
-                    x ^= Xor(new ReadOnlySpan<byte>(buffer.Pointer, (int)r));
+                    x ^= Xor(block[..r]);
                     total += r;
                 }
 
@@ -625,13 +612,13 @@ internal static unsafe class ManagedRunner
             int fd = (int)input.DangerousGetHandle();
             Errors.Check(Zcn.fadvise(fd, 0, 0, (int)FileAdvice.DONTNEED), "fadvise");
             using var buffer = new AlignedBuffer(ColdBlock, 4096);
+            Span<byte> block = buffer.Span;
             Probe probe = Probe.Start();
-            long r;
+            int r;
             do
             {
                 syscalls++;
-                r = Zcn.pread(fd, buffer.Pointer, ColdBlock, total);
-                Errors.Check(r, "pread");
+                r = ZeroCopy.Read(input, total, block);
                 total += r;
             }
             while (r == ColdBlock);

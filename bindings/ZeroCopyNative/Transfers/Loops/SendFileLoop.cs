@@ -22,17 +22,38 @@ internal static class SendFileLoop
         long moved = 0;
         while (moved < count)
         {
-            long result = Zcn.sendfile(destinationFd, sourceFd, sourceOffset, (ulong)Math.Min(count - moved, meter.CallLimit));
+            LoopResult call = Once(sourceFd, sourceOffset, destinationFd, Math.Min(count - moved, meter.CallLimit), wait);
+            moved += call.Moved;
+            meter.Add(call.Moved);
+            if (call.Failed)
+            {
+                return LoopResult.Failure(moved, call.Error);
+            }
+
+            if (call.Ended)
+            {
+                return LoopResult.EndOfInput(moved);
+            }
+        }
+
+        return LoopResult.Complete(moved);
+    }
+
+    /// <summary>One successful sendfile call (retried only on EAGAIN, after poll(2), when <paramref name="wait"/>):
+    /// the single call of ZeroCopy.TrySendFile, and the step of <see cref="Run"/>. Never throws.</summary>
+    public static unsafe LoopResult Once(int sourceFd, long* sourceOffset, int destinationFd, long count, bool wait = true)
+    {
+        while (true)
+        {
+            long result = Zcn.sendfile(destinationFd, sourceFd, sourceOffset, (ulong)Math.Min(count, ZeroCopy.MaxChunk));
             if (result > 0)
             {
-                moved += result;
-                meter.Add(result);
-                continue;
+                return LoopResult.Complete(result);
             }
 
             if (result == 0)
             {
-                return LoopResult.EndOfInput(moved);
+                return LoopResult.EndOfInput(0);
             }
 
             Errno error = NativeResult.ErrnoOf(result);
@@ -45,9 +66,7 @@ internal static class SendFileLoop
                 }
             }
 
-            return LoopResult.Failure(moved, error);
+            return LoopResult.Failure(0, error);
         }
-
-        return LoopResult.Complete(moved);
     }
 }
