@@ -72,17 +72,16 @@ public static class StandardDescriptors
             return false;
         }
 
-        FdInfo named;
-        try
-        {
-            using var handle = NativeFile.Open(path, OpenFlags.PATH, 0);
-            named = NativeFile.Query(NativeFile.Fd(handle));
-        }
-        catch (Exception e) when (e is ZeroCopyException or ArgumentException)
+        // O_PATH: no read or write access is needed to compare identities, a FIFO does not block, and a directory is
+        // as comparable as a file. A path that cannot be opened is not the descriptor's file.
+        int fd2 = NativeFile.TryOpenPath(path, OpenFlags.PATH, 0, out _);
+        if (fd2 < 0)
         {
             return false;
         }
 
+        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd2, ownsHandle: true);
+        FdInfo named = NativeFile.Query(fd2);
         return named.device == open.device && named.inode == open.inode;
     }
 

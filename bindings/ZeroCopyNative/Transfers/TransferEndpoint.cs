@@ -73,6 +73,20 @@ internal struct TransferEndpoint
     /// remembering the caller's position first when it must be given back.</summary>
     public Errno MovePositionToOffset()
     {
+        Errno saved = RememberCallersPosition();
+        if (saved != 0)
+        {
+            return saved;
+        }
+
+        long result = Zcn.lseek(Fd, Offset, (int)Whence.SEEK_SET);
+        return result < 0 ? NativeResult.ErrnoOf(result) : 0;
+    }
+
+    /// <summary>Before a call that moves the file position (sendfile's writes, lseek SEEK_DATA/SEEK_HOLE), remembers
+    /// the caller's position once, when it must be given back.</summary>
+    public Errno RememberCallersPosition()
+    {
         if (PositionIsCallers && PositionToRestore < 0)
         {
             long position = Zcn.lseek(Fd, 0, (int)Whence.SEEK_CUR);
@@ -84,8 +98,7 @@ internal struct TransferEndpoint
             PositionToRestore = position;
         }
 
-        long result = Zcn.lseek(Fd, Offset, (int)Whence.SEEK_SET);
-        return result < 0 ? NativeResult.ErrnoOf(result) : 0;
+        return 0;
     }
 
     /// <summary>After the transfer: a descriptor whose offset the caller gave gets its own position back; one whose

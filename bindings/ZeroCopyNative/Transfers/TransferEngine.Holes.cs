@@ -13,7 +13,7 @@ internal static partial class TransferEngine
 
     /// <summary>
     /// Copies the data of a sparse file and skips its holes, as <c>cp --sparse=auto</c> does: lseek SEEK_DATA finds the
-    /// next data, SEEK_HOLE its end, the chain copies that segment, and holes only advance both offsets. At the end
+    /// next data, SEEK_HOLE its end, the chain (or the forced method) copies that segment, and holes only advance both offsets. At the end
     /// the destination is extended (ftruncate) to the offset reached, so a trailing hole exists too. The walk asks
     /// the file itself where its data and its end are at each step, so a file that grows while it is copied is
     /// copied to its new end; st_size is never the end of the input.
@@ -30,13 +30,20 @@ internal static partial class TransferEngine
     private static void CopySegments(ref TransferEndpoint source, ref TransferEndpoint destination, ref Chain chain, long count)
     {
         long end = count > long.MaxValue - source.Offset ? long.MaxValue : source.Offset + count;
+        // SEEK_DATA and SEEK_HOLE move the file position: the caller's, when given an offset, is put back at the end.
+        Errno saved = source.RememberCallersPosition();
+        if (saved != 0)
+        {
+            throw new ZeroCopyException("lseek", saved, 0);
+        }
+
         while (source.Offset < end)
         {
             long data = Zcn.lseek(source.Fd, source.Offset, (int)Whence.SEEK_DATA);
             if (data < 0 && NativeResult.ErrnoOf(data) != Errno.ENXIO)
             {
                 // No hole information (procfs answers EINVAL): copy the rest as data, until the input ends.
-                _ = RunChain(ref source, ref destination, ref chain, end == long.MaxValue ? end : end - source.Offset);
+                _ = RunSegment(ref source, ref destination, ref chain, end == long.MaxValue ? end : end - source.Offset);
                 return;
             }
 
@@ -49,7 +56,7 @@ internal static partial class TransferEngine
                 SkipHole(ref source, ref destination, ref chain, Math.Min(size, end));
                 if (source.Offset < end)
                 {
-                    _ = RunChain(ref source, ref destination, ref chain, end == long.MaxValue ? end : end - source.Offset);
+                    _ = RunSegment(ref source, ref destination, ref chain, end == long.MaxValue ? end : end - source.Offset);
                 }
 
                 return;
@@ -71,7 +78,7 @@ internal static partial class TransferEngine
             // and the next SEEK_DATA finds whatever came after.
             long segment = Math.Min(hole, end) - source.Offset;
             long before = chain.Meter.Moved;
-            bool ended = RunChain(ref source, ref destination, ref chain, segment);
+            bool ended = RunSegment(ref source, ref destination, ref chain, segment);
             if (ended && chain.Meter.Moved - before < segment)
             {
                 return; // the file shrank under us: its end is here

@@ -29,6 +29,7 @@ internal static partial class TransferEngine
         public long FirstStepLimit;
         public TransferMethod Last;
         public int Used;
+        public TransferMethod? Forced;
     }
 
     /// <summary>Runs the transfer: refuses a same-file transfer that could not end, then the forced method, the
@@ -48,24 +49,28 @@ internal static partial class TransferEngine
             NextStep = plan.FirstStep,
             FirstStepLimit = plan.FirstStepLimit,
             Last = TransferMethod.None,
+            Forced = plan.Method,
         };
 
-        if (plan.Method is TransferMethod forced)
-        {
-            RunForced(ref source, ref destination, ref chain, forced, plan.Count);
-        }
-        else if (plan.KeepHoles && KeepsHoles(in source, in destination))
+        if (plan.KeepHoles && KeepsHoles(in source, in destination))
         {
             RunSparse(ref source, ref destination, ref chain, plan.Count);
         }
         else
         {
-            _ = RunChain(ref source, ref destination, ref chain, plan.Count);
+            _ = RunSegment(ref source, ref destination, ref chain, plan.Count);
         }
 
         chain.Meter.Finish();
         return new Outcome(chain.Meter.Moved, chain.Last, chain.Used);
     }
+
+    /// <summary>Moves up to <paramref name="count"/> bytes by the forced method, or else through the chain.</summary>
+    /// <returns>True when the source ended before <paramref name="count"/> bytes.</returns>
+    private static bool RunSegment(ref TransferEndpoint source, ref TransferEndpoint destination, ref Chain chain, long count) =>
+        chain.Forced is TransferMethod forced
+            ? RunForced(ref source, ref destination, ref chain, forced, count)
+            : RunChain(ref source, ref destination, ref chain, count);
 
     /// <summary>Moves up to <paramref name="count"/> bytes through the chain, from <see cref="Chain.NextStep"/> on.</summary>
     /// <returns>True when the source ended before <paramref name="count"/> bytes.</returns>
@@ -119,7 +124,8 @@ internal static partial class TransferEngine
     }
 
     /// <summary>Runs one method with no fallback: whatever the kernel refuses is the error.</summary>
-    private static void RunForced(ref TransferEndpoint source, ref TransferEndpoint destination, ref Chain chain,
+    /// <returns>True when the source ended before <paramref name="count"/> bytes.</returns>
+    private static bool RunForced(ref TransferEndpoint source, ref TransferEndpoint destination, ref Chain chain,
                                   TransferMethod method, long count)
     {
         if (method == TransferMethod.Splice && !source.IsPipe && !destination.IsPipe)
@@ -134,6 +140,8 @@ internal static partial class TransferEngine
         {
             throw new ZeroCopyException(OperationOf(method, result), result.Error, chain.Meter.Moved);
         }
+
+        return result.Ended;
     }
 
     private static void Note(ref Chain chain, TransferMethod step, long moved)

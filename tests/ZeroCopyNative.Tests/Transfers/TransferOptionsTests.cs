@@ -19,12 +19,13 @@ public sealed class TransferOptionsTests
     [SetUp]
     public void ForgetCapabilities() => TransferCapabilities.Reset();
 
+    [TestCase(null)] // the chain, through the hole walk (SEEK_DATA moves the position; it must be put back)
     [TestCase(TransferMethod.CopyFileRange)]
     [TestCase(TransferMethod.SendFile)]
     [TestCase(TransferMethod.Splice)]
     [TestCase(TransferMethod.SpliceThroughPipe)]
     [TestCase(TransferMethod.ReadWrite)]
-    public void OffsetsLeaveBothFilePositionsWhereTheyWere(TransferMethod method)
+    public void OffsetsLeaveBothFilePositionsWhereTheyWere(TransferMethod? method)
     {
         using TempFolder folder = TestIo.Folder();
         byte[] data = TestIo.Bytes(Size, 61);
@@ -40,7 +41,13 @@ public sealed class TransferOptionsTests
         });
 
         Assert.That(result.Bytes, Is.EqualTo(1_000_000));
-        Assert.That((int)result.Method, Is.EqualTo((int)(method == TransferMethod.Splice ? TransferMethod.SpliceThroughPipe : method)));
+        TransferMethod expected = method switch
+        {
+            null => TransferMethod.CopyFileRange,
+            TransferMethod.Splice => TransferMethod.SpliceThroughPipe,
+            _ => method.Value,
+        };
+        Assert.That((int)result.Method, Is.EqualTo((int)expected));
         Assert.That(TestIo.PositionOf(source), Is.EqualTo(7));
         Assert.That(TestIo.PositionOf(destination), Is.EqualTo(9));
         byte[] written = File.ReadAllBytes(folder.File("dst"));
@@ -114,6 +121,26 @@ public sealed class TransferOptionsTests
             Assert.That(new FileInfo(copy).Length, Is.EqualTo(64L << 20), "a trailing hole keeps the length");
             Assert.That(SameContent(path, copy), Is.True);
         }
+    }
+
+    [TestCase(TransferMethod.CopyFileRange)]
+    [TestCase(TransferMethod.SendFile)]
+    [TestCase(TransferMethod.Splice)]
+    [TestCase(TransferMethod.ReadWrite)]
+    public void AForcedMethodKeepsHolesToo(TransferMethod method)
+    {
+        using TempFolder folder = TestIo.Folder();
+        string path = folder.File("sparse");
+        WriteSparse(path, 16L << 20, (3L << 20, 67));
+        using (SafeFileHandle source = TestIo.OpenRead(path))
+        using (SafeFileHandle destination = TestIo.Create(folder.File("copy")))
+        {
+            TransferResult result = ZeroCopy.Transfer(source, destination, new TransferOptions { Method = method });
+            Assert.That(result.Bytes, Is.EqualTo(16L << 20));
+            Assert.That(FirstData(destination), Is.EqualTo(3L << 20), "the leading hole stayed a hole");
+        }
+
+        Assert.That(SameContent(path, folder.File("copy")), Is.True);
     }
 
     [Test]
