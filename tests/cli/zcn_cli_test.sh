@@ -145,6 +145,31 @@ expect_exit "cat f >> f" 1 timeout 10 bash -c "ulimit -f 16384; \"\$0\" cat \"\$
 check "cat f >> f says input file is output file" grep -q "input file is output file" "$WORK/err"
 check "cat f >> f leaves f unchanged" test "$(cat "$WORK/small")" = "second file"
 
+# ---- found by trying zcn as a new user --------------------------------------------------------------------------
+echo "closed" > "$WORK/closed-src"
+rm -f "$WORK/closed-dst"
+timeout 20 "$ZCN" copy "$WORK/closed-src" "$WORK/closed-dst" <&- >/dev/null 2>&1
+check "copy to a new file with stdin closed works" test "$(cat "$WORK/closed-dst" 2>/dev/null)" = "closed"
+mkdir -p "$WORK/closed-dir"
+timeout 20 "$ZCN" copy "$WORK/closed-src" "$WORK/closed-dir" 2>&- >/dev/null
+check "copy into a directory with stderr closed works" test -f "$WORK/closed-dir/closed-src"
+badname="$WORK/$(printf 'bad\xffname')"
+printf x > "$badname"
+expect_exit "a name that is not UTF-8 is refused" 1 timeout 20 "$ZCN" copy "$badname" "$WORK/bad-copy"
+check "the refusal says EILSEQ and shows the byte" grep -q 'EILSEQ.*\|\\xff' "$WORK/err"
+check "no file is created under a mangled name" test -z "$(ls "$WORK" | grep -a "$(printf '\xef\xbf\xbd')")"
+timeout 20 "$ZCN" copy "$WORK/$(printf 'miss\ning')" "$WORK/x" 2>"$WORK/err-nl"
+check "an error about a name with a newline is one line" test "$(grep -c '' "$WORK/err-nl")" -eq 1
+truncate -s 8M "$WORK/sparse-src"; printf T >> "$WORK/sparse-src"
+for m in readwrite sendfile splice copy_file_range; do
+  rm -f "$WORK/sparse-$m"
+  timeout 20 "$ZCN" copy --method $m "$WORK/sparse-src" "$WORK/sparse-$m" >/dev/null 2>&1
+  check "--method $m keeps holes (under 1 MiB allocated)" test "$(stat -c %b "$WORK/sparse-$m")" -lt 2048
+done
+head -c 3000000 /dev/urandom > "$WORK/big-pipe"
+timeout 20 "$ZCN" copy "$WORK/big-pipe" /dev/stdout 2>"$WORK/err-pipe" | head -c 10 >/dev/null
+check "copy into a pipe closed early says nothing" test ! -s "$WORK/err-pipe"
+
 # ---- progress: drawn on a terminal, plain lines in a log ----------------------------------------------------
 "$ZCN" copy "$WORK/src" "$WORK/progress-log" --progress 2>"$WORK/err"
 check "copy --progress into a log writes no \\r" lacks $'\r' "$WORK/err"

@@ -45,6 +45,14 @@ internal static class Program
         {
             // First: a closed standard descriptor is noticed before anything of ours can be opened into its number.
             StandardStreams.Claim();
+            if (RawArguments.FirstInvalid(args) is { } invalid)
+            {
+                // A name .NET cannot pass unchanged: refused, rather than reading or creating a different file.
+                Errors.WriteLine("zcn", $"'{invalid}': {Errors.Name(Interop.Errno.EILSEQ)}: zcn can only take names " +
+                                        "that are valid UTF-8");
+                return RuntimeError;
+            }
+
             ParseResult parsed = Commands().Parse(args, ZcnCommandLine.Parsing);
             name = ZcnCommandLine.NameOf(parsed);
             if (parsed.GetValue(ZcnCommandLine.Help))
@@ -67,7 +75,7 @@ internal static class Program
         {
             // Whatever a command let through (an I/O error of bench or info, a bug) is still one line and exit 1:
             // never a stack trace and exit 134.
-            Console.Error.Write($"{name}: {Errors.Describe(e)}\n");
+            Errors.WriteLine(name, Errors.Describe(e));
             return RuntimeError;
         }
     }

@@ -48,6 +48,48 @@ internal static class Errors
             return e.Message;
         }
 
-        return ErrnoOf(e) is Errno errno ? $"{Name(errno)}: {e.Message}" : e.Message;
+        // ZeroCopyNative's path exceptions already name the errno in their message: say it once.
+        return ErrnoOf(e) is Errno errno && !e.Message.Contains(ZeroCopyException.NameOf(errno), StringComparison.Ordinal)
+            ? $"{Name(errno)}: {e.Message}"
+            : e.Message;
+    }
+
+    /// <summary>Writes "PREFIX: MESSAGE" as one line on stderr, whatever the message holds: a path with a newline,
+    /// a tab or an escape sequence in it must neither split the line (one failure, one line) nor reach the terminal
+    /// as a control code. Control characters become C escapes (\n, \t, \x1b). A failure to write (stderr closed
+    /// or full) is ignored: the exit code still tells.</summary>
+    public static void WriteLine(string prefix, string message)
+    {
+        try
+        {
+            Console.Error.Write(prefix + ": " + OneLine(message) + "\n");
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary><paramref name="text"/> with every control character (below 0x20, and DEL) written as a C escape.</summary>
+    public static string OneLine(string text)
+    {
+        if (!text.AsSpan().ContainsAnyInRange('\0', '\x1f') && !text.Contains('\x7f', StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var line = new System.Text.StringBuilder(text.Length + 8);
+        foreach (char c in text)
+        {
+            _ = c switch
+            {
+                '\n' => line.Append("\\n"),
+                '\t' => line.Append("\\t"),
+                '\r' => line.Append("\\r"),
+                < ' ' or '\x7f' => line.Append("\\x").Append(((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture)),
+                _ => line.Append(c),
+            };
+        }
+
+        return line.ToString();
     }
 }

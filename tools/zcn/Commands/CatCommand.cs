@@ -134,7 +134,7 @@ internal static class CatCommand
 
     private static int Fail(string message)
     {
-        Console.Error.Write($"zcn cat: {message}\n");
+        Errors.WriteLine("zcn cat", message);
         return Program.RuntimeError;
     }
 }

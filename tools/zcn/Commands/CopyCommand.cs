@@ -74,6 +74,12 @@ internal static class CopyCommand
             progress?.Finish(copied.Bytes);
             return Program.Success;
         }
+        catch (ZeroCopyException e) when (e.Errno == Errno.EPIPE)
+        {
+            // The reader of DST went away (zcn copy f /dev/stdout | head): stop quietly, as zcn cat does.
+            progress?.Abandon();
+            return Program.RuntimeError;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             // (ArgumentException: a path longer than PATH_MAX, which the library refuses before the kernel could.)
@@ -141,7 +147,7 @@ internal static class CopyCommand
 
     private static int Fail(string message)
     {
-        Console.Error.Write($"zcn copy: {message}\n");
+        Errors.WriteLine("zcn copy", message);
         return Program.RuntimeError;
     }
 }
