@@ -16,8 +16,10 @@ public sealed unsafe partial class MappedFile
     /// in the process installs a SIGBUS handler (sigaction(2)) that turns a fault inside a guarded copy into an error,
     /// and passes every other SIGBUS, with the same siginfo and context, to the handler that was installed before it
     /// (the .NET runtime's own), so faults elsewhere behave exactly as they did. SIGSEGV is not touched.</para>
-    /// <para>Cost: a few nanoseconds per call over a plain copy of the same bytes (no system call in the common
-    /// case). Use it, rather than <see cref="ReadOnlySpan"/>, for files that other processes may truncate.</para>
+    /// <para>Cost: no system call unless a fault happens. Measured in C (zcn-bench-guarded, median of interleaved
+    /// rounds) against memcpy of the same bytes: about 10-15 ns more per call, so +20-30% at 4 KiB (memcpy takes
+    /// 40-60 ns) and lost in the noise (within ±4%) at 1 MiB; the managed call adds the binding's 20 ns or so. Use
+    /// it, rather than <see cref="ReadOnlySpan"/>, for files that other processes may truncate.</para>
     /// </remarks>
     /// <param name="offset">The offset in the window, in bytes.</param>
     /// <param name="destination">Receives <c>destination.Length</c> bytes; an empty span does nothing.</param>
