@@ -747,7 +747,8 @@ ZCN_API int64_t zcn_mincore(void *addr, uint64_t length, uint8_t *vec);
  *  - SIG_DFL: the default action is restored; a fault is executed again and kills the process with SIGBUS (core
  *    dump), a sent signal (kill, tgkill, sigqueue) is sent again with the same siginfo (rt_tgsigqueueinfo);
  *  - SIG_IGN: a sent signal is dropped; a fault kills the process, as the kernel does for an ignored fault.
- * SIGSEGV is never handled: a bad pointer given to a guarded copy crashes exactly as memcpy would.
+ * SIGSEGV is never handled: a bad pointer given to a guarded copy crashes exactly as memcpy would. A thread that
+ * blocks SIGBUS cannot be guarded: the kernel kills the process on such a fault whatever the handler.
  *
  * A library that installs its own SIGBUS handler after ours replaces it. If that library chains to the handler it
  * replaced for faults it does not own (as the JVM, libsigchain and the .NET runtime do), guarded copies keep working;

@@ -61,8 +61,20 @@ static int run_child_status(void (*fn)(void)) {
     return status;
 }
 
-#define CHECK_EXITED(status, code) CHECK(WIFEXITED(status) && WEXITSTATUS(status) == (code))
-#define CHECK_KILLED_BY(status, sig) CHECK(WIFSIGNALED(status) && WTERMSIG(status) == (sig))
+#define CHECK_EXITED(run, code)                                                                                        \
+    do {                                                                                                               \
+        int status_ = (run);                                                                                           \
+        if (!(WIFEXITED(status_) && WEXITSTATUS(status_) == (code)))                                                   \
+            fprintf(stderr, "  child status 0x%x, expected exit %d\n", (unsigned)status_, (code));                     \
+        CHECK(WIFEXITED(status_) && WEXITSTATUS(status_) == (code));                                                   \
+    } while (0)
+#define CHECK_KILLED_BY(run, sig)                                                                                      \
+    do {                                                                                                               \
+        int status_ = (run);                                                                                           \
+        if (!(WIFSIGNALED(status_) && WTERMSIG(status_) == (sig)))                                                     \
+            fprintf(stderr, "  child status 0x%x, expected death by signal %d\n", (unsigned)status_, (sig));           \
+        CHECK(WIFSIGNALED(status_) && WTERMSIG(status_) == (sig));                                                     \
+    } while (0)
 
 static void set_disposition(void (*handler)(int), void (*action)(int, siginfo_t *, void *), int flags,
                             int masked) {
@@ -251,6 +263,14 @@ static void siginfo_child(void) {
     /* The guarded copy installs our handler over the test's; its own faults never reach the test's handler. */
     CHECK_ERR(zcn_mapped_read(buf, m.map + 2 * PAGE, sizeof buf), EIO);
     CHECK_EQ(seen_count, 0);
+
+    /* Valgrind does not deliver the rest as the kernel does: a sent SIGBUS without fault information stops it
+     * ("appears to have lost its siginfo"), and in our runs the unguarded fault below was not delivered at all after
+     * a handled one. The release and sanitizer runs check it. */
+    if (zcn_fx_on_valgrind()) {
+        unmap_file(&m);
+        return;
+    }
 
     /* A fault outside a guarded copy: the test's handler, with the same siginfo and a context, its mask applied. */
     volatile unsigned char *outside = m.map + 3 * PAGE + 5;
