@@ -399,6 +399,57 @@ static void test_chains_to_ignore(void) {
     CHECK_KILLED_BY(run_child_status(ignore_child), SIGBUS);
 }
 
+/* ---- a library that installs its SIGBUS handler after ours ------------------------------------------------- */
+
+static struct sigaction replaced_by_later;
+
+/* A well-behaved later handler (libsigchain's, the JVM's): not its fault, so it calls the one it replaced. */
+static void later_chaining(int sig, siginfo_t *info, void *context) {
+    seen_count = seen_count + 1;
+    replaced_by_later.sa_sigaction(sig, info, context);
+}
+
+static void later_exiting(int sig) {
+    (void)sig;
+    _exit(42);
+}
+
+static void later_chaining_child(void) {
+    CHECK_EQ(zcn_mapped_guard_install(), 0);
+    struct sigaction later;
+    memset(&later, 0, sizeof later);
+    sigemptyset(&later.sa_mask);
+    later.sa_flags = SA_SIGINFO;
+    later.sa_sigaction = later_chaining;
+    REQUIRE(sigaction(SIGBUS, &later, &replaced_by_later) == 0);
+    REQUIRE(replaced_by_later.sa_flags & SA_SIGINFO);
+    mapped m = map_file("later-chaining");
+    REQUIRE(m.map != NULL);
+    REQUIRE(ftruncate(m.fd, (off_t)PAGE) == 0);
+    unsigned char buf[16];
+    CHECK_ERR(zcn_mapped_read(buf, m.map + 2 * PAGE, sizeof buf), EIO);
+    CHECK_EQ(seen_count, 1);
+    CHECK_EQ(zcn_mapped_read(buf, m.map, sizeof buf), sizeof buf);
+    unmap_file(&m);
+}
+
+static void later_exiting_child(void) {
+    CHECK_EQ(zcn_mapped_guard_install(), 0);
+    set_disposition(later_exiting, NULL, 0, 0);
+    mapped m = map_file("later-exiting");
+    if (m.map == NULL || ftruncate(m.fd, 0) != 0) _exit(4);
+    unsigned char buf[16];
+    zcn_mapped_read(buf, m.map, sizeof buf);
+    _exit(3);
+}
+
+static void test_a_later_handler_decides(void) {
+    /* One that chains to the handler it replaced keeps guarded copies working ... */
+    CHECK_EXITED(run_child_status(later_chaining_child), 0);
+    /* ... one that does not takes the guarded fault itself, as zcn.h says. */
+    CHECK_EXITED(run_child_status(later_exiting_child), 42);
+}
+
 /* ---- SIGSEGV is left alone -------------------------------------------------------------------------------- */
 
 static void test_sigsegv_is_untouched(void) {
@@ -422,6 +473,7 @@ int main(void) {
     RUN(test_chains_to_a_one_shot_handler);
     RUN(test_chains_to_the_default_action);
     RUN(test_chains_to_ignore);
+    RUN(test_a_later_handler_decides);
     RUN(test_read_and_write_copy_like_memcpy);
     RUN(test_read_after_truncation_is_eio_and_the_process_lives);
     RUN(test_write_after_truncation_is_eio);
