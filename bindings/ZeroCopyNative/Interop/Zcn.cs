@@ -297,6 +297,49 @@ public static unsafe partial class Zcn
     [return: NativeTypeName("int64_t")]
     public static extern long mincore(void* addr, [NativeTypeName("uint64_t")] ulong length, [NativeTypeName("uint8_t *")] byte* vec);
 
+    /// <summary>Installs the SIGBUS handler of the guarded copies now, rather than on the first copy (sigaction(2)). Installs it once per process; later calls return the first call's result.</summary>
+    /// <returns>
+    /// 0, or:
+    /// <list type="bullet">
+    /// <item><description>-EINVAL sigaction refused (not expected on Linux).</description></item>
+    /// </list>
+    /// </returns>
+    [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_mapped_guard_install", ExactSpelling = true)]
+    [return: NativeTypeName("int32_t")]
+    public static extern int mapped_guard_install();
+
+    /// <summary>Copies length bytes out of a mapping, like memcpy, but a SIGBUS raised by the copy (the file under the mapping shrank, so part of the range lies past its end; or the page could not be read from the device) is an error return instead of a signal.</summary>
+    /// <param name="dst">The destination: ordinary memory (a fault there is not guarded).</param>
+    /// <param name="mapping_src">The source: memory inside a file mapping.</param>
+    /// <param name="length">The bytes to copy.</param>
+    /// <returns>
+    /// length; or, when a page faulted part-way, the bytes before that page (every one of them was copied; the next call from there returns -EIO); or:
+    /// <list type="bullet">
+    /// <item><description>-EIO the first page of the range raised SIGBUS (truncated file, or a read error on the device, or a hardware memory error). Nothing is known to have been copied.</description></item>
+    /// <item><description>-EINVAL length is above INT64_MAX, or the range wraps the address space.</description></item>
+    /// <item><description>-EFAULT dst or mapping_src is NULL and length is not 0.</description></item>
+    /// </list>
+    /// </returns>
+    [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_mapped_read", ExactSpelling = true)]
+    [return: NativeTypeName("int64_t")]
+    public static extern long mapped_read(void* dst, [NativeTypeName("const void *")] void* mapping_src, [NativeTypeName("uint64_t")] ulong length);
+
+    /// <summary>Copies length bytes into a mapping, like memcpy, with the guard of zcn_mapped_read: a SIGBUS raised by the copy (the file shrank under a shared mapping, or a page could not be allocated or read) is an error return instead of a signal. Bytes written through a shared mapping reach the file on write-back (zcn_msync), as any store does.</summary>
+    /// <param name="mapping_dst">The destination: memory inside a writable file mapping.</param>
+    /// <param name="src">The source: ordinary memory (a fault there is not guarded).</param>
+    /// <param name="length">The bytes to copy.</param>
+    /// <returns>
+    /// length; or, when a page faulted part-way, the bytes before that page (every one of them was written); or:
+    /// <list type="bullet">
+    /// <item><description>-EIO the first page of the range raised SIGBUS. Nothing is known to have been written.</description></item>
+    /// <item><description>-EINVAL length is above INT64_MAX, or the range wraps the address space.</description></item>
+    /// <item><description>-EFAULT mapping_dst or src is NULL and length is not 0.</description></item>
+    /// </list>
+    /// </returns>
+    [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_mapped_write", ExactSpelling = true)]
+    [return: NativeTypeName("int64_t")]
+    public static extern long mapped_write(void* mapping_dst, [NativeTypeName("const void *")] void* src, [NativeTypeName("uint64_t")] ulong length);
+
     /// <summary>posix_memalign(3): allocates size bytes aligned to alignment, for O_DIRECT and vmsplice buffers.</summary>
     /// <param name="out">Receives the block; set to NULL on failure.</param>
     /// <param name="alignment">A power of two, at least sizeof(void*).</param>

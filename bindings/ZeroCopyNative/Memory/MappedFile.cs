@@ -23,13 +23,23 @@ namespace ZeroCopyNative;
 /// MemoryMappedViewAccessor, a span obtained earlier must not be used after <see cref="Dispose"/>, because the memory
 /// behind it is gone and touching it crashes the process.</para>
 /// <para><b>SIGBUS.</b> When a file shrinks (truncate(2) by this or any other process) while it is mapped, touching a
-/// page that now lies past the end of the file raises SIGBUS, which terminates the process; no exception can catch
-/// it. This is the same hazard that MemoryMappedFile documents for files other processes can change. Map only files
-/// nobody truncates, or use <see cref="CreateSealed(long, bool, string)"/> (or <see cref="MemFd.AddSeals"/> with
+/// page that now lies past the end of the file raises SIGBUS. Two ways in, two behaviours:
+/// <list type="bullet">
+/// <item><description><see cref="Read(long, Span{byte})"/> and <see cref="Write(long, ReadOnlySpan{byte})"/> are
+/// guarded copies (zcn_mapped_read, zcn_mapped_write): the SIGBUS becomes a <see cref="ZeroCopyException"/> with EIO
+/// that says the file shrank under the mapping, and the process lives on. Use them for files that other processes
+/// share, append to or truncate (log segments).</description></item>
+/// <item><description>Direct access through <see cref="Span"/>, <see cref="ReadOnlySpan"/>, <see cref="Memory"/> and
+/// the <c>Get*Span</c> methods is unguarded and costs nothing extra: a SIGBUS there reaches the .NET runtime, which
+/// terminates the process; no exception can catch it. This is the same hazard that MemoryMappedFile documents for files
+/// other processes can change.</description></item>
+/// </list>
+/// Guarded copies install a SIGBUS handler once per process that passes every SIGBUS outside a guarded copy to the
+/// runtime's own handler, unchanged; SIGSEGV (and with it NullReferenceException) is not touched. To rule the fault
+/// out altogether, use <see cref="CreateSealed(long, bool, string)"/> (or <see cref="MemFd.AddSeals"/> with
 /// <see cref="FileSeals.Shrink"/> before <see cref="Map(SafeFileHandle, MappedFileAccess, long, long,
-/// MappedFileSharing)"/>):
-/// the kernel then refuses every attempt to shrink the memfd with EPERM, so the mapping cannot fault.
-/// <see cref="IsShrinkSealed"/> reports whether that protection is in place.</para>
+/// MappedFileSharing)"/>): the kernel then refuses every attempt to shrink the memfd with EPERM, so the mapping cannot
+/// fault. <see cref="IsShrinkSealed"/> reports whether that protection is in place.</para>
 /// <para><b>Read-only mappings</b> hand out no writable view: <see cref="Span"/> and <see cref="Memory"/> throw
 /// <see cref="NotSupportedException"/>. Writing through a read-only view obtained by other means (MemoryMarshal)
 /// raises SIGSEGV.</para>
@@ -104,7 +114,9 @@ public sealed unsafe partial class MappedFile : IDisposable
         }
     }
 
-    /// <summary>The whole window as a writable span. No system call.</summary>
+    /// <summary>The whole window as a writable span. No system call, and no guard: if the file shrinks under the
+    /// mapping, touching a page past its new end raises SIGBUS and the process dies. For files that others may
+    /// truncate, use <see cref="Write(long, ReadOnlySpan{byte})"/> and <see cref="Read(long, Span{byte})"/>.</summary>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
     /// <exception cref="NotSupportedException">The mapping is read-only.</exception>
     /// <exception cref="InvalidOperationException"><see cref="Length"/> exceeds <see cref="int.MaxValue"/>; use
@@ -118,7 +130,9 @@ public sealed unsafe partial class MappedFile : IDisposable
         }
     }
 
-    /// <summary>The whole window as a read-only span. No system call.</summary>
+    /// <summary>The whole window as a read-only span. No system call, and no guard: if the file shrinks under the
+    /// mapping, touching a page past its new end raises SIGBUS and the process dies. For files that others may
+    /// truncate, use <see cref="Read(long, Span{byte})"/>.</summary>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
     /// <exception cref="InvalidOperationException"><see cref="Length"/> exceeds <see cref="int.MaxValue"/>; use
     /// <see cref="GetReadOnlySpan(long, int)"/>.</exception>
@@ -146,7 +160,8 @@ public sealed unsafe partial class MappedFile : IDisposable
     public ReadOnlyMemory<byte> ReadOnlyMemory => Manager().Memory;
 
     /// <summary>A writable span over <paramref name="length"/> bytes at <paramref name="offset"/> in the window, for
-    /// windows longer than <see cref="int.MaxValue"/>. No system call.</summary>
+    /// windows longer than <see cref="int.MaxValue"/>. No system call and no guard against SIGBUS (see <see
+    /// cref="Span"/>; <see cref="Write(long, ReadOnlySpan{byte})"/> is the guarded form).</summary>
     /// <param name="offset">The offset in the window.</param>
     /// <param name="length">The length of the span.</param>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
@@ -161,7 +176,8 @@ public sealed unsafe partial class MappedFile : IDisposable
     }
 
     /// <summary>A read-only span over <paramref name="length"/> bytes at <paramref name="offset"/> in the window.
-    /// No system call.</summary>
+    /// No system call and no guard against SIGBUS (see <see cref="ReadOnlySpan"/>; <see cref="Read(long,
+    /// Span{byte})"/> is the guarded form).</summary>
     /// <param name="offset">The offset in the window.</param>
     /// <param name="length">The length of the span.</param>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>

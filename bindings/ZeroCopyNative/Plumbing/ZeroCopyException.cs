@@ -30,7 +30,15 @@ public sealed class ZeroCopyException : IOException
     /// <param name="bytesTransferred">The bytes transferred before the failure, for transfers; otherwise 0.</param>
     /// <param name="path">The file the operation worked on, named in the message; null when there is none.</param>
     public ZeroCopyException(string operation, Errno errno, long bytesTransferred, string? path)
-        : base(FormatMessage(operation, errno, bytesTransferred, path), unchecked((int)errno))
+        : this(operation, errno, bytesTransferred, path, null)
+    {
+    }
+
+    /// <summary>Creates an exception whose message ends with <paramref name="detail"/>, an explanation of what the
+    /// errno means for this operation ("the file shrank under the mapping").</summary>
+    internal ZeroCopyException(string operation, Errno errno, long bytesTransferred, string? path, string? detail)
+        : base(FormatMessage(operation, errno, bytesTransferred, path) + (detail == null ? "" : ": " + detail),
+               unchecked((int)errno))
     {
         Operation = operation;
         Errno = errno;
