@@ -273,6 +273,12 @@ public sealed unsafe partial class MappedFile
     private static MappedFile MapReserved(FileSource source, long offset, long capacity, MappedFileAccess access,
                                           MappedFileSharing sharing)
     {
+        if (capacity > long.MaxValue - offset)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity,
+                $"The reservation [{offset}, {offset}+{capacity}) runs past the largest possible offset.");
+        }
+
         using DescriptorScope scope = source.Enter();
         long size = SizeOf(NativeFile.Query(scope.Fd));
         int seals = Zcn.memfd_get_seals(scope.Fd);
