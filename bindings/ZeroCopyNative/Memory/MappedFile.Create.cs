@@ -13,10 +13,10 @@ public sealed unsafe partial class MappedFile
 
     /// <summary>
     /// Opens the file at <paramref name="path"/> (open(2): O_RDONLY, or O_RDWR for a shared read-write mapping) and
-    /// maps <paramref name="length"/> bytes from <paramref name="offset"/> (mmap(2)). The descriptor (O_CLOEXEC) is
-    /// kept open for <see cref="GetFileLength"/>, <see cref="Extend"/> and <see cref="Remap"/>: one descriptor per
-    /// mapping, shared with the mappings <see cref="Remap"/> makes from it, and closed by the <see cref="Dispose"/> of
-    /// the last of them.
+    /// maps <paramref name="length"/> bytes from <paramref name="offset"/> (mmap(2)). The descriptor is closed once
+    /// the mapping exists; the mapping keeps the file alive. Without a descriptor the mapping cannot follow the file:
+    /// <see cref="GetFileLength"/>, <see cref="Extend"/> and <see cref="Remap"/> need <see cref="OpenGrowable"/> or
+    /// <see cref="Map"/>.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="access">Read-only or read-write.</param>
@@ -49,16 +49,8 @@ public sealed unsafe partial class MappedFile
         OpenFlags flags = access == MappedFileAccess.ReadWrite && sharing == MappedFileSharing.Shared
             ? OpenFlags.RDWR
             : OpenFlags.RDONLY;
-        SafeFileHandle file = NativeFile.Open(path, flags, 0);
-        try
-        {
-            return MapFile(file, access, offset, length, sharing, path).WithSource(FileSource.Owned(file, path));
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
-        }
+        using SafeFileHandle file = NativeFile.Open(path, flags, 0);
+        return MapFile(file, access, offset, length, sharing, path);
     }
 
     /// <summary>

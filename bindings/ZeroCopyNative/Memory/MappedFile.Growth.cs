@@ -28,8 +28,8 @@ public sealed unsafe partial class MappedFile
     // length. Set before the object is published and never changed.
     private long _reserved;
 
-    // The file behind the mapping, for GetFileLength, Extend and Remap; null for anonymous memory. Set before the
-    // object is published and never changed.
+    // The file behind the mapping, for GetFileLength, Extend and Remap; null for anonymous memory and for Open, which
+    // closes its descriptor after mmap. Set before the object is published and never changed.
     private FileSource? _source;
 
     /// <summary>
@@ -103,15 +103,17 @@ public sealed unsafe partial class MappedFile
     /// descriptor's flags: three system calls, no I/O). The whole file's length, not the window's: compare it with
     /// <see cref="Offset"/> + <see cref="Length"/>.
     /// </summary>
-    /// <remarks>The descriptor used is the one the mapping was made from: kept open by <see cref="Open"/> and
-    /// <see cref="OpenGrowable"/>, the caller's handle for <see cref="Map"/> (which must still be open), the memfd of
-    /// <see cref="CreateSealed"/>. A snapshot: another process may change the length at any moment.</remarks>
+    /// <remarks>The descriptor used is the one the mapping was made from: kept open by <see cref="OpenGrowable"/>,
+    /// the caller's handle for <see cref="Map"/> (which must still be open), the memfd of <see cref="CreateSealed"/>.
+    /// <see cref="Open"/> closes its descriptor after mmap, so its mappings cannot follow the file. A snapshot:
+    /// another process may change the length at any moment.</remarks>
     /// <returns>The length in bytes.</returns>
     /// <exception cref="ObjectDisposedException">The mapping was disposed, or it was made by <see cref="Map"/> (or
     /// remapped from such a mapping) and the caller's handle has been closed since (the mapping itself stays
     /// valid).</exception>
-    /// <exception cref="NotSupportedException">The mapping is anonymous memory, or the file is neither a regular file
-    /// nor a block device (its length is unknown).</exception>
+    /// <exception cref="NotSupportedException">The mapping has no descriptor (anonymous memory, or made by
+    /// <see cref="Open"/>), or the file is neither a regular file nor a block device (its length is
+    /// unknown).</exception>
     /// <exception cref="ZeroCopyException">fstat failed (EBADF).</exception>
     public long GetFileLength()
     {
@@ -131,8 +133,8 @@ public sealed unsafe partial class MappedFile
     /// <see cref="Remap"/> to map more.</returns>
     /// <exception cref="ObjectDisposedException">The mapping was disposed, or the caller's handle behind a
     /// <see cref="Map"/> mapping has been closed.</exception>
-    /// <exception cref="NotSupportedException">The mapping is anonymous memory, or the file's length is
-    /// unknown.</exception>
+    /// <exception cref="NotSupportedException">The mapping has no descriptor (anonymous memory, or made by
+    /// <see cref="Open"/>), or the file's length is unknown.</exception>
     /// <exception cref="ZeroCopyException">fstat failed (EBADF).</exception>
     public long Extend()
     {
@@ -163,7 +165,7 @@ public sealed unsafe partial class MappedFile
     /// <remarks>
     /// <para>For a log that grows without bound, grow geometrically (for example twice the old capacity, or the
     /// file's length if larger): a file of n bytes then needs about log2(n / first capacity) mappings.</para>
-    /// <para>The new mapping shares this one's descriptor: for <see cref="Open"/> and <see cref="OpenGrowable"/> the
+    /// <para>The new mapping shares this one's descriptor: for <see cref="OpenGrowable"/> the
     /// descriptor is closed when the last mapping of the chain is disposed; for <see cref="Map"/> it is the caller's
     /// handle, which <see cref="GetFileLength"/>, <see cref="Extend"/> and <see cref="Remap"/> of every mapping of the
     /// chain need open; for <see cref="CreateSealed"/> it is the memfd of the first mapping, closed by that mapping's
@@ -178,8 +180,8 @@ public sealed unsafe partial class MappedFile
     /// <see cref="Map"/> mapping (or the memfd of a <see cref="CreateSealed"/> one) has been closed.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is not above 0, or the reservation
     /// runs past the largest offset.</exception>
-    /// <exception cref="NotSupportedException">The mapping is anonymous memory, or the file's length is
-    /// unknown.</exception>
+    /// <exception cref="NotSupportedException">The mapping has no descriptor (anonymous memory, or made by
+    /// <see cref="Open"/>), or the file's length is unknown.</exception>
     /// <exception cref="ZeroCopyException">fstat failed (EBADF), or mmap failed: ENOMEM (no address space), ENODEV,
     /// EACCES.</exception>
     public MappedFile Remap(long capacity)
@@ -244,8 +246,8 @@ public sealed unsafe partial class MappedFile
         return new RangeMemoryManager(this, offset, length).Memory;
     }
 
-    /// <summary>Remembers the descriptor of a mapping made by <see cref="Open"/> (owned, shared with remapped
-    /// mappings) or by <see cref="Map"/> and <see cref="CreateSealed"/> (borrowed).</summary>
+    /// <summary>Remembers the descriptor of a mapping made by <see cref="Map"/> or <see cref="CreateSealed"/>
+    /// (borrowed).</summary>
     private MappedFile WithSource(FileSource source)
     {
         _source = source;
@@ -254,7 +256,8 @@ public sealed unsafe partial class MappedFile
 
     private FileSource Source() =>
         _source ?? throw new NotSupportedException(
-            "The mapping is anonymous memory: it has no file whose length could be read or mapped again.");
+            "The mapping has no descriptor to follow its file with: it is anonymous memory, or MappedFile.Open made " +
+            "it and closed its descriptor after mmap. Map with OpenGrowable, or with Map and a handle kept open.");
 
     /// <summary>The length of a regular file or block device; other kinds have none to follow.</summary>
     private static long SizeOf(FdInfo info)
@@ -292,7 +295,7 @@ public sealed unsafe partial class MappedFile
     }
 
     /// <summary>
-    /// The descriptor behind one or more mappings. Owned (Open, OpenGrowable): the mappings of the chain count
+    /// The descriptor behind one or more mappings. Owned (OpenGrowable): the mappings of the chain count
     /// themselves as users and the last one to be disposed closes it. Borrowed (Map's caller handle, CreateSealed's
     /// memfd): never closed here, and usable only while its owner keeps it open.
     /// </summary>

@@ -163,7 +163,8 @@ public sealed unsafe class MappedFileGrowthTests
     {
         using var scratch = new ScratchDirectory();
         scratch.CreateFile("f", 2 * Page);
-        using MappedFile map = MappedFile.Open(scratch.File("f"));
+        using var file = File.OpenHandle(scratch.File("f"));
+        using MappedFile map = MappedFile.Map(file);
         Assert.That(map.Capacity, Is.EqualTo(map.Length));
         Append(scratch.File("f"), new byte[Page]);
         Assert.That(map.GetFileLength(), Is.EqualTo(3 * Page));
@@ -217,13 +218,13 @@ public sealed unsafe class MappedFileGrowthTests
     }
 
     [Test]
-    public void TheDescriptorOfOpen_IsSharedByRemappedMappings_AndClosedWithTheLastOfThem()
+    public void TheDescriptorOfOpenGrowable_IsSharedByRemappedMappings_AndClosedWithTheLastOfThem()
     {
         using var scratch = new ScratchDirectory();
         string path = scratch.File("f");
         scratch.CreateFile("f", 2 * Page);
-        MappedFile first = MappedFile.Open(path);
-        Assert.That(DescriptorsOf(path), Is.EqualTo(1), "Open keeps one descriptor");
+        MappedFile first = MappedFile.OpenGrowable(path, 2 * Page);
+        Assert.That(DescriptorsOf(path), Is.EqualTo(1), "OpenGrowable keeps one descriptor");
         MappedFile second = first.Remap(4 * Page);
         MappedFile third = second.Remap(8 * Page);
         Assert.That(DescriptorsOf(path), Is.EqualTo(1), "remapped mappings share it");
@@ -265,6 +266,20 @@ public sealed unsafe class MappedFileGrowthTests
         Assert.Throws<NotSupportedException>(() => map.GetFileLength());
         Assert.Throws<NotSupportedException>(() => map.Extend());
         Assert.Throws<NotSupportedException>(() => map.Remap(Page));
+    }
+
+    [Test]
+    public void AMappingMadeByOpen_KeepsNoDescriptor_SoItCannotFollowTheFile()
+    {
+        using var scratch = new ScratchDirectory();
+        scratch.CreateFile("f", 2 * Page);
+        using MappedFile map = MappedFile.Open(scratch.File("f"));
+        Assert.That(DescriptorsOf(scratch.File("f")), Is.Zero);
+        Assert.That(map.Capacity, Is.EqualTo(2 * Page));
+        Assert.Throws<NotSupportedException>(() => map.GetFileLength());
+        Assert.Throws<NotSupportedException>(() => map.Extend());
+        Assert.Throws<NotSupportedException>(() => map.Remap(4 * Page));
+        Assert.That(map.GetReadOnlyMemory(Page, Page).Length, Is.EqualTo(Page));
     }
 
     [Test]
@@ -374,7 +389,7 @@ public sealed unsafe class MappedFileGrowthTests
         }
 
         // 1.8 MB from a 64 KiB start, doubling: 64 KiB -> 2 MiB is 5 doublings, so at most 6 mappings.
-        TestContext.Out.WriteLine($"follow: {Records} records, {consumed} bytes, {mappings} mappings " +
+        Reliability.Report.Figure($"follow: {Records} records, {consumed} bytes, {mappings} mappings " +
                                   $"(first capacity {FirstCapacity}, doubling), {growths} growths seen " +
                                   $"(one fresh mapping each without room to grow), {clock.ElapsedMilliseconds} ms");
         Assert.That(mappings, Is.LessThanOrEqualTo(6));
