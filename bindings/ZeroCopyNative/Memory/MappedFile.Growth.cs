@@ -48,8 +48,34 @@ public sealed unsafe partial class MappedFile
     /// kept open (one per chain of mappings made by <see cref="Remap"/>) and closed by the <see cref="Dispose"/> of
     /// the last mapping of the chain.
     /// </summary>
-    /// <remarks>Mapping past the end of a file is allowed; touching a page past it raises SIGBUS, which is why the
-    /// window stops at the file's length. Only address space is reserved: no memory, no page is read.</remarks>
+    /// <remarks>
+    /// <para>Mapping past the end of a file is allowed; touching a page past it raises SIGBUS, which is why the
+    /// window stops at the file's length. Only address space is reserved: no memory, no page is read.</para>
+    /// <para><b>Why not mremap(2).</b> A mapping never moves, so spans and pointers taken from it stay valid until
+    /// its <see cref="Dispose"/>. mremap without MREMAP_MAYMOVE fails whenever the addresses after the mapping are
+    /// taken; with it, the mapping moves and every span taken earlier points at unmapped memory. Growth is therefore
+    /// in place inside a reservation (<see cref="Extend"/>), and by a new mapping when the reservation is full
+    /// (<see cref="Remap"/>), whose old mapping the caller disposes when done with its spans.</para>
+    /// </remarks>
+    /// <example>Following a log that another process appends to, with about log2(final length / first capacity)
+    /// mappings in all:
+    /// <code>
+    /// MappedFile map = MappedFile.OpenGrowable(path, capacity: 64 * 1024);
+    /// long consumed = 0;
+    /// while (following)
+    /// {
+    ///     long available = map.Extend();                 // fstat; the window grows in place
+    ///     if (available &gt; map.Capacity)
+    ///     {
+    ///         MappedFile grown = map.Remap(Math.Max(2 * map.Capacity, available));
+    ///         map.Dispose();                             // no span of the old mapping is in use here
+    ///         map = grown;
+    ///     }
+    ///     ReadOnlySpan&lt;byte&gt; fresh = map.GetReadOnlySpan(consumed, (int)(map.Length - consumed));
+    ///     consumed += Consume(fresh);                    // complete records only
+    /// }
+    /// </code>
+    /// </example>
     /// <param name="path">The file: a regular file or block device.</param>
     /// <param name="capacity">The bytes of address space to reserve from <paramref name="offset"/>; above 0. The
     /// window never grows beyond it; <see cref="Remap"/> makes a larger reservation.</param>
@@ -59,7 +85,7 @@ public sealed unsafe partial class MappedFile
     /// <param name="sharing">Shared (writes reach the file; bytes other processes append are seen) or private
     /// (copy-on-write: a page this mapping has written is a private copy, and bytes the file gains inside that page
     /// afterwards are not seen).</param>
-    /// <returns>The mapping; its <see cref="Length"/> is min(file length − <paramref name="offset"/>,
+    /// <returns>The mapping; its <see cref="Length"/> is min(file length - <paramref name="offset"/>,
     /// <paramref name="capacity"/>), 0 when the file does not reach <paramref name="offset"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentException">The path is empty or holds a NUL.</exception>
@@ -128,7 +154,12 @@ public sealed unsafe partial class MappedFile
     /// earlier stays valid. <see cref="Length"/> only ever grows: when the file has shrunk, it stays where it was
     /// (and touching the pages past the new end raises SIGBUS).
     /// </summary>
-    /// <returns>The bytes the file holds from <see cref="Offset"/> (file length − <see cref="Offset"/>; negative when
+    /// <remarks>Spans taken earlier keep the length they had; take new ones to see the new bytes. The whole-window
+    /// members (<see cref="Span"/>, <see cref="Memory"/>, ...) follow <see cref="Length"/>, so once it exceeds
+    /// <see cref="int.MaxValue"/> they throw <see cref="InvalidOperationException"/>, also through a
+    /// <see cref="Memory{T}"/> taken from them before; ranges from <see cref="GetSpan"/> and <see cref="GetMemory"/>
+    /// are not affected. Safe to call concurrently with every other member: the window only grows.</remarks>
+    /// <returns>The bytes the file holds from <see cref="Offset"/> (file length - <see cref="Offset"/>; negative when
     /// the file ends before it). When that exceeds <see cref="Capacity"/>, the window stopped at the capacity: call
     /// <see cref="Remap"/> to map more.</returns>
     /// <exception cref="ObjectDisposedException">The mapping was disposed, or the caller's handle behind a
@@ -163,8 +194,14 @@ public sealed unsafe partial class MappedFile
     /// independent from then on: either may be disposed first.
     /// </summary>
     /// <remarks>
+    /// <para><b>Lifetime.</b> The old mapping follows the rules of every <see cref="MappedFile"/>: after its
+    /// <see cref="Dispose"/>, its members throw <see cref="ObjectDisposedException"/>, a <see cref="Memory{T}"/> taken
+    /// from it throws <see cref="ObjectDisposedException"/> from <see cref="Memory{T}.Span"/>, a pinned
+    /// <see cref="MemoryHandle"/> keeps its pages mapped until released, and a span taken from it must not be used
+    /// (the memory is unmapped: touching it crashes the process). Spans of the old and the new mapping show the same
+    /// file bytes at different addresses; a shared mapping's writes through either are seen by both.</para>
     /// <para>For a log that grows without bound, grow geometrically (for example twice the old capacity, or the
-    /// file's length if larger): a file of n bytes then needs about log2(n / first capacity) mappings.</para>
+    /// file's length if larger): a file of n bytes then needs at most 1 + ceil(log2(n / first capacity)) mappings.</para>
     /// <para>The new mapping shares this one's descriptor: for <see cref="OpenGrowable"/> the
     /// descriptor is closed when the last mapping of the chain is disposed; for <see cref="Map"/> it is the caller's
     /// handle, which <see cref="GetFileLength"/>, <see cref="Extend"/> and <see cref="Remap"/> of every mapping of the
@@ -174,7 +211,7 @@ public sealed unsafe partial class MappedFile
     /// </remarks>
     /// <param name="capacity">The bytes of address space to reserve from <see cref="Offset"/>; above 0 (it may be
     /// less than this mapping's, for a shorter window).</param>
-    /// <returns>The new mapping; <see cref="Length"/> is min(file length − <see cref="Offset"/>,
+    /// <returns>The new mapping; <see cref="Length"/> is min(file length - <see cref="Offset"/>,
     /// <paramref name="capacity"/>), 0 when the file ends before <see cref="Offset"/>.</returns>
     /// <exception cref="ObjectDisposedException">The mapping was disposed, or the caller's handle behind a
     /// <see cref="Map"/> mapping (or the memfd of a <see cref="CreateSealed"/> one) has been closed.</exception>
