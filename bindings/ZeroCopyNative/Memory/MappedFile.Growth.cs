@@ -125,12 +125,49 @@ public sealed unsafe partial class MappedFile
     }
 
     /// <summary>
+    /// Maps <paramref name="capacity"/> bytes of an open file from <paramref name="offset"/> (mmap(2)) with room to
+    /// grow, as <see cref="OpenGrowable"/> does for a path: the window covers the bytes the file has now (fstat(2)),
+    /// possibly none, and <see cref="Extend"/> moves it up to the file's end. The handle stays the caller's: no
+    /// descriptor is opened or duplicated; the mapping keeps a reference to the handle, and
+    /// <see cref="GetFileLength"/>, <see cref="Extend"/> and <see cref="Remap"/> throw
+    /// <see cref="ObjectDisposedException"/> once the caller has closed it (the mapping itself stays valid).
+    /// </summary>
+    /// <param name="file">A regular file or block device, open for reading (and writing, for a shared read-write
+    /// mapping).</param>
+    /// <param name="capacity">The bytes of address space to reserve from <paramref name="offset"/>; above 0.</param>
+    /// <param name="access">Read-only or read-write.</param>
+    /// <param name="offset">Where the window starts in the file, in bytes; any value from 0.</param>
+    /// <param name="sharing">Shared or private; see <see cref="OpenGrowable"/>.</param>
+    /// <returns>The mapping; its <see cref="Length"/> is min(file length - <paramref name="offset"/>,
+    /// <paramref name="capacity"/>), 0 when the file does not reach <paramref name="offset"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="file"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="file"/> is closed.</exception>
+    /// <exception cref="ArgumentException">The handle is invalid.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An enum value is undefined, <paramref name="offset"/> is
+    /// negative, <paramref name="capacity"/> is not above 0, or the reservation runs past the largest
+    /// offset.</exception>
+    /// <exception cref="NotSupportedException">The handle refers to neither a regular file nor a block device, so
+    /// its length cannot be followed.</exception>
+    /// <exception cref="ZeroCopyException">fstat failed (EBADF), or mmap failed: EACCES (the descriptor's access mode
+    /// does not allow <paramref name="access"/>), ENODEV, ENOMEM (no address space for the reservation), EPERM (a
+    /// seal forbids a writable mapping).</exception>
+    public static MappedFile MapGrowable(SafeFileHandle file, long capacity,
+                                         MappedFileAccess access = MappedFileAccess.ReadOnly, long offset = 0,
+                                         MappedFileSharing sharing = MappedFileSharing.Shared)
+    {
+        Descriptors.Validate(file, nameof(file));
+        CheckOptions(access, sharing, offset, capacity);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        return MapReserved(FileSource.Borrowed(file), offset, capacity, access, sharing);
+    }
+
+    /// <summary>
     /// The file's current length in bytes: st_size from fstat(2) (through zcn_fd_query, which also reads the
     /// descriptor's flags: three system calls, no I/O). The whole file's length, not the window's: compare it with
     /// <see cref="Offset"/> + <see cref="Length"/>.
     /// </summary>
     /// <remarks>The descriptor used is the one the mapping was made from: kept open by <see cref="OpenGrowable"/>,
-    /// the caller's handle for <see cref="Map"/> (which must still be open), the memfd of <see cref="CreateSealed"/>.
+    /// the caller's handle for <see cref="Map"/> and <see cref="MapGrowable"/> (which must still be open), the memfd of <see cref="CreateSealed"/>.
     /// <see cref="Open"/> closes its descriptor after mmap, so its mappings cannot follow the file. A snapshot:
     /// another process may change the length at any moment.</remarks>
     /// <returns>The length in bytes.</returns>

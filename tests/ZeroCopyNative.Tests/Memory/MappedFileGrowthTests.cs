@@ -259,6 +259,37 @@ public sealed unsafe class MappedFileGrowthTests
     }
 
     [Test]
+    public void MapGrowable_FollowsACallersHandle_WithoutADescriptorOfItsOwn()
+    {
+        using var scratch = new ScratchDirectory();
+        string path = scratch.File("log");
+        File.WriteAllBytes(path, []);
+        byte[] data = ScratchDirectory.Pattern(3 * Page, seed: 5);
+        using (SafeFileHandle file = File.OpenHandle(path))
+        {
+            using MappedFile map = MappedFile.MapGrowable(file, 2 * Page);
+            Assert.That(map.Length, Is.Zero);
+            Assert.That(DescriptorsOf(path), Is.EqualTo(1), "only the caller's descriptor");
+            Append(path, data);
+            Assert.That(map.Extend(), Is.EqualTo(3 * Page));
+            Assert.That(map.Length, Is.EqualTo(2 * Page));
+            using MappedFile grown = map.Remap(4 * Page);
+            Assert.That(grown.ReadOnlySpan.SequenceEqual(data), Is.True);
+        }
+
+        Assert.Throws<ArgumentNullException>(() => MappedFile.MapGrowable(null!, Page));
+        using (SafeFileHandle file = File.OpenHandle(path))
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => MappedFile.MapGrowable(file, 0));
+        }
+
+        SafeFileHandle closed = File.OpenHandle(path);
+        closed.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => MappedFile.MapGrowable(closed, Page));
+        Assert.That(DescriptorsOf(path), Is.Zero);
+    }
+
+    [Test]
     public void AnonymousMemory_HasNoFileToFollow()
     {
         using MappedFile map = MappedFile.CreateAnonymous(Page);
