@@ -327,6 +327,77 @@ public sealed unsafe class MappedFileGrowthTests
         Assert.That(grown.ReadOnlySpan[Page], Is.Zero);
     }
 
+    [Test]
+    public void GetMemory_ReachesPastTwoGibibytes_WhereMemoryCannot()
+    {
+        using var scratch = new ScratchDirectory();
+        string path = scratch.File("sparse");
+        long size = 3L << 30; // sparse: no block is written but the last page
+        using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+        {
+            stream.SetLength(size);
+            stream.Position = size - Page;
+            stream.Write(ScratchDirectory.Pattern(Page, seed: 7));
+        }
+
+        using MappedFile map = MappedFile.Open(path, MappedFileAccess.ReadWrite);
+        Assert.Throws<InvalidOperationException>(() => _ = map.Memory);
+        Memory<byte> tail = map.GetMemory(size - Page, Page);
+        ReadOnlyMemory<byte> tailReadOnly = map.GetReadOnlyMemory(size - Page, Page);
+        Assert.That(tail.Span.SequenceEqual(ScratchDirectory.Pattern(Page, seed: 7)), Is.True);
+        tail.Span[1] = 0xEE;
+        Assert.That(tailReadOnly.Span[1], Is.EqualTo(0xEE));
+        using MemoryHandle pin = tail.Slice(1).Pin();
+        Assert.That(*(byte*)pin.Pointer, Is.EqualTo(0xEE));
+        Assert.That(map.GetReadOnlyMemory((long)int.MaxValue + 1, 8).Span.IndexOfAnyExcept((byte)0), Is.EqualTo(-1));
+    }
+
+    [Test]
+    public void DisposeRacingGrowth_ThrowsOnlyObjectDisposedException_AndClosesTheDescriptorOnce()
+    {
+        using var scratch = new ScratchDirectory();
+        string path = scratch.File("log");
+        scratch.CreateFile("log", Page);
+        for (int round = 0; round < 30; round++)
+        {
+            MappedFile map = MappedFile.OpenGrowable(path, 2 * Page);
+            using var started = new ManualResetEventSlim();
+            Exception? failure = null;
+            var worker = new Thread(() =>
+            {
+                started.Set();
+                try
+                {
+                    for (int i = 0; i < 1_000_000; i++)
+                    {
+                        map.Extend();
+                        // Pinned, not through a span: a span holds no reference, and touching one after a racing
+                        // Dispose would crash, as documented.
+                        using (MemoryHandle pin = map.GetReadOnlyMemory(0, (int)map.Length).Pin())
+                        {
+                            _ = *(byte*)pin.Pointer;
+                        }
+
+                        using MappedFile grown = map.Remap(4 * Page);
+                        _ = grown.GetFileLength();
+                    }
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            });
+            worker.Start();
+            Assert.That(started.Wait(TimeSpan.FromSeconds(30)), Is.True);
+            Thread.Sleep(round % 3);
+            map.Dispose();
+            Assert.That(worker.Join(TimeSpan.FromSeconds(60)), Is.True, "the worker finished");
+            Assert.That(failure, Is.TypeOf<ObjectDisposedException>(),
+                $"round {round}: the only failure a racing Dispose may cause is ObjectDisposedException");
+            Assert.That(DescriptorsOf(path), Is.Zero, $"round {round}: the last Dispose closed the descriptor");
+        }
+    }
+
     /// <summary>
     /// The log follower of issue 13: a child process appends 200,000 records, one write each, while this process
     /// follows the file with OpenGrowable, Extend and a geometric Remap, reading every complete record once, in order.
