@@ -106,7 +106,7 @@ public sealed unsafe partial class MappedFile
     public static MappedFile OpenGrowable(string path, long capacity, MappedFileAccess access = MappedFileAccess.ReadOnly,
                                           long offset = 0, MappedFileSharing sharing = MappedFileSharing.Shared)
     {
-        CheckOptions(access, sharing, offset, capacity);
+        CheckOptions(access, sharing, offset, length: 0);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         OpenFlags flags = access == MappedFileAccess.ReadWrite && sharing == MappedFileSharing.Shared
             ? OpenFlags.RDWR
@@ -156,7 +156,7 @@ public sealed unsafe partial class MappedFile
                                          MappedFileSharing sharing = MappedFileSharing.Shared)
     {
         Descriptors.Validate(file, nameof(file));
-        CheckOptions(access, sharing, offset, capacity);
+        CheckOptions(access, sharing, offset, length: 0);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         return MapReserved(FileSource.Borrowed(file), offset, capacity, access, sharing);
     }

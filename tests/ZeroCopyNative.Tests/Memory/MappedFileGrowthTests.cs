@@ -151,7 +151,8 @@ public sealed unsafe class MappedFileGrowthTests
         using var scratch = new ScratchDirectory();
         scratch.CreateFile("f", 10);
         Assert.Throws<ArgumentOutOfRangeException>(() => MappedFile.OpenGrowable(scratch.File("f"), 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => MappedFile.OpenGrowable(scratch.File("f"), -1));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => MappedFile.OpenGrowable(scratch.File("f"), -1))!.ParamName,
+                    Is.EqualTo("capacity"));
         Assert.Throws<ArgumentOutOfRangeException>(() => MappedFile.OpenGrowable(scratch.File("f"), Page, offset: -1));
         Assert.Throws<ArgumentOutOfRangeException>(() => MappedFile.OpenGrowable(scratch.File("f"), long.MaxValue, offset: Page));
         Assert.Throws<FileNotFoundException>(() => MappedFile.OpenGrowable(scratch.File("missing"), Page));
