@@ -14,7 +14,9 @@ public sealed unsafe partial class MappedFile
     /// <summary>
     /// Opens the file at <paramref name="path"/> (open(2): O_RDONLY, or O_RDWR for a shared read-write mapping) and
     /// maps <paramref name="length"/> bytes from <paramref name="offset"/> (mmap(2)). The descriptor is closed once
-    /// the mapping exists; the mapping keeps the file alive.
+    /// the mapping exists; the mapping keeps the file alive. Without a descriptor the mapping cannot follow the file:
+    /// <see cref="GetFileLength"/>, <see cref="Extend"/> and <see cref="Remap"/> need <see cref="OpenGrowable"/> or
+    /// <see cref="Map"/>.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="access">Read-only or read-write.</param>
@@ -53,7 +55,9 @@ public sealed unsafe partial class MappedFile
 
     /// <summary>
     /// Maps <paramref name="length"/> bytes of an open file or memfd from <paramref name="offset"/> (mmap(2)). The
-    /// handle stays the caller's; the mapping does not need it to stay open.
+    /// handle stays the caller's; the mapping does not need it to stay open, but keeps a reference to it (no
+    /// descriptor of its own) for <see cref="GetFileLength"/>, <see cref="Extend"/> and <see cref="Remap"/>, which
+    /// throw <see cref="ObjectDisposedException"/> once the caller has closed it.
     /// </summary>
     /// <param name="file">A regular file, memfd or block device; for other kinds give <paramref
     /// name="length"/>.</param>
@@ -80,7 +84,7 @@ public sealed unsafe partial class MappedFile
     {
         Descriptors.Validate(file, nameof(file));
         CheckOptions(access, sharing, offset, length);
-        return MapFile(file, access, offset, length, sharing, path: null);
+        return MapFile(file, access, offset, length, sharing, path: null).WithSource(FileSource.Borrowed(file));
     }
 
     /// <summary>Maps <paramref name="length"/> bytes of zero-filled anonymous memory, readable and writable
@@ -122,7 +126,7 @@ public sealed unsafe partial class MappedFile
             MemFd.SetLength(memfd, length);
             MemFd.AddSeals(memfd, FileSeals.Shrink | (sealGrow ? FileSeals.Grow : FileSeals.None));
             return MapCore(NativeFile.Fd(memfd), 0, length, MappedFileAccess.ReadWrite, MappedFileSharing.Shared, 0,
-                           shrinkSealed: true, ownedFile: memfd, path: null);
+                           shrinkSealed: true, ownedFile: memfd, path: null).WithSource(FileSource.Borrowed(memfd));
         }
         catch
         {

@@ -62,7 +62,7 @@ public sealed unsafe partial class MappedFile : IDisposable
     {
         _handle = handle;
         _data = data;
-        Length = length;
+        _length = length;
         Offset = offset;
         Access = access;
         Sharing = sharing;
@@ -70,9 +70,10 @@ public sealed unsafe partial class MappedFile : IDisposable
         _ownedFile = ownedFile;
     }
 
-    /// <summary>The length of the mapped window in bytes, as asked for (not rounded to pages). Readable after
-    /// <see cref="Dispose"/>.</summary>
-    public long Length { get; }
+    /// <summary>The length of the mapped window in bytes, as asked for (not rounded to pages). It grows, never
+    /// shrinks, only through <see cref="Extend"/> of a mapping with room to grow (<see cref="Capacity"/>). Readable
+    /// after <see cref="Dispose"/>.</summary>
+    public long Length => Volatile.Read(ref _length);
 
     /// <summary>The file offset of the window's first byte (0 for anonymous memory). Readable after
     /// <see cref="Dispose"/>.</summary>
@@ -103,7 +104,8 @@ public sealed unsafe partial class MappedFile : IDisposable
 
     /// <summary>The memfd behind a mapping made by <see cref="CreateSealed(long, bool, string)"/>, owned by this
     /// object and closed by <see cref="Dispose"/> (pass it to another process before then); null for every other
-    /// mapping, whose descriptor belongs to the caller or was closed after mmap.</summary>
+    /// mapping, whose descriptor belongs to the caller, was closed after mmap (<see cref="Open"/>), or is kept
+    /// privately for <see cref="GetFileLength"/> and <see cref="Remap"/> (<see cref="OpenGrowable"/>).</summary>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
     public SafeFileHandle? FileHandle
     {
@@ -199,6 +201,7 @@ public sealed unsafe partial class MappedFile : IDisposable
         {
             _handle.Dispose();
             _ownedFile?.Dispose();
+            _source?.Release();
         }
     }
 
