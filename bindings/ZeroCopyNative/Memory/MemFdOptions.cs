@@ -48,15 +48,18 @@ internal static class MemFdOptionsConversion
     private const MemFdOptions SizeField = (MemFdOptions)((int)Interop.HugePageEncoding.MASK << (int)Interop.HugePageEncoding.SHIFT);
 
     /// <summary>The MFD_* flags for <paramref name="options"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> holds an undefined bit, or two
-    /// huge-page sizes.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> holds an undefined bit, two
+    /// huge-page sizes, or a size without MFD_HUGETLB.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> holds both <see cref="MemFdOptions.NoExecSeal"/>
     /// and <see cref="MemFdOptions.Executable"/>.</exception>
     public static NativeFlags ToNative(this MemFdOptions options)
     {
         MemFdOptions size = options & SizeField;
-        if ((options & ~All) != 0 || (size != 0 && size != (MemFdOptions.HugePages2MB & SizeField) &&
-                                      size != (MemFdOptions.HugePages1GB & SizeField)))
+        bool namedSize = size == 0 || size == (MemFdOptions.HugePages2MB & SizeField) ||
+                         size == (MemFdOptions.HugePages1GB & SizeField);
+        // A size without MFD_HUGETLB, or two sizes or'ed into another, is no page size the caller asked for.
+        bool sizeWithoutHugePages = size != 0 && (options & MemFdOptions.HugePages) == 0;
+        if ((options & ~All) != 0 || !namedSize || sizeWithoutHugePages)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options, "Unknown MemFdOptions bits.");
         }
