@@ -741,7 +741,7 @@ ZCN_API int64_t zcn_copy_file_range(int32_t fd_in, int64_t *off_in, int32_t fd_o
  *  @return 0, or:
  *  @retval -EINVAL flags hold a bit outside zcn_pipe_flags. Deliberate difference: the zcn_pipe_flags values
  *          are not O_* values, so the library translates them and passes no other bit on (pipe2 itself would
- *          accept O_NOTIFICATION_PIPE, for one).
+ *          take O_NOTIFICATION_PIPE, for one, and answer ENOPKG where watch queues are not built in).
  *  @retval -EFAULT fds is NULL or not writable (the kernel's answer; it closes both ends again).
  *  @retval -EMFILE, -ENFILE too many open descriptors. */
 ZCN_API int32_t zcn_pipe(int32_t fds[2], uint32_t flags);

@@ -195,6 +195,47 @@ static const value advice_values[] = {
     {"MADV_POPULATE_WRITE", ZCN_MADV_POPULATE_WRITE},
 };
 
+static const value map_flag_values[] = {
+    {"MAP_SHARED_VALIDATE", ZCN_MAP_SHARED_VALIDATE},
+    {"MAP_SHARED|MAP_LOCKED", ZCN_MAP_SHARED | ZCN_MAP_LOCKED},
+    {"MAP_SHARED_VALIDATE|MAP_LOCKED", ZCN_MAP_SHARED_VALIDATE | ZCN_MAP_LOCKED},
+    {"MAP_SHARED_VALIDATE|MAP_SYNC", ZCN_MAP_SHARED_VALIDATE | ZCN_MAP_SYNC},
+    {"MAP_SHARED_VALIDATE|1<<23", ZCN_MAP_SHARED_VALIDATE | 0x800000},
+    {"MAP_SHARED|1<<23", ZCN_MAP_SHARED | 0x800000},
+    {"MAP_PRIVATE|MAP_POPULATE|MAP_NONBLOCK", ZCN_MAP_PRIVATE | ZCN_MAP_POPULATE | ZCN_MAP_NONBLOCK},
+    {"MAP_PRIVATE|MAP_STACK", ZCN_MAP_PRIVATE | ZCN_MAP_STACK},
+    {"MAP_DROPPABLE", ZCN_MAP_DROPPABLE},
+    {"MAP_PRIVATE|MAP_HUGETLB|MAP_HUGE_2MB", ZCN_MAP_PRIVATE | ZCN_MAP_HUGETLB | ZCN_MAP_HUGE_2MB},
+    {"MAP_PRIVATE|MAP_HUGE_1GB", ZCN_MAP_PRIVATE | ZCN_MAP_HUGE_1GB},
+};
+static const value memfd_flag_values[] = {
+    {"MFD_NOEXEC_SEAL", ZCN_MFD_NOEXEC_SEAL},
+    {"MFD_EXEC", ZCN_MFD_EXEC},
+    {"MFD_NOEXEC_SEAL|MFD_EXEC", ZCN_MFD_NOEXEC_SEAL | ZCN_MFD_EXEC},
+    {"MFD_HUGETLB|MFD_HUGE_2MB", ZCN_MFD_HUGETLB | ZCN_MFD_HUGE_2MB},
+    {"MFD_HUGETLB|MFD_HUGE_1GB", ZCN_MFD_HUGETLB | ZCN_MFD_HUGE_1GB},
+    {"MFD_HUGETLB|MFD_HUGE_64KB", ZCN_MFD_HUGETLB | ZCN_MFD_HUGE_64KB},
+    {"MFD_HUGE_2MB", ZCN_MFD_HUGE_2MB},
+};
+static const value seal_values[] = {
+    {"F_SEAL_EXEC", ZCN_SEAL_EXEC},
+    {"F_SEAL_FUTURE_WRITE", ZCN_SEAL_FUTURE_WRITE},
+    {"1<<6", 0x40},
+};
+static const value splice_flag_values[] = {
+    {"SPLICE_F_NONBLOCK", ZCN_SPLICE_F_NONBLOCK},
+    {"SPLICE_F_MORE", ZCN_SPLICE_F_MORE},
+    {"SPLICE_F_GIFT", ZCN_SPLICE_F_GIFT},
+    {"1<<4", 0x10},
+};
+/* 0x80 is O_NOTIFICATION_PIPE to pipe2: the documented refusal; 4 has no meaning for either. */
+static const value pipe_flag_values[] = {
+    {"ZCN_PIPE_PACKET", ZCN_PIPE_PACKET},
+    {"ZCN_PIPE_NONBLOCK|ZCN_PIPE_PACKET", ZCN_PIPE_NONBLOCK | ZCN_PIPE_PACKET},
+    {"4", 4},
+    {"0x80 (O_NOTIFICATION_PIPE)", 0x80},
+};
+
 /* ---- Arguments ------------------------------------------------------------------------------------ */
 
 typedef enum param {
@@ -392,13 +433,13 @@ static int64_t call_bytes_available(fixture *f, const args *a, int raw) {
 static void base_mmap(const fixture *f, args *a) {
     a->fd_a = f->file_ro;
     a->len = page;
-    a->flags = ZCN_PROT_READ;
-    a->flags2 = ZCN_MAP_PRIVATE;
+    a->flags = ZCN_MAP_PRIVATE;
+    a->flags2 = ZCN_PROT_READ;
     a->addr = NULL;
 }
 static int64_t call_mmap(fixture *f, const args *a, int raw) {
     (void)f;
-    int32_t prot = (int32_t)a->flags, flags = (int32_t)a->flags2;
+    int32_t flags = (int32_t)a->flags, prot = (int32_t)a->flags2;
     if (!raw) {
         void *addr = NULL;
         int32_t result = zcn_mmap(a->ptr == PTR_NULL ? NULL : &addr, a->addr, a->len, prot, flags, a->fd_a, a->off_a);
@@ -682,26 +723,27 @@ static const function_under_test functions[] = {
     {"zcn_splice",
      {[P_FD_A] = "fd_in", [P_FD_B] = "fd_out", [P_OFFPTR_A] = "off_in", [P_OFFPTR_B] = "off_out", [P_LEN] = "len",
       [P_FLAGS] = "flags"},
-     DOM_NONE, NULL, 0, base_splice, call_splice, NULL},
-    {"zcn_tee", {[P_FD_A] = "fd_in", [P_FD_B] = "fd_out", [P_LEN] = "len", [P_FLAGS] = "flags"}, DOM_NONE, NULL, 0,
-     base_tee, call_tee, NULL},
+     DOM_NONE, EXTRA(splice_flag_values), base_splice, call_splice, NULL},
+    {"zcn_tee", {[P_FD_A] = "fd_in", [P_FD_B] = "fd_out", [P_LEN] = "len", [P_FLAGS] = "flags"}, DOM_NONE,
+     EXTRA(splice_flag_values), base_tee, call_tee, NULL},
     {"zcn_vmsplice",
      {[P_FD_A] = "fd", [P_ADDR] = "iov[0].base", [P_LEN] = "iov[0].len", [P_COUNT] = "nr_segs", [P_FLAGS] = "flags",
       [P_PTR] = "iov"},
-     DOM_PTR, NULL, 0, base_vmsplice, call_vmsplice, documented_vmsplice},
+     DOM_PTR, EXTRA(splice_flag_values), base_vmsplice, call_vmsplice, documented_vmsplice},
     {"zcn_copy_file_range",
      {[P_FD_A] = "fd_in", [P_FD_B] = "fd_out", [P_OFFPTR_A] = "off_in", [P_OFFPTR_B] = "off_out", [P_LEN] = "len",
       [P_FLAGS] = "flags"},
      DOM_NONE, NULL, 0, base_copy_file_range, call_copy_file_range, NULL},
-    {"zcn_pipe", {[P_FLAGS] = "flags", [P_PTR] = "fds"}, DOM_PTR, NULL, 0, base_pipe, call_pipe, documented_pipe},
+    {"zcn_pipe", {[P_FLAGS] = "flags", [P_PTR] = "fds"}, DOM_PTR, EXTRA(pipe_flag_values), base_pipe, call_pipe,
+     documented_pipe},
     {"zcn_pipe_set_size", {[P_FD_A] = "fd", [P_LEN] = "size"}, DOM_NONE, NULL, 0, base_pipe_size,
      call_pipe_set_size, NULL},
     {"zcn_pipe_get_size", {[P_FD_A] = "fd"}, DOM_NONE, NULL, 0, base_pipe_size, call_pipe_get_size, NULL},
     {"zcn_bytes_available", {[P_FD_A] = "fd"}, DOM_NONE, NULL, 0, base_pipe_size, call_bytes_available, NULL},
     {"zcn_mmap",
-     {[P_ADDR] = "addr_hint", [P_LEN] = "length", [P_FLAGS] = "prot", [P_FLAGS2] = "flags", [P_FD_A] = "fd",
+     {[P_ADDR] = "addr_hint", [P_LEN] = "length", [P_FLAGS] = "flags", [P_FLAGS2] = "prot", [P_FD_A] = "fd",
       [P_OFF_A] = "offset", [P_PTR] = "addr_out"},
-     DOM_OUT, NULL, 0, base_mmap, call_mmap, documented_out_pointer},
+     DOM_OUT, EXTRA(map_flag_values), base_mmap, call_mmap, documented_out_pointer},
     {"zcn_munmap", {[P_ADDR] = "addr", [P_LEN] = "length"}, DOM_NONE, NULL, 0, base_range, call_munmap, NULL},
     {"zcn_msync", {[P_ADDR] = "addr", [P_LEN] = "length", [P_FLAGS] = "flags"}, DOM_NONE, NULL, 0, base_msync,
      call_msync, NULL},
@@ -735,9 +777,9 @@ static const function_under_test functions[] = {
      call_set_nonblocking, NULL},
     {"zcn_poll", {[P_FD_A] = "fd", [P_FLAGS] = "events", [P_FLAGS2] = "timeout_ms"}, DOM_NONE, NULL, 0, base_poll,
      call_poll, documented_poll},
-    {"zcn_memfd_create", {[P_PTR] = "name", [P_FLAGS] = "flags"}, DOM_PATH, NULL, 0, base_memfd_create,
+    {"zcn_memfd_create", {[P_PTR] = "name", [P_FLAGS] = "flags"}, DOM_PATH, EXTRA(memfd_flag_values), base_memfd_create,
      call_memfd_create, NULL},
-    {"zcn_memfd_add_seals", {[P_FD_A] = "fd", [P_FLAGS] = "seals"}, DOM_NONE, NULL, 0, base_seals,
+    {"zcn_memfd_add_seals", {[P_FD_A] = "fd", [P_FLAGS] = "seals"}, DOM_NONE, EXTRA(seal_values), base_seals,
      call_memfd_add_seals, NULL},
     {"zcn_memfd_get_seals", {[P_FD_A] = "fd"}, DOM_NONE, NULL, 0, base_seals, call_memfd_get_seals, NULL},
     {"zcn_dio_alignment", {[P_FD_A] = "fd", [P_PTR] = "out"}, DOM_OUT, NULL, 0, base_fd_ro, call_dio_alignment,

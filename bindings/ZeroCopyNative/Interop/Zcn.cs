@@ -152,7 +152,7 @@ public static unsafe partial class Zcn
     /// <returns>
     /// 0, or:
     /// <list type="bullet">
-    /// <item><description>-EINVAL flags hold a bit outside zcn_pipe_flags. Deliberate difference: the zcn_pipe_flags values are not O_* values, so the library translates them and passes no other bit on (pipe2 itself would accept O_NOTIFICATION_PIPE, for one).</description></item>
+    /// <item><description>-EINVAL flags hold a bit outside zcn_pipe_flags. Deliberate difference: the zcn_pipe_flags values are not O_* values, so the library translates them and passes no other bit on (pipe2 itself would take O_NOTIFICATION_PIPE, for one, and answer ENOPKG where watch queues are not built in).</description></item>
     /// <item><description>-EFAULT fds is NULL or not writable (the kernel's answer; it closes both ends again).</description></item>
     /// <item><description>-EMFILE, -ENFILE too many open descriptors.</description></item>
     /// </list>
