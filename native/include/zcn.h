@@ -785,18 +785,22 @@ ZCN_API int64_t zcn_page_size(void);
  *  @param addr_hint Where to place it (NULL lets the kernel choose; exact with ZCN_MAP_FIXED).
  *  @param length The length in bytes; must be above 0.
  *  @param prot zcn_prot bits.
- *  @param flags zcn_map_flags bits: exactly one of SHARED, PRIVATE or SHARED_VALIDATE, plus others.
+ *  @param flags zcn_map_flags bits: one mapping type (SHARED, PRIVATE, SHARED_VALIDATE or DROPPABLE) plus
+ *         others, a huge-page size (ZCN_MAP_HUGE_*) among them.
  *  @param fd The file to map, or -1 with ZCN_MAP_ANONYMOUS.
  *  @param offset The file offset; must be a multiple of the page size.
  *  @return 0, or:
  *  @retval -EFAULT addr_out is NULL. Deliberate difference: addr_out is the library's parameter, not the
  *          kernel's (which would map and return the address).
  *  @retval -EINVAL length is 0, offset is not page-aligned, flags hold no mapping type the kernel knows
- *          (SHARED, PRIVATE or SHARED_VALIDATE), or MAP_FIXED with an address that is not page-aligned.
+ *          (SHARED, PRIVATE, SHARED_VALIDATE, DROPPABLE), ZCN_MAP_DROPPABLE for a file, ZCN_MAP_HUGETLB for
+ *          a file not on hugetlbfs or with a ZCN_MAP_HUGE_* size that has no pool, or MAP_FIXED with an address
+ *          that is not page-aligned.
  *          Unknown prot bits, and unknown flag bits with SHARED or PRIVATE, are ignored by the kernel, not
  *          refused; the library passes them on.
  *  @retval -EOPNOTSUPP ZCN_MAP_SHARED_VALIDATE with a flag bit this kernel does not know, or cannot honour for
- *          this file (ZCN_MAP_SYNC on a file that is not DAX).
+ *          this file. ZCN_MAP_SYNC on a file that is not DAX gives -EOPNOTSUPP with SHARED and PRIVATE too on
+ *          this kernel (the man page names SHARED_VALIDATE only); without a file the bit is ignored.
  *  @retval -EBADF fd is not open and ZCN_MAP_ANONYMOUS is not given.
  *  @retval -EACCES fd's access mode does not allow prot (PROT_WRITE with MAP_SHARED needs O_RDWR).
  *  @retval -ENODEV fd is not a regular file (a pipe, socket, directory) or its filesystem cannot map it.

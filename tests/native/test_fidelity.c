@@ -813,13 +813,13 @@ static size_t domain_size(const function_under_test *fn, param p) {
     }
 }
 
-static uint64_t number_or_extra(const function_under_test *fn, param p, size_t i, const char **name) {
+/* The i-th extreme, then (for P_FLAGS only, see domain_size) the function's named flag values. */
+static uint64_t number_or_extra(const function_under_test *fn, size_t i, const char **name) {
     if (i < NUMBER_COUNT) {
         *name = numbers[i].name;
         return numbers[i].bits;
     }
     const value *extra = &fn->extra_flags[i - NUMBER_COUNT];
-    (void)p;
     *name = extra->name;
     return extra->bits;
 }
@@ -842,7 +842,7 @@ static const char *vary(const function_under_test *fn, const fixture *f, args *a
     case P_PTR: a->ptr = (ptr_kind)i; return ptr_names[i];
     default: break;
     }
-    uint64_t v = number_or_extra(fn, p, i, &name);
+    uint64_t v = number_or_extra(fn, i, &name);
     switch (p) {
     case P_OFF_A: a->off_a = (int64_t)v; break;
     case P_OFF_B: a->off_b = (int64_t)v; break;
