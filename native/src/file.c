@@ -111,6 +111,9 @@ static int32_t zcn_open_flags_from_native(int native) {
 }
 
 int32_t zcn_open(const char *path, int32_t flags, uint32_t mode) {
+    /* The kernel answers EFAULT for a NULL path too; the check is here because open(3) is declared nonnull, so
+     * passing NULL on would be undefined behaviour in C, not because the kernel's answer needs replacing. */
+    if (path == NULL) return -EFAULT;
     int native = 0;
     if (zcn_open_flags_to_native(flags, &native) != 0) return -EINVAL;
     int fd;

@@ -30,6 +30,13 @@
 #include "zcn_test.h"
 #include "zcn_xfer_fixtures.h"
 
+/* AddressSanitizer, like valgrind, replaces the allocator (see run_function). */
+#if defined(__SANITIZE_ADDRESS__)
+#define ALLOCATOR_REPLACED 1
+#else
+#define ALLOCATOR_REPLACED 0
+#endif
+
 /* ---- The fixture: one descriptor of every kind, a buffer followed by inaccessible memory ------- */
 
 /* The buffer is BUF_PAGES readable and writable pages at the start of a PROT_NONE reservation that is larger
@@ -902,10 +909,10 @@ static void run_row(const function_under_test *fn, param p, size_t i) {
 }
 
 static void run_function(const function_under_test *fn) {
-    /* Valgrind replaces the allocator, and its posix_memalign aborts the whole run on an alignment of 2^63 (a
-     * power of two glibc answers with ENOMEM): the allocator rows belong to the native run only. */
-    if (fn->call == call_aligned_alloc && zcn_fx_on_valgrind()) {
-        fprintf(stderr, "  note: %s is compared outside valgrind only\n", fn->name);
+    /* Valgrind and AddressSanitizer replace the allocator, and their posix_memalign aborts the whole run on an
+     * alignment of 2^63 (a power of two glibc answers with ENOMEM): the allocator rows belong to the plain run. */
+    if (fn->call == call_aligned_alloc && (zcn_fx_on_valgrind() || ALLOCATOR_REPLACED)) {
+        fprintf(stderr, "  note: %s is compared with glibc's allocator only\n", fn->name);
         return;
     }
     for (int p = 0; p < P_COUNT_OF_PARAMS; p++) {
