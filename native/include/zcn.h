@@ -990,7 +990,8 @@ ZCN_API int32_t zcn_fadvise(int32_t fd, int64_t offset, int64_t length, int32_t 
  *  @param fd Any open descriptor.
  *  @param out Receives the facts; zeroed on failure.
  *  @return 0, or:
- *  @retval -EFAULT out is NULL.
+ *  @retval -EFAULT out is NULL. Deliberate difference: out is the library's parameter; fstat is always given a
+ *          buffer of the library's own.
  *  @retval -EBADF fd is not open. */
 ZCN_API int32_t zcn_fd_query(int32_t fd, zcn_fd_info *out);
 
@@ -1048,9 +1049,11 @@ ZCN_API int32_t zcn_memfd_get_seals(int32_t fd);
  *  @param fd The file.
  *  @param out Receives the alignment and its source; zeroed on failure.
  *  @return 0, or:
- *  @retval -EFAULT out is NULL.
+ *  @retval -EFAULT out is NULL. Deliberate difference: out is the library's parameter; statx is always given a
+ *          buffer of the library's own.
  *  @retval -EBADF fd is not open.
- *  @retval -EINVAL the filesystem reports that it does not support Direct I/O for this file. */
+ *  @retval -EINVAL the filesystem reports that it does not support Direct I/O for this file. Deliberate
+ *          difference: statx succeeds there, with an alignment of 0. */
 ZCN_API int32_t zcn_dio_alignment(int32_t fd, zcn_dio_info *out);
 
 #ifdef __cplusplus

@@ -490,7 +490,7 @@ public static unsafe partial class Zcn
     /// <returns>
     /// 0, or:
     /// <list type="bullet">
-    /// <item><description>-EFAULT out is NULL.</description></item>
+    /// <item><description>-EFAULT out is NULL. Deliberate difference: out is the library's parameter; fstat is always given a buffer of the library's own.</description></item>
     /// <item><description>-EBADF fd is not open.</description></item>
     /// </list>
     /// </returns>
@@ -577,9 +577,9 @@ public static unsafe partial class Zcn
     /// <returns>
     /// 0, or:
     /// <list type="bullet">
-    /// <item><description>-EFAULT out is NULL.</description></item>
+    /// <item><description>-EFAULT out is NULL. Deliberate difference: out is the library's parameter; statx is always given a buffer of the library's own.</description></item>
     /// <item><description>-EBADF fd is not open.</description></item>
-    /// <item><description>-EINVAL the filesystem reports that it does not support Direct I/O for this file.</description></item>
+    /// <item><description>-EINVAL the filesystem reports that it does not support Direct I/O for this file. Deliberate difference: statx succeeds there, with an alignment of 0.</description></item>
     /// </list>
     /// </returns>
     [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_dio_alignment", ExactSpelling = true)]
