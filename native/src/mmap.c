@@ -143,16 +143,17 @@ int64_t zcn_mincore(void *addr, uint64_t length, uint8_t *vec) {
         if (mincore(addr, (size_t)length, vec) != 0) return -(int64_t)errno;
         return zcn_count_resident(vec, pages);
     }
-    /* No vector: walk the range in chunks through a bounded buffer, counting as we go. */
+    /* No vector: walk the range in chunks through a bounded buffer, counting as we go. The first call is made
+     * even for a zero length, so that the kernel judges addr (alignment) as it would without the walk. */
     unsigned char chunk[ZCN_MINCORE_CHUNK_PAGES];
     int64_t resident = 0;
     unsigned char *cursor = addr;
-    while (pages > 0) {
+    do {
         uint64_t now = pages < ZCN_MINCORE_CHUNK_PAGES ? pages : ZCN_MINCORE_CHUNK_PAGES;
         if (mincore(cursor, (size_t)(now * page), chunk) != 0) return -(int64_t)errno;
         resident += zcn_count_resident(chunk, now);
         cursor += now * page;
         pages -= now;
-    }
+    } while (pages > 0);
     return resident;
 }

@@ -508,6 +508,12 @@ static int64_t call_mincore(fixture *f, const args *a, int raw) {
     return result == 0 ? count_resident(vec, a->len) : result;
 }
 
+/* zcn_mincore's own vector: the base call counts through the library's buffer. */
+static void base_mincore_counting(const fixture *f, args *a) {
+    base_range(f, a);
+    a->ptr = PTR_NULL;
+}
+
 /* ---- Aligned memory ------------------------------------------------------------------------------- */
 
 static void base_aligned_alloc(const fixture *f, args *a) {
@@ -760,6 +766,8 @@ static const function_under_test functions[] = {
     {"zcn_madvise", {[P_ADDR] = "addr", [P_LEN] = "length", [P_FLAGS] = "advice"}, DOM_NONE, EXTRA(advice_values),
      base_range, call_madvise, NULL},
     {"zcn_mincore", {[P_ADDR] = "addr", [P_LEN] = "length", [P_PTR] = "vec"}, DOM_PTR, NULL, 0, base_range,
+     call_mincore, NULL},
+    {"zcn_mincore(vec=NULL)", {[P_ADDR] = "addr", [P_LEN] = "length"}, DOM_NONE, NULL, 0, base_mincore_counting,
      call_mincore, NULL},
     {"zcn_aligned_alloc", {[P_FLAGS] = "alignment", [P_LEN] = "size", [P_PTR] = "out"}, DOM_OUT, NULL, 0,
      base_aligned_alloc, call_aligned_alloc, documented_aligned_alloc},

@@ -851,6 +851,10 @@ static void test_mincore_errors(void) {
     uint8_t *p = map_anon(len);
     uint8_t vec[2];
     CHECK_ERR(zcn_mincore(p + 1, ps, vec), ZCN_EINVAL);
+    /* The kernel judges the address even for a zero length, with or without the library's own vector. */
+    CHECK_ERR(zcn_mincore(p + 1, 0, vec), ZCN_EINVAL);
+    CHECK_ERR(zcn_mincore(p + 1, 0, NULL), ZCN_EINVAL);
+    CHECK_EQ(zcn_mincore(p, 0, NULL), 0);
     /* vec in memory the kernel cannot write (a read-only page) */
     void *ro = NULL;
     CHECK_EQ(zcn_mmap(&ro, NULL, ps, ZCN_PROT_READ, ZCN_MAP_PRIVATE | ZCN_MAP_ANONYMOUS, -1, 0), 0);
