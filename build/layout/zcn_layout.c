@@ -29,6 +29,7 @@ int main(int argc, char **argv) {
     put(out, "sizeof:CopyFileRangeFlags", sizeof(enum zcn_copy_flags));
     put(out, "sizeof:MemoryProtection", sizeof(enum zcn_prot));
     put(out, "sizeof:MapFlags", sizeof(enum zcn_map_flags));
+    put(out, "sizeof:HugePageEncoding", sizeof(enum zcn_huge_encoding));
     put(out, "sizeof:MsyncFlags", sizeof(enum zcn_msync_flags));
     put(out, "sizeof:MemoryAdvice", sizeof(enum zcn_madvise_advice));
     put(out, "sizeof:FileAdvice", sizeof(enum zcn_fadvise_advice));

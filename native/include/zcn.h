@@ -16,6 +16,11 @@
  *    the libc value and the library proves it with _Static_assert. Where the value differs between
  *    architectures (open flags), the enum holds the asm-generic value and the library translates it,
  *    so that one managed assembly serves every architecture.
+ *  - The kernel's answer, exactly: lengths, counts, offsets, flag bits and descriptors go to the system call
+ *    as they are, and its errno is the result. The library checks nothing the kernel checks itself. Where it
+ *    deliberately differs (its own out-parameters, a translation, a documented refusal), the function's
+ *    documentation says so under "Deliberate difference", with the errno returned; tests/native/test_fidelity.c
+ *    compares every function with the raw system call at the extreme values and asserts each difference.
  *  - SIGPIPE: writing into a pipe or socket whose reader is gone raises SIGPIPE, which kills a
  *    process that does not ignore it. The .NET runtime ignores it; a C caller must do the same
  *    (signal(SIGPIPE, SIG_IGN)) to receive -EPIPE instead.
@@ -217,21 +222,68 @@ typedef enum zcn_map_flags {
     ZCN_MAP_SHARED = 0x01,
     /** MAP_PRIVATE: a private copy-on-write mapping. */
     ZCN_MAP_PRIVATE = 0x02,
-    /** MAP_SHARED_VALIDATE: MAP_SHARED that fails with -EOPNOTSUPP on unknown flags. */
+    /** MAP_SHARED_VALIDATE: MAP_SHARED that fails with -EOPNOTSUPP on a flag bit the kernel does not know or
+     *  cannot honour for the file; needed for ZCN_MAP_SYNC. */
     ZCN_MAP_SHARED_VALIDATE = 0x03,
+    /** MAP_DROPPABLE (Linux 6.11, 64-bit): a mapping type of its own, anonymous memory the kernel may drop
+     *  (zero) under memory pressure instead of swapping it. */
+    ZCN_MAP_DROPPABLE = 0x08,
     /** MAP_FIXED: place the mapping exactly at the hint address, replacing what is there. */
     ZCN_MAP_FIXED = 0x10,
     /** MAP_ANONYMOUS: no file backs the mapping; fd must be -1 and the memory is zeroed. */
     ZCN_MAP_ANONYMOUS = 0x20,
+    /** MAP_LOCKED: lock the pages in memory as mlock(2) would, faulting them in now. Counts against
+     *  RLIMIT_MEMLOCK (-ENOMEM or -EAGAIN beyond it without CAP_IPC_LOCK). */
+    ZCN_MAP_LOCKED = 0x2000,
     /** MAP_NORESERVE: do not reserve swap space for the mapping. */
     ZCN_MAP_NORESERVE = 0x4000,
     /** MAP_POPULATE: prefault the page tables (read-ahead for file mappings). */
     ZCN_MAP_POPULATE = 0x8000,
+    /** MAP_NONBLOCK: with ZCN_MAP_POPULATE, do not read ahead (populate only what is in the page cache). */
+    ZCN_MAP_NONBLOCK = 0x10000,
+    /** MAP_STACK: the mapping is a thread stack (no transparent huge pages). */
+    ZCN_MAP_STACK = 0x20000,
     /** MAP_HUGETLB: back the mapping with huge pages (fails with -ENOMEM if none are reserved). */
     ZCN_MAP_HUGETLB = 0x40000,
+    /** MAP_SYNC: (with ZCN_MAP_SHARED_VALIDATE only) a DAX file mapping whose metadata is durable at each page
+     *  fault, so CPU cache flushes make writes durable; -EOPNOTSUPP on a file that is not DAX. */
+    ZCN_MAP_SYNC = 0x80000,
     /** MAP_FIXED_NOREPLACE: like MAP_FIXED but fails with -EEXIST instead of replacing a mapping. */
     ZCN_MAP_FIXED_NOREPLACE = 0x100000,
+    /** MAP_HUGE_64KB: with ZCN_MAP_HUGETLB, 64 KiB huge pages (log2 size << ZCN_HUGE_SHIFT). A size the
+     *  machine has no pool for gives -EINVAL (or -ENOMEM). */
+    ZCN_MAP_HUGE_64KB = 16 << 26,
+    /** MAP_HUGE_512KB: with ZCN_MAP_HUGETLB, 512 KiB huge pages. */
+    ZCN_MAP_HUGE_512KB = 19 << 26,
+    /** MAP_HUGE_1MB: with ZCN_MAP_HUGETLB, 1 MiB huge pages. */
+    ZCN_MAP_HUGE_1MB = 20 << 26,
+    /** MAP_HUGE_2MB: with ZCN_MAP_HUGETLB, 2 MiB huge pages (the x86-64 and aarch64 default). */
+    ZCN_MAP_HUGE_2MB = 21 << 26,
+    /** MAP_HUGE_8MB: with ZCN_MAP_HUGETLB, 8 MiB huge pages. */
+    ZCN_MAP_HUGE_8MB = 23 << 26,
+    /** MAP_HUGE_16MB: with ZCN_MAP_HUGETLB, 16 MiB huge pages. */
+    ZCN_MAP_HUGE_16MB = 24 << 26,
+    /** MAP_HUGE_32MB: with ZCN_MAP_HUGETLB, 32 MiB huge pages (aarch64 with 16 KiB base pages). */
+    ZCN_MAP_HUGE_32MB = 25 << 26,
+    /** MAP_HUGE_256MB: with ZCN_MAP_HUGETLB, 256 MiB huge pages. */
+    ZCN_MAP_HUGE_256MB = 28 << 26,
+    /** MAP_HUGE_512MB: with ZCN_MAP_HUGETLB, 512 MiB huge pages (aarch64 with 64 KiB base pages). */
+    ZCN_MAP_HUGE_512MB = 29 << 26,
+    /** MAP_HUGE_1GB: with ZCN_MAP_HUGETLB, 1 GiB huge pages. */
+    ZCN_MAP_HUGE_1GB = 30 << 26,
+    /** MAP_HUGE_2GB: with ZCN_MAP_HUGETLB, 2 GiB huge pages. */
+    ZCN_MAP_HUGE_2GB = 31 << 26,
 } zcn_map_flags;
+
+/** The encoding of a huge-page size in zcn_mmap and zcn_memfd_create flags (MAP_HUGE_SHIFT, MFD_HUGE_SHIFT):
+ *  log2(size) << ZCN_HUGE_SHIFT, six bits wide. Sizes the enums do not name (16 GiB: 34) are built this way;
+ *  34 << 26 does not fit an int32_t, so pass it as the unsigned bit pattern. */
+typedef enum zcn_huge_encoding {
+    /** MAP_HUGE_SHIFT and MFD_HUGE_SHIFT: where the log2 of the size starts. */
+    ZCN_HUGE_SHIFT = 26,
+    /** MAP_HUGE_MASK and MFD_HUGE_MASK: the width of the log2 field (before the shift). */
+    ZCN_HUGE_MASK = 0x3f,
+} zcn_huge_encoding;
 
 /** Flags for zcn_msync (MS_*). */
 typedef enum zcn_msync_flags {
@@ -275,6 +327,10 @@ typedef enum zcn_madvise_advice {
     ZCN_MADV_DONTDUMP = 16,
     /** MADV_DODUMP: undo MADV_DONTDUMP. */
     ZCN_MADV_DODUMP = 17,
+    /** MADV_WIPEONFORK: a child after fork sees the range zero-filled (private anonymous mappings; Linux 4.14). */
+    ZCN_MADV_WIPEONFORK = 18,
+    /** MADV_KEEPONFORK: undo MADV_WIPEONFORK. */
+    ZCN_MADV_KEEPONFORK = 19,
     /** MADV_COLD: deactivate the range (reclaim it first under pressure). */
     ZCN_MADV_COLD = 20,
     /** MADV_PAGEOUT: reclaim the range now. */
@@ -283,6 +339,17 @@ typedef enum zcn_madvise_advice {
     ZCN_MADV_POPULATE_READ = 22,
     /** MADV_POPULATE_WRITE: prefault the page tables writable (Linux 5.14). */
     ZCN_MADV_POPULATE_WRITE = 23,
+    /** MADV_DONTNEED_LOCKED: like MADV_DONTNEED, also for locked pages (Linux 5.18). */
+    ZCN_MADV_DONTNEED_LOCKED = 24,
+    /** MADV_COLLAPSE: collapse the range into transparent huge pages now, synchronously (Linux 6.1). */
+    ZCN_MADV_COLLAPSE = 25,
+    /** MADV_GUARD_INSTALL: make the range's pages guard pages that fault on any access, without a VMA of
+     *  their own (private anonymous or file mappings; Linux 6.13). */
+    ZCN_MADV_GUARD_INSTALL = 102,
+    /** MADV_GUARD_REMOVE: undo MADV_GUARD_INSTALL (the pages read as zero or the file's contents again). */
+    ZCN_MADV_GUARD_REMOVE = 103,
+    /* MADV_HWPOISON (100) and MADV_SOFT_OFFLINE (101) are memory-failure injection for kernel testing
+     * (CAP_SYS_ADMIN): they are deliberately not part of the contract. The kernel still judges the value. */
 } zcn_madvise_advice;
 
 /** Advice for zcn_fadvise (POSIX_FADV_*). */
@@ -362,8 +429,38 @@ typedef enum zcn_memfd_flags {
     ZCN_MFD_CLOEXEC = 1,
     /** MFD_ALLOW_SEALING: allow seals (zcn_memfd_add_seals) on the file. */
     ZCN_MFD_ALLOW_SEALING = 2,
-    /** MFD_HUGETLB: back the file with huge pages. */
+    /** MFD_HUGETLB: back the file with huge pages from the hugetlbfs pool; choose the size with a
+     *  ZCN_MFD_HUGE_* value (the default size without one). */
     ZCN_MFD_HUGETLB = 4,
+    /** MFD_NOEXEC_SEAL (Linux 6.3): the file cannot be made executable: its mode lacks the execute bits and
+     *  it carries ZCN_SEAL_EXEC. Implies ZCN_MFD_ALLOW_SEALING. -EINVAL together with ZCN_MFD_EXEC. */
+    ZCN_MFD_NOEXEC_SEAL = 8,
+    /** MFD_EXEC (Linux 6.3): the file may be executable (the default unless vm.memfd_noexec says otherwise;
+     *  -EACCES where vm.memfd_noexec = 2). */
+    ZCN_MFD_EXEC = 0x10,
+    /** MFD_HUGE_64KB: with ZCN_MFD_HUGETLB, 64 KiB huge pages (log2 size << ZCN_HUGE_SHIFT). A size the
+     *  machine has no pool for gives -ENODEV or -EINVAL. */
+    ZCN_MFD_HUGE_64KB = 16 << 26,
+    /** MFD_HUGE_512KB: with ZCN_MFD_HUGETLB, 512 KiB huge pages. */
+    ZCN_MFD_HUGE_512KB = 19 << 26,
+    /** MFD_HUGE_1MB: with ZCN_MFD_HUGETLB, 1 MiB huge pages. */
+    ZCN_MFD_HUGE_1MB = 20 << 26,
+    /** MFD_HUGE_2MB: with ZCN_MFD_HUGETLB, 2 MiB huge pages. */
+    ZCN_MFD_HUGE_2MB = 21 << 26,
+    /** MFD_HUGE_8MB: with ZCN_MFD_HUGETLB, 8 MiB huge pages. */
+    ZCN_MFD_HUGE_8MB = 23 << 26,
+    /** MFD_HUGE_16MB: with ZCN_MFD_HUGETLB, 16 MiB huge pages. */
+    ZCN_MFD_HUGE_16MB = 24 << 26,
+    /** MFD_HUGE_32MB: with ZCN_MFD_HUGETLB, 32 MiB huge pages. */
+    ZCN_MFD_HUGE_32MB = 25 << 26,
+    /** MFD_HUGE_256MB: with ZCN_MFD_HUGETLB, 256 MiB huge pages. */
+    ZCN_MFD_HUGE_256MB = 28 << 26,
+    /** MFD_HUGE_512MB: with ZCN_MFD_HUGETLB, 512 MiB huge pages. */
+    ZCN_MFD_HUGE_512MB = 29 << 26,
+    /** MFD_HUGE_1GB: with ZCN_MFD_HUGETLB, 1 GiB huge pages. */
+    ZCN_MFD_HUGE_1GB = 30 << 26,
+    /** MFD_HUGE_2GB: with ZCN_MFD_HUGETLB, 2 GiB huge pages. */
+    ZCN_MFD_HUGE_2GB = 31 << 26,
 } zcn_memfd_flags;
 
 /** File seals for zcn_memfd_add_seals (F_SEAL_*). */
@@ -378,6 +475,8 @@ typedef enum zcn_seals {
     ZCN_SEAL_WRITE = 0x8,
     /** F_SEAL_FUTURE_WRITE: no new writable mappings or writes; existing ones keep working. */
     ZCN_SEAL_FUTURE_WRITE = 0x10,
+    /** F_SEAL_EXEC (Linux 6.3): the execute bits of the mode cannot change (ZCN_MFD_NOEXEC_SEAL sets it). */
+    ZCN_SEAL_EXEC = 0x20,
 } zcn_seals;
 
 /** Events for zcn_poll (POLL*). */
@@ -541,11 +640,13 @@ ZCN_API int32_t zcn_capabilities(void);
  *  @param count The most bytes to send; the kernel caps one call at 0x7ffff000.
  *  @return The bytes sent, possibly fewer than count (0 at end of file), or:
  *  @retval -EBADF a descriptor is not open, in_fd is not readable or out_fd not writable.
- *  @retval -EINVAL in_fd does not support sendfile, out_fd is opened with O_APPEND, or count is too large.
+ *  @retval -EINVAL in_fd does not support sendfile, out_fd is opened with O_APPEND, *offset is negative, or
+ *          count is above INT64_MAX (the kernel reads it as a negative ssize_t).
  *  @retval -ESPIPE offset is not NULL and in_fd is not seekable.
  *  @retval -EAGAIN out_fd is non-blocking and full.
  *  @retval -EPIPE the reader of a pipe or socket has closed (SIGPIPE is raised unless ignored).
- *  @retval -EINVAL also when offset + count would pass INT64_MAX.
+ *  @retval -EINVAL also when *offset + count would pass INT64_MAX (an offset beyond the end with a count that
+ *          fits returns 0).
  *  @retval -EOVERFLOW the offset is at or beyond the largest file size the filesystem allows.
  *  @retval -EFBIG the write would exceed RLIMIT_FSIZE or the filesystem's size limit.
  *  @retval -EIO, -ENOMEM, -ENOSPC as the underlying read or write reports them. */
@@ -561,7 +662,10 @@ ZCN_API int64_t zcn_sendfile(int32_t out_fd, int32_t in_fd, int64_t *offset, uin
  *  @return The bytes moved (0 at end of input, or when a pipe source is empty and has no writers), or:
  *  @retval -EBADF a descriptor is not open or has the wrong access mode.
  *  @retval -EINVAL neither descriptor is a pipe, both are the same pipe, the target is O_APPEND,
- *          a descriptor does not support splice, flags hold an unknown bit, or len is above INT64_MAX.
+ *          a descriptor does not support splice, flags hold a bit the kernel does not know, an offset is
+ *          negative or offset + len passes INT64_MAX, or len is above INT64_MAX with a file source (the kernel
+ *          first caps len at the room in the pipe, then reads it as a negative ssize_t). len 0 returns 0 before
+ *          the flags are looked at.
  *  @retval -ESPIPE an offset was given for a pipe.
  *  @retval -EAGAIN ZCN_SPLICE_F_NONBLOCK was given (or a descriptor is non-blocking) and the pipe is full or empty.
  *  @retval -EPIPE the reader has closed.
@@ -576,7 +680,9 @@ ZCN_API int64_t zcn_splice(int32_t fd_in, int64_t *off_in, int32_t fd_out, int64
  *  @param flags zcn_splice_flags (ZCN_SPLICE_F_NONBLOCK is the one that matters).
  *  @return The bytes duplicated (0 when the source is empty and has no writers), or:
  *  @retval -EBADF a descriptor is not open or has the wrong access mode.
- *  @retval -EINVAL a descriptor is not a pipe, both refer to the same pipe, or flags hold an unknown bit.
+ *  @retval -EINVAL a descriptor is not a pipe, both refer to the same pipe, or flags hold a bit the kernel
+ *          does not know. len itself is never refused: any len, INT64_MAX and above included, duplicates
+ *          what the source pipe holds.
  *  @retval -EAGAIN non-blocking and nothing could be duplicated.
  *  @retval -ENOMEM out of memory. */
 ZCN_API int64_t zcn_tee(int32_t fd_in, int32_t fd_out, uint64_t len, uint32_t flags);
@@ -588,10 +694,15 @@ ZCN_API int64_t zcn_tee(int32_t fd_in, int32_t fd_out, uint64_t len, uint32_t fl
  *  @param iov The segments.
  *  @param nr_segs The number of segments (at most IOV_MAX, 1024).
  *  @param flags zcn_splice_flags.
- *  @return The bytes moved, or:
+ *  @return The bytes moved (fewer than asked when a segment runs into memory the process cannot access), or:
  *  @retval -EBADF fd is not open, is not a pipe, or has the wrong access mode.
- *  @retval -EINVAL nr_segs is 0 or above IOV_MAX, flags hold an unknown bit, or a segment is too long.
- *  @retval -EFAULT a segment points to memory the process cannot access.
+ *  @retval -EINVAL nr_segs is above IOV_MAX, flags hold a bit the kernel does not know, or a segment's length
+ *          is above INT64_MAX (a negative ssize_t to the kernel).
+ *  @retval -EINVAL nr_segs is 0. Deliberate difference: the kernel returns 0 there; the library calls zero
+ *          segments a caller error. Only that success is replaced: the kernel's own refusals (EBADF, EINVAL
+ *          for flags) come first, as they would.
+ *  @retval -EFAULT iov or a segment points to memory the process cannot access, or a segment's length
+ *          reaches past the address space (INT64_MAX).
  *  @retval -EAGAIN ZCN_SPLICE_F_NONBLOCK was given and the pipe is full or empty. Unlike splice and tee,
  *          vmsplice ignores O_NONBLOCK on the pipe: pass the flag to avoid blocking.
  *  @retval -EPIPE the reader has closed.
@@ -609,12 +720,15 @@ ZCN_API int64_t zcn_vmsplice(int32_t fd, const zcn_iovec *iov, uint64_t nr_segs,
  *  @return The bytes copied (0 at end of the source), or:
  *  @retval -EBADF a descriptor is not open, has the wrong access mode, or fd_out is O_APPEND (sendfile and
  *          splice report EINVAL for O_APPEND instead).
- *  @retval -EINVAL flags is not 0, a descriptor is not a regular file, or the ranges overlap in one file.
+ *  @retval -EINVAL flags is not 0, a descriptor is not a regular file, the ranges overlap in one file, or an
+ *          offset is negative (where EOVERFLOW does not come first).
  *  @retval -EXDEV the files are on different filesystems that cannot copy between them.
  *  @retval -EOPNOTSUPP, -ENOSYS the filesystem or kernel cannot copy this way.
  *  @retval -EISDIR a descriptor is a directory.
- *  @retval -EOVERFLOW an offset is negative.
- *  @retval -EFBIG the destination range passes the file size limit or INT64_MAX.
+ *  @retval -EOVERFLOW offset + len wraps around 2^64: an offset of -1, or len above INT64_MAX from a non-zero
+ *          offset. From offset 0 a len above INT64_MAX is no error: the kernel caps it and copies.
+ *  @retval -EFBIG the destination range passes the file size limit or INT64_MAX (len is not checked against
+ *          INT64_MAX: the man page's EFBIG/EINVAL for it is not what the kernel answers).
  *  @retval -ENOSPC, -EDQUOT, -EIO as writing reports them. */
 ZCN_API int64_t zcn_copy_file_range(int32_t fd_in, int64_t *off_in, int32_t fd_out, int64_t *off_out,
                                     uint64_t len, uint32_t flags);
@@ -627,8 +741,10 @@ ZCN_API int64_t zcn_copy_file_range(int32_t fd_in, int64_t *off_in, int32_t fd_o
  *  @param fds Receives the read end in fds[0] and the write end in fds[1].
  *  @param flags zcn_pipe_flags.
  *  @return 0, or:
- *  @retval -EINVAL flags holds an unknown bit.
- *  @retval -EFAULT fds is NULL.
+ *  @retval -EINVAL flags hold a bit outside zcn_pipe_flags. Deliberate difference: the zcn_pipe_flags values
+ *          are not O_* values, so the library translates them and passes no other bit on (pipe2 itself would
+ *          take O_NOTIFICATION_PIPE, for one, and answer ENOPKG where watch queues are not built in).
+ *  @retval -EFAULT fds is NULL or not writable (the kernel's answer; it closes both ends again).
  *  @retval -EMFILE, -ENFILE too many open descriptors. */
 ZCN_API int32_t zcn_pipe(int32_t fds[2], uint32_t flags);
 
@@ -637,9 +753,10 @@ ZCN_API int32_t zcn_pipe(int32_t fds[2], uint32_t flags);
  *  @param size The requested capacity in bytes.
  *  @return The capacity actually granted, or:
  *  @retval -EBADF fd is not open, or is not a pipe.
- *  @retval -EINVAL size is negative or above 2^31 (a size below one page is
- *          rounded up to one page, not refused).
- *  @retval -EPERM size exceeds /proc/sys/fs/pipe-max-size and the caller lacks CAP_SYS_RESOURCE.
+ *  @retval -EINVAL size is above 2^31 as the kernel reads it, unsigned: every negative size but INT32_MIN (a
+ *          size below one page, 0 included, is rounded up to one page, not refused).
+ *  @retval -EPERM size exceeds /proc/sys/fs/pipe-max-size and the caller lacks CAP_SYS_RESOURCE; INT32_MIN is
+ *          2^31 to the kernel, so it lands here.
  *  @retval -EBUSY size is smaller than the data currently in the pipe. */
 ZCN_API int32_t zcn_pipe_set_size(int32_t fd, int32_t size);
 
@@ -670,18 +787,29 @@ ZCN_API int64_t zcn_page_size(void);
  *  @param addr_hint Where to place it (NULL lets the kernel choose; exact with ZCN_MAP_FIXED).
  *  @param length The length in bytes; must be above 0.
  *  @param prot zcn_prot bits.
- *  @param flags zcn_map_flags bits: exactly one of SHARED, PRIVATE or SHARED_VALIDATE, plus others.
+ *  @param flags zcn_map_flags bits: one mapping type (SHARED, PRIVATE, SHARED_VALIDATE or DROPPABLE) plus
+ *         others, a huge-page size (ZCN_MAP_HUGE_*) among them.
  *  @param fd The file to map, or -1 with ZCN_MAP_ANONYMOUS.
  *  @param offset The file offset; must be a multiple of the page size.
  *  @return 0, or:
- *  @retval -EFAULT addr_out is NULL.
- *  @retval -EINVAL length is 0, offset is not page-aligned or negative, flags lack SHARED/PRIVATE,
- *          or prot or flags hold a bit that is not a zcn_prot or zcn_map_flags value.
+ *  @retval -EFAULT addr_out is NULL. Deliberate difference: addr_out is the library's parameter, not the
+ *          kernel's (which would map and return the address).
+ *  @retval -EINVAL length is 0, offset is not page-aligned, flags hold no mapping type the kernel knows
+ *          (SHARED, PRIVATE, SHARED_VALIDATE, DROPPABLE), ZCN_MAP_DROPPABLE for a file, ZCN_MAP_HUGETLB for
+ *          a file not on hugetlbfs or with a ZCN_MAP_HUGE_* size that has no pool, or MAP_FIXED with an address
+ *          that is not page-aligned.
+ *          Unknown prot bits, and unknown flag bits with SHARED or PRIVATE, are ignored by the kernel, not
+ *          refused; the library passes them on.
+ *  @retval -EOPNOTSUPP ZCN_MAP_SHARED_VALIDATE with a flag bit this kernel does not know, or cannot honour for
+ *          this file. ZCN_MAP_SYNC on a file that is not DAX gives -EOPNOTSUPP with SHARED and PRIVATE too on
+ *          this kernel (the man page names SHARED_VALIDATE only); without a file the bit is ignored.
  *  @retval -EBADF fd is not open and ZCN_MAP_ANONYMOUS is not given.
  *  @retval -EACCES fd's access mode does not allow prot (PROT_WRITE with MAP_SHARED needs O_RDWR).
  *  @retval -ENODEV fd is not a regular file (a pipe, socket, directory) or its filesystem cannot map it.
- *  @retval -ENOMEM no room in the address space, or no huge pages for ZCN_MAP_HUGETLB.
- *  @retval -EOVERFLOW the page offset plus length overflows.
+ *  @retval -ENOMEM no room in the address space (any length above it, INT64_MAX and above included), no huge
+ *          pages for ZCN_MAP_HUGETLB, or ZCN_MAP_LOCKED beyond RLIMIT_MEMLOCK.
+ *  @retval -EOVERFLOW the page offset plus length overflows, or offset is negative (the kernel reads it as
+ *          unsigned: a page offset past any file).
  *  @retval -EEXIST ZCN_MAP_FIXED_NOREPLACE and the range is taken.
  *  @retval -EPERM prot includes PROT_EXEC and the filesystem is noexec, or the file is sealed. */
 ZCN_API int32_t zcn_mmap(void **addr_out, void *addr_hint, uint64_t length, int32_t prot, int32_t flags,
@@ -690,8 +818,9 @@ ZCN_API int32_t zcn_mmap(void **addr_out, void *addr_hint, uint64_t length, int3
 /** munmap(2): removes a mapping.
  *  @param addr The start; must be page-aligned.
  *  @param length The length in bytes.
- *  @return 0, or:
- *  @retval -EINVAL addr is not page-aligned, or length is 0. */
+ *  @return 0 (also where nothing was mapped), or:
+ *  @retval -EINVAL addr is not page-aligned, length is 0, or addr + length passes the end of the address
+ *          space (INT64_MAX, UINT64_MAX). */
 ZCN_API int32_t zcn_munmap(void *addr, uint64_t length);
 
 /** msync(2): writes the changes of a shared file mapping back to the file.
@@ -700,7 +829,8 @@ ZCN_API int32_t zcn_munmap(void *addr, uint64_t length);
  *  @param flags zcn_msync_flags: ZCN_MS_SYNC or ZCN_MS_ASYNC, optionally with ZCN_MS_INVALIDATE.
  *  @return 0, or:
  *  @retval -EINVAL addr is not page-aligned, or flags hold both SYNC and ASYNC or unknown bits.
- *  @retval -ENOMEM the range is not entirely mapped.
+ *  @retval -ENOMEM the range is not entirely mapped, or reaches past the address space (INT64_MAX). A length
+ *          within a page of 2^64 (UINT64_MAX) rounds up to 0 in the kernel, which then succeeds.
  *  @retval -EBUSY ZCN_MS_INVALIDATE and part of the range is locked.
  *  @retval -EIO write-back failed. */
 ZCN_API int32_t zcn_msync(void *addr, uint64_t length, int32_t flags);
@@ -710,8 +840,9 @@ ZCN_API int32_t zcn_msync(void *addr, uint64_t length, int32_t flags);
  *  @param length The length in bytes.
  *  @param advice A zcn_madvise_advice value.
  *  @return 0, or:
- *  @retval -EINVAL addr is not page-aligned, advice is unknown, or advice does not apply to this mapping.
- *  @retval -ENOMEM the range is not entirely mapped.
+ *  @retval -EINVAL addr is not page-aligned, advice is unknown, advice does not apply to this mapping, or
+ *          length rounds up past 2^64 (UINT64_MAX).
+ *  @retval -ENOMEM the range is not entirely mapped, or reaches past the address space (INT64_MAX).
  *  @retval -EAGAIN a kernel resource was temporarily unavailable.
  *  @retval -EFAULT, -EHWPOISON a POPULATE advice met unmapped or poisoned memory.
  *  @retval -EPERM MADV_HWPOISON without privilege. */
@@ -722,9 +853,10 @@ ZCN_API int32_t zcn_madvise(void *addr, uint64_t length, int32_t advice);
  *  @param length The length in bytes.
  *  @param vec Receives one byte per page (bit 0 set when resident): (length + page_size - 1) / page_size bytes.
  *         May be NULL when only the count is wanted.
- *  @return The number of resident pages, or:
+ *  @return The number of resident pages (deliberate difference: mincore(2) returns 0 and leaves the counting
+ *          to the caller), or:
  *  @retval -EINVAL addr is not page-aligned.
- *  @retval -ENOMEM the range is not entirely mapped.
+ *  @retval -ENOMEM the range is not entirely mapped, or reaches past the address space (INT64_MAX and above).
  *  @retval -EFAULT vec points outside the address space. */
 ZCN_API int64_t zcn_mincore(void *addr, uint64_t length, uint8_t *vec);
 
@@ -802,9 +934,10 @@ ZCN_API int64_t zcn_mapped_write(void *mapping_dst, const void *src, uint64_t le
  *  @param alignment A power of two, at least sizeof(void*).
  *  @param size The size in bytes; 0 is refused.
  *  @return 0, or:
- *  @retval -EFAULT out is NULL.
- *  @retval -EINVAL alignment is not a power of two or below sizeof(void*), or size is 0.
- *  @retval -ENOMEM out of memory. */
+ *  @retval -EFAULT out is NULL. Deliberate difference: posix_memalign has no such case.
+ *  @retval -EINVAL alignment is not a power of two or below sizeof(void*).
+ *  @retval -EINVAL size is 0. Deliberate difference: posix_memalign may return a unique pointer or NULL.
+ *  @retval -ENOMEM out of memory (any size beyond the address space, INT64_MAX and above included). */
 ZCN_API int32_t zcn_aligned_alloc(void **out, uint64_t alignment, uint64_t size);
 
 /** free(3) for blocks from zcn_aligned_alloc. NULL is ignored. */
@@ -823,9 +956,12 @@ ZCN_API int64_t zcn_aligned_outstanding(void);
  *  @param flags zcn_open_flags.
  *  @param mode The permission bits for a new file (with ZCN_O_CREAT or ZCN_O_TMPFILE).
  *  @return The descriptor, or:
- *  @retval -EFAULT path is NULL.
+ *  @retval -EFAULT path is NULL or not readable.
  *  @retval -ENOENT, -ENOTDIR, -EACCES, -EEXIST, -EISDIR, -ELOOP, -ENAMETOOLONG, -EROFS as open reports them.
- *  @retval -EINVAL flags hold an unknown bit, or ZCN_O_DIRECT on a filesystem that does not support it.
+ *  @retval -EINVAL ZCN_O_DIRECT on a filesystem that does not support it, or ZCN_O_TMPFILE without write access.
+ *  @retval -EINVAL flags hold a bit outside zcn_open_flags. Deliberate difference: open(2) ignores unknown
+ *          bits; the library translates every bit between architectures and cannot pass on one it does not
+ *          know.
  *  @retval -EMFILE, -ENFILE too many open descriptors. */
 ZCN_API int32_t zcn_open(const char *path, int32_t flags, uint32_t mode);
 
@@ -837,9 +973,11 @@ ZCN_API int32_t zcn_open(const char *path, int32_t flags, uint32_t mode);
 ZCN_API int32_t zcn_close(int32_t fd);
 
 /** read(2): reads up to count bytes at the file position.
- *  @return The bytes read (0 at end of file), or:
+ *  @return The bytes read (0 at end of file; fewer than count when buf runs into memory the process cannot
+ *          write, as the kernel stops there), or:
  *  @retval -EBADF fd is not open for reading.
- *  @retval -EFAULT buf is outside the address space.
+ *  @retval -EFAULT buf is outside the address space, or buf + count is (every count above INT64_MAX: the
+ *          kernel caps a transfer at MAX_RW_COUNT, so no count result can pass INT64_MAX).
  *  @retval -EAGAIN non-blocking and no data.
  *  @retval -EINVAL fd is not readable this way (an O_DIRECT misalignment, for one).
  *  @retval -EISDIR fd is a directory.
@@ -847,9 +985,9 @@ ZCN_API int32_t zcn_close(int32_t fd);
 ZCN_API int64_t zcn_read(int32_t fd, void *buf, uint64_t count);
 
 /** write(2): writes up to count bytes at the file position (at the end with O_APPEND).
- *  @return The bytes written, or:
+ *  @return The bytes written (fewer than count when buf runs into memory the process cannot read), or:
  *  @retval -EBADF fd is not open for writing.
- *  @retval -EFAULT buf is outside the address space.
+ *  @retval -EFAULT buf is outside the address space, or buf + count is (every count above INT64_MAX).
  *  @retval -EAGAIN non-blocking and full.
  *  @retval -EPIPE the reader has closed.
  *  @retval -EINVAL an O_DIRECT misalignment.
@@ -860,7 +998,7 @@ ZCN_API int64_t zcn_write(int32_t fd, const void *buf, uint64_t count);
 /** pread(2): reads up to count bytes at offset without moving the file position.
  *  @return The bytes read (0 at end of file), or:
  *  @retval -EBADF fd is not open for reading.
- *  @retval -EINVAL offset is negative, or an O_DIRECT misalignment.
+ *  @retval -EINVAL offset is negative, offset + count passes INT64_MAX, or an O_DIRECT misalignment.
  *  @retval -ESPIPE fd is a pipe or socket.
  *  @retval -EFAULT, -EISDIR, -EIO as read reports them. */
 ZCN_API int64_t zcn_pread(int32_t fd, void *buf, uint64_t count, int64_t offset);
@@ -868,7 +1006,7 @@ ZCN_API int64_t zcn_pread(int32_t fd, void *buf, uint64_t count, int64_t offset)
 /** pwrite(2): writes up to count bytes at offset without moving the file position.
  *  @return The bytes written, or:
  *  @retval -EBADF fd is not open for writing.
- *  @retval -EINVAL offset is negative, or an O_DIRECT misalignment.
+ *  @retval -EINVAL offset is negative, offset + count passes INT64_MAX, or an O_DIRECT misalignment.
  *  @retval -ESPIPE fd is a pipe or socket.
  *  @retval -EFAULT, -ENOSPC, -EDQUOT, -EFBIG, -EIO as write reports them. */
 ZCN_API int64_t zcn_pwrite(int32_t fd, const void *buf, uint64_t count, int64_t offset);
@@ -911,7 +1049,7 @@ ZCN_API int32_t zcn_fsync(int32_t fd, int32_t data_only);
  *  @param advice A zcn_fadvise_advice value.
  *  @return 0, or:
  *  @retval -EBADF fd is not open.
- *  @retval -EINVAL advice is unknown, or length is negative.
+ *  @retval -EINVAL advice is unknown, or length is negative (a negative offset is accepted by the kernel).
  *  @retval -ESPIPE fd is a pipe or FIFO. */
 ZCN_API int32_t zcn_fadvise(int32_t fd, int64_t offset, int64_t length, int32_t advice);
 
@@ -919,7 +1057,8 @@ ZCN_API int32_t zcn_fadvise(int32_t fd, int64_t offset, int64_t length, int32_t 
  *  @param fd Any open descriptor.
  *  @param out Receives the facts; zeroed on failure.
  *  @return 0, or:
- *  @retval -EFAULT out is NULL.
+ *  @retval -EFAULT out is NULL. Deliberate difference: out is the library's parameter; fstat is always given a
+ *          buffer of the library's own.
  *  @retval -EBADF fd is not open. */
 ZCN_API int32_t zcn_fd_query(int32_t fd, zcn_fd_info *out);
 
@@ -935,9 +1074,11 @@ ZCN_API int32_t zcn_set_nonblocking(int32_t fd, int32_t enable);
  *  @param events zcn_poll_events to wait for.
  *  @param timeout_ms The most milliseconds to wait; -1 waits forever, 0 returns at once.
  *         An interrupted wait is resumed with the time that remains.
- *  @return The events that occurred (0 on timeout; ZCN_POLLNVAL at once for a negative fd, which
- *          poll(2) itself would skip and sleep on), or:
- *  @retval -EINVAL timeout_ms is below -1, or events hold bits beyond the 16 of struct pollfd.
+ *  @return The events that occurred (0 on timeout; deliberate difference: poll(2) returns how many
+ *          descriptors had events). Deliberate difference: ZCN_POLLNVAL at once for a negative fd, which
+ *          poll(2) itself would skip and sleep on. Or:
+ *  @retval -EINVAL timeout_ms is below -1, or events hold bits beyond the 16 of struct pollfd. Deliberate
+ *          difference: poll(2) waits forever for any negative timeout and drops the high event bits.
  *  @retval -ENOMEM out of memory. */
 ZCN_API int32_t zcn_poll(int32_t fd, int32_t events, int32_t timeout_ms);
 
@@ -945,8 +1086,10 @@ ZCN_API int32_t zcn_poll(int32_t fd, int32_t events, int32_t timeout_ms);
  *  @param name A name for debugging (shown in /proc/self/fd); at most 249 bytes.
  *  @param flags zcn_memfd_flags.
  *  @return The descriptor, or:
- *  @retval -EFAULT name is NULL.
- *  @retval -EINVAL name is too long, or flags hold an unknown bit.
+ *  @retval -EFAULT name is NULL or not readable.
+ *  @retval -EINVAL name is too long, or flags hold a bit this kernel does not know. The kernel judges every
+ *          bit: a huge-page size (ZCN_MFD_HUGE_*) without ZCN_MFD_HUGETLB is EINVAL, and so are
+ *          ZCN_MFD_NOEXEC_SEAL and ZCN_MFD_EXEC together.
  *  @retval -EMFILE, -ENFILE too many open descriptors.
  *  @retval -ENOMEM out of memory. */
 ZCN_API int32_t zcn_memfd_create(const char *name, uint32_t flags);
@@ -956,7 +1099,7 @@ ZCN_API int32_t zcn_memfd_create(const char *name, uint32_t flags);
  *  @param seals zcn_seals bits.
  *  @return 0, or:
  *  @retval -EBADF fd is not open.
- *  @retval -EINVAL fd is not a memfd or seals hold an unknown bit.
+ *  @retval -EINVAL fd is not a memfd or seals hold a bit this kernel does not know.
  *  @retval -EPERM the file has ZCN_SEAL_SEAL, or was created without ZCN_MFD_ALLOW_SEALING.
  *  @retval -EBUSY ZCN_SEAL_WRITE while a writable shared mapping exists. */
 ZCN_API int32_t zcn_memfd_add_seals(int32_t fd, int32_t seals);
@@ -973,9 +1116,11 @@ ZCN_API int32_t zcn_memfd_get_seals(int32_t fd);
  *  @param fd The file.
  *  @param out Receives the alignment and its source; zeroed on failure.
  *  @return 0, or:
- *  @retval -EFAULT out is NULL.
+ *  @retval -EFAULT out is NULL. Deliberate difference: out is the library's parameter; statx is always given a
+ *          buffer of the library's own.
  *  @retval -EBADF fd is not open.
- *  @retval -EINVAL the filesystem reports that it does not support Direct I/O for this file. */
+ *  @retval -EINVAL the filesystem reports that it does not support Direct I/O for this file. Deliberate
+ *          difference: statx succeeds there, with an alignment of 0. */
 ZCN_API int32_t zcn_dio_alignment(int32_t fd, zcn_dio_info *out);
 
 #ifdef __cplusplus

@@ -7,19 +7,14 @@
 
 int32_t zcn_pipe(int32_t fds[2], uint32_t flags) {
     if ((flags & ~(uint32_t)(ZCN_PIPE_NONBLOCK | ZCN_PIPE_PACKET)) != 0) return -EINVAL;
-    if (fds == NULL) return -EFAULT;
     int native = O_CLOEXEC;
     if (flags & ZCN_PIPE_NONBLOCK) native |= O_NONBLOCK;
     if (flags & ZCN_PIPE_PACKET) native |= O_DIRECT;
-    int pair[2];
-    if (pipe2(pair, native) != 0) return -(int32_t)errno;
-    fds[0] = pair[0];
-    fds[1] = pair[1];
-    return 0;
+    /* The kernel writes the pair itself, so a NULL or unwritable fds is its -EFAULT (and it closes both ends). */
+    return zcn_status(pipe2(fds, native));
 }
 
 int32_t zcn_pipe_set_size(int32_t fd, int32_t size) {
-    if (size < 0) return -EINVAL;
     int result;
     ZCN_RETRY_EINTR(result, fcntl(fd, F_SETPIPE_SZ, size));
     return zcn_result32(result);

@@ -32,13 +32,15 @@ static inline int32_t zcn_status(long result) {
     return result < 0 ? -(int32_t)errno : 0;
 }
 
-/* The largest byte count the library accepts: counts must fit the int64_t it returns. */
+/* The largest size the library reports through an int64_t (a block device's size in zcn_fd_query). Transfer
+ * counts need no such check: the kernel caps each call at MAX_RW_COUNT. */
 #define ZCN_MAX_COUNT ((uint64_t)INT64_MAX)
+
+/* Every huge-page size the header names, for the static checks of ZCN_MAP_HUGE_* and ZCN_MFD_HUGE_* against the
+ * kernel's encoding (<asm-generic/hugetlb_encode.h>, the source of both MAP_HUGE_* and MFD_HUGE_*). */
+#define ZCN_HUGE_SIZE_LIST(X) X(64KB) X(512KB) X(1MB) X(2MB) X(8MB) X(16MB) X(32MB) X(256MB) X(512MB) X(1GB) X(2GB)
 
 /* Reads a small decimal number from a kernel text file (sysfs, procfs); 0 when it cannot. */
 uint32_t zcn_read_number_file(const char *path);
-
-/* vmsplice and the vectored calls accept at most this many segments (UIO_MAXIOV). */
-#define ZCN_IOV_MAX 1024u
 
 #endif /* ZCN_INTERNAL_H */

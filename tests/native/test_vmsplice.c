@@ -170,7 +170,11 @@ static void test_einval(void) {
     REQUIRE(many != NULL);
     for (int i = 0; i < 1025; i++) many[i] = one;
     CHECK_ERR(zcn_vmsplice(p[1], many, 1025, 0), EINVAL);
-    CHECK_ERR(zcn_vmsplice(p[1], many, UINT64_MAX, 0), EINVAL);
+    /* The kernel refuses the count before it reads the array; valgrind checks the whole claimed array first. */
+    VALGRIND_DISABLE_ERROR_REPORTING;
+    int64_t huge_count = zcn_vmsplice(p[1], many, UINT64_MAX, 0);
+    VALGRIND_ENABLE_ERROR_REPORTING;
+    CHECK_ERR(huge_count, EINVAL);
     CHECK_EQ(zcn_bytes_available(p[0]), 0);
 
     /* Exactly IOV_MAX segments are accepted: the read end scatters 64 KiB into 1024 slices of 64 bytes. */
@@ -221,8 +225,10 @@ static void test_ebadf(void) {
 static void test_efault(void) {
     int p[2];
     REQUIRE(zcn_pipe(p, ZCN_PIPE_NONE) == 0);
-    /* No iovec array at all: refused by the library. */
+    /* No iovec array at all: the kernel's EFAULT (valgrind would report the NULL passed on purpose). */
+    VALGRIND_DISABLE_ERROR_REPORTING;
     CHECK_ERR(zcn_vmsplice(p[1], NULL, 1, 0), EFAULT);
+    VALGRIND_ENABLE_ERROR_REPORTING;
 
     /* A segment in memory the process cannot touch: an unmapped page. */
     void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -17,8 +17,11 @@ public enum MapFlags : uint
     /// <summary>MAP_PRIVATE: a private copy-on-write mapping.</summary>
     PRIVATE = 0x2,
 
-    /// <summary>MAP_SHARED_VALIDATE: MAP_SHARED that fails with -EOPNOTSUPP on unknown flags.</summary>
+    /// <summary>MAP_SHARED_VALIDATE: MAP_SHARED that fails with -EOPNOTSUPP on a flag bit the kernel does not know or cannot honour for the file; needed for ZCN_MAP_SYNC.</summary>
     SHARED_VALIDATE = 0x3,
+
+    /// <summary>MAP_DROPPABLE (Linux 6.11, 64-bit): a mapping type of its own, anonymous memory the kernel may drop (zero) under memory pressure instead of swapping it.</summary>
+    DROPPABLE = 0x8,
 
     /// <summary>MAP_FIXED: place the mapping exactly at the hint address, replacing what is there.</summary>
     FIXED = 0x10,
@@ -26,15 +29,60 @@ public enum MapFlags : uint
     /// <summary>MAP_ANONYMOUS: no file backs the mapping; fd must be -1 and the memory is zeroed.</summary>
     ANONYMOUS = 0x20,
 
+    /// <summary>MAP_LOCKED: lock the pages in memory as mlock(2) would, faulting them in now. Counts against RLIMIT_MEMLOCK (-ENOMEM or -EAGAIN beyond it without CAP_IPC_LOCK).</summary>
+    LOCKED = 0x2000,
+
     /// <summary>MAP_NORESERVE: do not reserve swap space for the mapping.</summary>
     NORESERVE = 0x4000,
 
     /// <summary>MAP_POPULATE: prefault the page tables (read-ahead for file mappings).</summary>
     POPULATE = 0x8000,
 
+    /// <summary>MAP_NONBLOCK: with ZCN_MAP_POPULATE, do not read ahead (populate only what is in the page cache).</summary>
+    NONBLOCK = 0x10000,
+
+    /// <summary>MAP_STACK: the mapping is a thread stack (no transparent huge pages).</summary>
+    STACK = 0x20000,
+
     /// <summary>MAP_HUGETLB: back the mapping with huge pages (fails with -ENOMEM if none are reserved).</summary>
     HUGETLB = 0x40000,
 
+    /// <summary>MAP_SYNC: (with ZCN_MAP_SHARED_VALIDATE only) a DAX file mapping whose metadata is durable at each page fault, so CPU cache flushes make writes durable; -EOPNOTSUPP on a file that is not DAX.</summary>
+    SYNC = 0x80000,
+
     /// <summary>MAP_FIXED_NOREPLACE: like MAP_FIXED but fails with -EEXIST instead of replacing a mapping.</summary>
     FIXED_NOREPLACE = 0x100000,
+
+    /// <summary>MAP_HUGE_64KB: with ZCN_MAP_HUGETLB, 64 KiB huge pages (log2 size &lt;&lt; ZCN_HUGE_SHIFT). A size the machine has no pool for gives -EINVAL (or -ENOMEM).</summary>
+    HUGE_64KB = 0x40000000,
+
+    /// <summary>MAP_HUGE_512KB: with ZCN_MAP_HUGETLB, 512 KiB huge pages.</summary>
+    HUGE_512KB = 0x4C000000,
+
+    /// <summary>MAP_HUGE_1MB: with ZCN_MAP_HUGETLB, 1 MiB huge pages.</summary>
+    HUGE_1MB = 0x50000000,
+
+    /// <summary>MAP_HUGE_2MB: with ZCN_MAP_HUGETLB, 2 MiB huge pages (the x86-64 and aarch64 default).</summary>
+    HUGE_2MB = 0x54000000,
+
+    /// <summary>MAP_HUGE_8MB: with ZCN_MAP_HUGETLB, 8 MiB huge pages.</summary>
+    HUGE_8MB = 0x5C000000,
+
+    /// <summary>MAP_HUGE_16MB: with ZCN_MAP_HUGETLB, 16 MiB huge pages.</summary>
+    HUGE_16MB = 0x60000000,
+
+    /// <summary>MAP_HUGE_32MB: with ZCN_MAP_HUGETLB, 32 MiB huge pages (aarch64 with 16 KiB base pages).</summary>
+    HUGE_32MB = 0x64000000,
+
+    /// <summary>MAP_HUGE_256MB: with ZCN_MAP_HUGETLB, 256 MiB huge pages.</summary>
+    HUGE_256MB = 0x70000000,
+
+    /// <summary>MAP_HUGE_512MB: with ZCN_MAP_HUGETLB, 512 MiB huge pages (aarch64 with 64 KiB base pages).</summary>
+    HUGE_512MB = 0x74000000,
+
+    /// <summary>MAP_HUGE_1GB: with ZCN_MAP_HUGETLB, 1 GiB huge pages.</summary>
+    HUGE_1GB = 0x78000000,
+
+    /// <summary>MAP_HUGE_2GB: with ZCN_MAP_HUGETLB, 2 GiB huge pages.</summary>
+    HUGE_2GB = 0x7C000000,
 }

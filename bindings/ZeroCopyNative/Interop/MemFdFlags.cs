@@ -20,6 +20,45 @@ public enum MemFdFlags : uint
     /// <summary>MFD_ALLOW_SEALING: allow seals (zcn_memfd_add_seals) on the file.</summary>
     ALLOW_SEALING = 0x2,
 
-    /// <summary>MFD_HUGETLB: back the file with huge pages.</summary>
+    /// <summary>MFD_HUGETLB: back the file with huge pages from the hugetlbfs pool; choose the size with a ZCN_MFD_HUGE_* value (the default size without one).</summary>
     HUGETLB = 0x4,
+
+    /// <summary>MFD_NOEXEC_SEAL (Linux 6.3): the file cannot be made executable: its mode lacks the execute bits and it carries ZCN_SEAL_EXEC. Implies ZCN_MFD_ALLOW_SEALING. -EINVAL together with ZCN_MFD_EXEC.</summary>
+    NOEXEC_SEAL = 0x8,
+
+    /// <summary>MFD_EXEC (Linux 6.3): the file may be executable (the default unless vm.memfd_noexec says otherwise; -EACCES where vm.memfd_noexec = 2).</summary>
+    EXEC = 0x10,
+
+    /// <summary>MFD_HUGE_64KB: with ZCN_MFD_HUGETLB, 64 KiB huge pages (log2 size &lt;&lt; ZCN_HUGE_SHIFT). A size the machine has no pool for gives -ENODEV or -EINVAL.</summary>
+    HUGE_64KB = 0x40000000,
+
+    /// <summary>MFD_HUGE_512KB: with ZCN_MFD_HUGETLB, 512 KiB huge pages.</summary>
+    HUGE_512KB = 0x4C000000,
+
+    /// <summary>MFD_HUGE_1MB: with ZCN_MFD_HUGETLB, 1 MiB huge pages.</summary>
+    HUGE_1MB = 0x50000000,
+
+    /// <summary>MFD_HUGE_2MB: with ZCN_MFD_HUGETLB, 2 MiB huge pages.</summary>
+    HUGE_2MB = 0x54000000,
+
+    /// <summary>MFD_HUGE_8MB: with ZCN_MFD_HUGETLB, 8 MiB huge pages.</summary>
+    HUGE_8MB = 0x5C000000,
+
+    /// <summary>MFD_HUGE_16MB: with ZCN_MFD_HUGETLB, 16 MiB huge pages.</summary>
+    HUGE_16MB = 0x60000000,
+
+    /// <summary>MFD_HUGE_32MB: with ZCN_MFD_HUGETLB, 32 MiB huge pages.</summary>
+    HUGE_32MB = 0x64000000,
+
+    /// <summary>MFD_HUGE_256MB: with ZCN_MFD_HUGETLB, 256 MiB huge pages.</summary>
+    HUGE_256MB = 0x70000000,
+
+    /// <summary>MFD_HUGE_512MB: with ZCN_MFD_HUGETLB, 512 MiB huge pages.</summary>
+    HUGE_512MB = 0x74000000,
+
+    /// <summary>MFD_HUGE_1GB: with ZCN_MFD_HUGETLB, 1 GiB huge pages.</summary>
+    HUGE_1GB = 0x78000000,
+
+    /// <summary>MFD_HUGE_2GB: with ZCN_MFD_HUGETLB, 2 GiB huge pages.</summary>
+    HUGE_2GB = 0x7C000000,
 }

@@ -25,4 +25,7 @@ public enum MemFdSeals : uint
 
     /// <summary>F_SEAL_FUTURE_WRITE: no new writable mappings or writes; existing ones keep working.</summary>
     FUTURE_WRITE = 0x10,
+
+    /// <summary>F_SEAL_EXEC (Linux 6.3): the execute bits of the mode cannot change (ZCN_MFD_NOEXEC_SEAL sets it).</summary>
+    EXEC = 0x20,
 }

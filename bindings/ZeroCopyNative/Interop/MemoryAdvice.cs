@@ -53,6 +53,12 @@ public enum MemoryAdvice : uint
     /// <summary>MADV_DODUMP: undo MADV_DONTDUMP.</summary>
     DODUMP = 17,
 
+    /// <summary>MADV_WIPEONFORK: a child after fork sees the range zero-filled (private anonymous mappings; Linux 4.14).</summary>
+    WIPEONFORK = 18,
+
+    /// <summary>MADV_KEEPONFORK: undo MADV_WIPEONFORK.</summary>
+    KEEPONFORK = 19,
+
     /// <summary>MADV_COLD: deactivate the range (reclaim it first under pressure).</summary>
     COLD = 20,
 
@@ -64,4 +70,16 @@ public enum MemoryAdvice : uint
 
     /// <summary>MADV_POPULATE_WRITE: prefault the page tables writable (Linux 5.14).</summary>
     POPULATE_WRITE = 23,
+
+    /// <summary>MADV_DONTNEED_LOCKED: like MADV_DONTNEED, also for locked pages (Linux 5.18).</summary>
+    DONTNEED_LOCKED = 24,
+
+    /// <summary>MADV_COLLAPSE: collapse the range into transparent huge pages now, synchronously (Linux 6.1).</summary>
+    COLLAPSE = 25,
+
+    /// <summary>MADV_GUARD_INSTALL: make the range's pages guard pages that fault on any access, without a VMA of their own (private anonymous or file mappings; Linux 6.13).</summary>
+    GUARD_INSTALL = 102,
+
+    /// <summary>MADV_GUARD_REMOVE: undo MADV_GUARD_INSTALL (the pages read as zero or the file's contents again).</summary>
+    GUARD_REMOVE = 103,
 }

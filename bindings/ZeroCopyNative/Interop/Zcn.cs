@@ -47,11 +47,11 @@ public static unsafe partial class Zcn
     /// The bytes sent, possibly fewer than count (0 at end of file), or:
     /// <list type="bullet">
     /// <item><description>-EBADF a descriptor is not open, in_fd is not readable or out_fd not writable.</description></item>
-    /// <item><description>-EINVAL in_fd does not support sendfile, out_fd is opened with O_APPEND, or count is too large.</description></item>
+    /// <item><description>-EINVAL in_fd does not support sendfile, out_fd is opened with O_APPEND, *offset is negative, or count is above INT64_MAX (the kernel reads it as a negative ssize_t).</description></item>
     /// <item><description>-ESPIPE offset is not NULL and in_fd is not seekable.</description></item>
     /// <item><description>-EAGAIN out_fd is non-blocking and full.</description></item>
     /// <item><description>-EPIPE the reader of a pipe or socket has closed (SIGPIPE is raised unless ignored).</description></item>
-    /// <item><description>-EINVAL also when offset + count would pass INT64_MAX.</description></item>
+    /// <item><description>-EINVAL also when *offset + count would pass INT64_MAX (an offset beyond the end with a count that fits returns 0).</description></item>
     /// <item><description>-EOVERFLOW the offset is at or beyond the largest file size the filesystem allows.</description></item>
     /// <item><description>-EFBIG the write would exceed RLIMIT_FSIZE or the filesystem's size limit.</description></item>
     /// <item><description>-EIO, -ENOMEM, -ENOSPC as the underlying read or write reports them.</description></item>
@@ -72,7 +72,7 @@ public static unsafe partial class Zcn
     /// The bytes moved (0 at end of input, or when a pipe source is empty and has no writers), or:
     /// <list type="bullet">
     /// <item><description>-EBADF a descriptor is not open or has the wrong access mode.</description></item>
-    /// <item><description>-EINVAL neither descriptor is a pipe, both are the same pipe, the target is O_APPEND, a descriptor does not support splice, flags hold an unknown bit, or len is above INT64_MAX.</description></item>
+    /// <item><description>-EINVAL neither descriptor is a pipe, both are the same pipe, the target is O_APPEND, a descriptor does not support splice, flags hold a bit the kernel does not know, an offset is negative or offset + len passes INT64_MAX, or len is above INT64_MAX with a file source (the kernel first caps len at the room in the pipe, then reads it as a negative ssize_t). len 0 returns 0 before the flags are looked at.</description></item>
     /// <item><description>-ESPIPE an offset was given for a pipe.</description></item>
     /// <item><description>-EAGAIN ZCN_SPLICE_F_NONBLOCK was given (or a descriptor is non-blocking) and the pipe is full or empty.</description></item>
     /// <item><description>-EPIPE the reader has closed.</description></item>
@@ -92,7 +92,7 @@ public static unsafe partial class Zcn
     /// The bytes duplicated (0 when the source is empty and has no writers), or:
     /// <list type="bullet">
     /// <item><description>-EBADF a descriptor is not open or has the wrong access mode.</description></item>
-    /// <item><description>-EINVAL a descriptor is not a pipe, both refer to the same pipe, or flags hold an unknown bit.</description></item>
+    /// <item><description>-EINVAL a descriptor is not a pipe, both refer to the same pipe, or flags hold a bit the kernel does not know. len itself is never refused: any len, INT64_MAX and above included, duplicates what the source pipe holds.</description></item>
     /// <item><description>-EAGAIN non-blocking and nothing could be duplicated.</description></item>
     /// <item><description>-ENOMEM out of memory.</description></item>
     /// </list>
@@ -107,11 +107,12 @@ public static unsafe partial class Zcn
     /// <param name="nr_segs">The number of segments (at most IOV_MAX, 1024).</param>
     /// <param name="flags">zcn_splice_flags.</param>
     /// <returns>
-    /// The bytes moved, or:
+    /// The bytes moved (fewer than asked when a segment runs into memory the process cannot access), or:
     /// <list type="bullet">
     /// <item><description>-EBADF fd is not open, is not a pipe, or has the wrong access mode.</description></item>
-    /// <item><description>-EINVAL nr_segs is 0 or above IOV_MAX, flags hold an unknown bit, or a segment is too long.</description></item>
-    /// <item><description>-EFAULT a segment points to memory the process cannot access.</description></item>
+    /// <item><description>-EINVAL nr_segs is above IOV_MAX, flags hold a bit the kernel does not know, or a segment's length is above INT64_MAX (a negative ssize_t to the kernel).</description></item>
+    /// <item><description>-EINVAL nr_segs is 0. Deliberate difference: the kernel returns 0 there; the library calls zero segments a caller error. Only that success is replaced: the kernel's own refusals (EBADF, EINVAL for flags) come first, as they would.</description></item>
+    /// <item><description>-EFAULT iov or a segment points to memory the process cannot access, or a segment's length reaches past the address space (INT64_MAX).</description></item>
     /// <item><description>-EAGAIN ZCN_SPLICE_F_NONBLOCK was given and the pipe is full or empty. Unlike splice and tee, vmsplice ignores O_NONBLOCK on the pipe: pass the flag to avoid blocking.</description></item>
     /// <item><description>-EPIPE the reader has closed.</description></item>
     /// <item><description>-ENOMEM out of memory.</description></item>
@@ -132,12 +133,12 @@ public static unsafe partial class Zcn
     /// The bytes copied (0 at end of the source), or:
     /// <list type="bullet">
     /// <item><description>-EBADF a descriptor is not open, has the wrong access mode, or fd_out is O_APPEND (sendfile and splice report EINVAL for O_APPEND instead).</description></item>
-    /// <item><description>-EINVAL flags is not 0, a descriptor is not a regular file, or the ranges overlap in one file.</description></item>
+    /// <item><description>-EINVAL flags is not 0, a descriptor is not a regular file, the ranges overlap in one file, or an offset is negative (where EOVERFLOW does not come first).</description></item>
     /// <item><description>-EXDEV the files are on different filesystems that cannot copy between them.</description></item>
     /// <item><description>-EOPNOTSUPP, -ENOSYS the filesystem or kernel cannot copy this way.</description></item>
     /// <item><description>-EISDIR a descriptor is a directory.</description></item>
-    /// <item><description>-EOVERFLOW an offset is negative.</description></item>
-    /// <item><description>-EFBIG the destination range passes the file size limit or INT64_MAX.</description></item>
+    /// <item><description>-EOVERFLOW offset + len wraps around 2^64: an offset of -1, or len above INT64_MAX from a non-zero offset. From offset 0 a len above INT64_MAX is no error: the kernel caps it and copies.</description></item>
+    /// <item><description>-EFBIG the destination range passes the file size limit or INT64_MAX (len is not checked against INT64_MAX: the man page's EFBIG/EINVAL for it is not what the kernel answers).</description></item>
     /// <item><description>-ENOSPC, -EDQUOT, -EIO as writing reports them.</description></item>
     /// </list>
     /// </returns>
@@ -151,8 +152,8 @@ public static unsafe partial class Zcn
     /// <returns>
     /// 0, or:
     /// <list type="bullet">
-    /// <item><description>-EINVAL flags holds an unknown bit.</description></item>
-    /// <item><description>-EFAULT fds is NULL.</description></item>
+    /// <item><description>-EINVAL flags hold a bit outside zcn_pipe_flags. Deliberate difference: the zcn_pipe_flags values are not O_* values, so the library translates them and passes no other bit on (pipe2 itself would take O_NOTIFICATION_PIPE, for one, and answer ENOPKG where watch queues are not built in).</description></item>
+    /// <item><description>-EFAULT fds is NULL or not writable (the kernel's answer; it closes both ends again).</description></item>
     /// <item><description>-EMFILE, -ENFILE too many open descriptors.</description></item>
     /// </list>
     /// </returns>
@@ -167,8 +168,8 @@ public static unsafe partial class Zcn
     /// The capacity actually granted, or:
     /// <list type="bullet">
     /// <item><description>-EBADF fd is not open, or is not a pipe.</description></item>
-    /// <item><description>-EINVAL size is negative or above 2^31 (a size below one page is rounded up to one page, not refused).</description></item>
-    /// <item><description>-EPERM size exceeds /proc/sys/fs/pipe-max-size and the caller lacks CAP_SYS_RESOURCE.</description></item>
+    /// <item><description>-EINVAL size is above 2^31 as the kernel reads it, unsigned: every negative size but INT32_MIN (a size below one page, 0 included, is rounded up to one page, not refused).</description></item>
+    /// <item><description>-EPERM size exceeds /proc/sys/fs/pipe-max-size and the caller lacks CAP_SYS_RESOURCE; INT32_MIN is 2^31 to the kernel, so it lands here.</description></item>
     /// <item><description>-EBUSY size is smaller than the data currently in the pipe.</description></item>
     /// </list>
     /// </returns>
@@ -212,19 +213,20 @@ public static unsafe partial class Zcn
     /// <param name="addr_hint">Where to place it (NULL lets the kernel choose; exact with ZCN_MAP_FIXED).</param>
     /// <param name="length">The length in bytes; must be above 0.</param>
     /// <param name="prot">zcn_prot bits.</param>
-    /// <param name="flags">zcn_map_flags bits: exactly one of SHARED, PRIVATE or SHARED_VALIDATE, plus others.</param>
+    /// <param name="flags">zcn_map_flags bits: one mapping type (SHARED, PRIVATE, SHARED_VALIDATE or DROPPABLE) plus others, a huge-page size (ZCN_MAP_HUGE_*) among them.</param>
     /// <param name="fd">The file to map, or -1 with ZCN_MAP_ANONYMOUS.</param>
     /// <param name="offset">The file offset; must be a multiple of the page size.</param>
     /// <returns>
     /// 0, or:
     /// <list type="bullet">
-    /// <item><description>-EFAULT addr_out is NULL.</description></item>
-    /// <item><description>-EINVAL length is 0, offset is not page-aligned or negative, flags lack SHARED/PRIVATE, or prot or flags hold a bit that is not a zcn_prot or zcn_map_flags value.</description></item>
+    /// <item><description>-EFAULT addr_out is NULL. Deliberate difference: addr_out is the library's parameter, not the kernel's (which would map and return the address).</description></item>
+    /// <item><description>-EINVAL length is 0, offset is not page-aligned, flags hold no mapping type the kernel knows (SHARED, PRIVATE, SHARED_VALIDATE, DROPPABLE), ZCN_MAP_DROPPABLE for a file, ZCN_MAP_HUGETLB for a file not on hugetlbfs or with a ZCN_MAP_HUGE_* size that has no pool, or MAP_FIXED with an address that is not page-aligned. Unknown prot bits, and unknown flag bits with SHARED or PRIVATE, are ignored by the kernel, not refused; the library passes them on.</description></item>
+    /// <item><description>-EOPNOTSUPP ZCN_MAP_SHARED_VALIDATE with a flag bit this kernel does not know, or cannot honour for this file. ZCN_MAP_SYNC on a file that is not DAX gives -EOPNOTSUPP with SHARED and PRIVATE too on this kernel (the man page names SHARED_VALIDATE only); without a file the bit is ignored.</description></item>
     /// <item><description>-EBADF fd is not open and ZCN_MAP_ANONYMOUS is not given.</description></item>
     /// <item><description>-EACCES fd's access mode does not allow prot (PROT_WRITE with MAP_SHARED needs O_RDWR).</description></item>
     /// <item><description>-ENODEV fd is not a regular file (a pipe, socket, directory) or its filesystem cannot map it.</description></item>
-    /// <item><description>-ENOMEM no room in the address space, or no huge pages for ZCN_MAP_HUGETLB.</description></item>
-    /// <item><description>-EOVERFLOW the page offset plus length overflows.</description></item>
+    /// <item><description>-ENOMEM no room in the address space (any length above it, INT64_MAX and above included), no huge pages for ZCN_MAP_HUGETLB, or ZCN_MAP_LOCKED beyond RLIMIT_MEMLOCK.</description></item>
+    /// <item><description>-EOVERFLOW the page offset plus length overflows, or offset is negative (the kernel reads it as unsigned: a page offset past any file).</description></item>
     /// <item><description>-EEXIST ZCN_MAP_FIXED_NOREPLACE and the range is taken.</description></item>
     /// <item><description>-EPERM prot includes PROT_EXEC and the filesystem is noexec, or the file is sealed.</description></item>
     /// </list>
@@ -237,9 +239,9 @@ public static unsafe partial class Zcn
     /// <param name="addr">The start; must be page-aligned.</param>
     /// <param name="length">The length in bytes.</param>
     /// <returns>
-    /// 0, or:
+    /// 0 (also where nothing was mapped), or:
     /// <list type="bullet">
-    /// <item><description>-EINVAL addr is not page-aligned, or length is 0.</description></item>
+    /// <item><description>-EINVAL addr is not page-aligned, length is 0, or addr + length passes the end of the address space (INT64_MAX, UINT64_MAX).</description></item>
     /// </list>
     /// </returns>
     [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_munmap", ExactSpelling = true)]
@@ -254,7 +256,7 @@ public static unsafe partial class Zcn
     /// 0, or:
     /// <list type="bullet">
     /// <item><description>-EINVAL addr is not page-aligned, or flags hold both SYNC and ASYNC or unknown bits.</description></item>
-    /// <item><description>-ENOMEM the range is not entirely mapped.</description></item>
+    /// <item><description>-ENOMEM the range is not entirely mapped, or reaches past the address space (INT64_MAX). A length within a page of 2^64 (UINT64_MAX) rounds up to 0 in the kernel, which then succeeds.</description></item>
     /// <item><description>-EBUSY ZCN_MS_INVALIDATE and part of the range is locked.</description></item>
     /// <item><description>-EIO write-back failed.</description></item>
     /// </list>
@@ -270,8 +272,8 @@ public static unsafe partial class Zcn
     /// <returns>
     /// 0, or:
     /// <list type="bullet">
-    /// <item><description>-EINVAL addr is not page-aligned, advice is unknown, or advice does not apply to this mapping.</description></item>
-    /// <item><description>-ENOMEM the range is not entirely mapped.</description></item>
+    /// <item><description>-EINVAL addr is not page-aligned, advice is unknown, advice does not apply to this mapping, or length rounds up past 2^64 (UINT64_MAX).</description></item>
+    /// <item><description>-ENOMEM the range is not entirely mapped, or reaches past the address space (INT64_MAX).</description></item>
     /// <item><description>-EAGAIN a kernel resource was temporarily unavailable.</description></item>
     /// <item><description>-EFAULT, -EHWPOISON a POPULATE advice met unmapped or poisoned memory.</description></item>
     /// <item><description>-EPERM MADV_HWPOISON without privilege.</description></item>
@@ -286,10 +288,10 @@ public static unsafe partial class Zcn
     /// <param name="length">The length in bytes.</param>
     /// <param name="vec">Receives one byte per page (bit 0 set when resident): (length + page_size - 1) / page_size bytes. May be NULL when only the count is wanted.</param>
     /// <returns>
-    /// The number of resident pages, or:
+    /// The number of resident pages (deliberate difference: mincore(2) returns 0 and leaves the counting to the caller), or:
     /// <list type="bullet">
     /// <item><description>-EINVAL addr is not page-aligned.</description></item>
-    /// <item><description>-ENOMEM the range is not entirely mapped.</description></item>
+    /// <item><description>-ENOMEM the range is not entirely mapped, or reaches past the address space (INT64_MAX and above).</description></item>
     /// <item><description>-EFAULT vec points outside the address space.</description></item>
     /// </list>
     /// </returns>
@@ -347,9 +349,10 @@ public static unsafe partial class Zcn
     /// <returns>
     /// 0, or:
     /// <list type="bullet">
-    /// <item><description>-EFAULT out is NULL.</description></item>
-    /// <item><description>-EINVAL alignment is not a power of two or below sizeof(void*), or size is 0.</description></item>
-    /// <item><description>-ENOMEM out of memory.</description></item>
+    /// <item><description>-EFAULT out is NULL. Deliberate difference: posix_memalign has no such case.</description></item>
+    /// <item><description>-EINVAL alignment is not a power of two or below sizeof(void*).</description></item>
+    /// <item><description>-EINVAL size is 0. Deliberate difference: posix_memalign may return a unique pointer or NULL.</description></item>
+    /// <item><description>-ENOMEM out of memory (any size beyond the address space, INT64_MAX and above included).</description></item>
     /// </list>
     /// </returns>
     [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_aligned_alloc", ExactSpelling = true)]
@@ -373,9 +376,10 @@ public static unsafe partial class Zcn
     /// <returns>
     /// The descriptor, or:
     /// <list type="bullet">
-    /// <item><description>-EFAULT path is NULL.</description></item>
+    /// <item><description>-EFAULT path is NULL or not readable.</description></item>
     /// <item><description>-ENOENT, -ENOTDIR, -EACCES, -EEXIST, -EISDIR, -ELOOP, -ENAMETOOLONG, -EROFS as open reports them.</description></item>
-    /// <item><description>-EINVAL flags hold an unknown bit, or ZCN_O_DIRECT on a filesystem that does not support it.</description></item>
+    /// <item><description>-EINVAL ZCN_O_DIRECT on a filesystem that does not support it, or ZCN_O_TMPFILE without write access.</description></item>
+    /// <item><description>-EINVAL flags hold a bit outside zcn_open_flags. Deliberate difference: open(2) ignores unknown bits; the library translates every bit between architectures and cannot pass on one it does not know.</description></item>
     /// <item><description>-EMFILE, -ENFILE too many open descriptors.</description></item>
     /// </list>
     /// </returns>
@@ -398,10 +402,10 @@ public static unsafe partial class Zcn
 
     /// <summary>read(2): reads up to count bytes at the file position.</summary>
     /// <returns>
-    /// The bytes read (0 at end of file), or:
+    /// The bytes read (0 at end of file; fewer than count when buf runs into memory the process cannot write, as the kernel stops there), or:
     /// <list type="bullet">
     /// <item><description>-EBADF fd is not open for reading.</description></item>
-    /// <item><description>-EFAULT buf is outside the address space.</description></item>
+    /// <item><description>-EFAULT buf is outside the address space, or buf + count is (every count above INT64_MAX: the kernel caps a transfer at MAX_RW_COUNT, so no count result can pass INT64_MAX).</description></item>
     /// <item><description>-EAGAIN non-blocking and no data.</description></item>
     /// <item><description>-EINVAL fd is not readable this way (an O_DIRECT misalignment, for one).</description></item>
     /// <item><description>-EISDIR fd is a directory.</description></item>
@@ -414,10 +418,10 @@ public static unsafe partial class Zcn
 
     /// <summary>write(2): writes up to count bytes at the file position (at the end with O_APPEND).</summary>
     /// <returns>
-    /// The bytes written, or:
+    /// The bytes written (fewer than count when buf runs into memory the process cannot read), or:
     /// <list type="bullet">
     /// <item><description>-EBADF fd is not open for writing.</description></item>
-    /// <item><description>-EFAULT buf is outside the address space.</description></item>
+    /// <item><description>-EFAULT buf is outside the address space, or buf + count is (every count above INT64_MAX).</description></item>
     /// <item><description>-EAGAIN non-blocking and full.</description></item>
     /// <item><description>-EPIPE the reader has closed.</description></item>
     /// <item><description>-EINVAL an O_DIRECT misalignment.</description></item>
@@ -434,7 +438,7 @@ public static unsafe partial class Zcn
     /// The bytes read (0 at end of file), or:
     /// <list type="bullet">
     /// <item><description>-EBADF fd is not open for reading.</description></item>
-    /// <item><description>-EINVAL offset is negative, or an O_DIRECT misalignment.</description></item>
+    /// <item><description>-EINVAL offset is negative, offset + count passes INT64_MAX, or an O_DIRECT misalignment.</description></item>
     /// <item><description>-ESPIPE fd is a pipe or socket.</description></item>
     /// <item><description>-EFAULT, -EISDIR, -EIO as read reports them.</description></item>
     /// </list>
@@ -448,7 +452,7 @@ public static unsafe partial class Zcn
     /// The bytes written, or:
     /// <list type="bullet">
     /// <item><description>-EBADF fd is not open for writing.</description></item>
-    /// <item><description>-EINVAL offset is negative, or an O_DIRECT misalignment.</description></item>
+    /// <item><description>-EINVAL offset is negative, offset + count passes INT64_MAX, or an O_DIRECT misalignment.</description></item>
     /// <item><description>-ESPIPE fd is a pipe or socket.</description></item>
     /// <item><description>-EFAULT, -ENOSPC, -EDQUOT, -EFBIG, -EIO as write reports them.</description></item>
     /// </list>
@@ -515,7 +519,7 @@ public static unsafe partial class Zcn
     /// 0, or:
     /// <list type="bullet">
     /// <item><description>-EBADF fd is not open.</description></item>
-    /// <item><description>-EINVAL advice is unknown, or length is negative.</description></item>
+    /// <item><description>-EINVAL advice is unknown, or length is negative (a negative offset is accepted by the kernel).</description></item>
     /// <item><description>-ESPIPE fd is a pipe or FIFO.</description></item>
     /// </list>
     /// </returns>
@@ -529,7 +533,7 @@ public static unsafe partial class Zcn
     /// <returns>
     /// 0, or:
     /// <list type="bullet">
-    /// <item><description>-EFAULT out is NULL.</description></item>
+    /// <item><description>-EFAULT out is NULL. Deliberate difference: out is the library's parameter; fstat is always given a buffer of the library's own.</description></item>
     /// <item><description>-EBADF fd is not open.</description></item>
     /// </list>
     /// </returns>
@@ -555,9 +559,9 @@ public static unsafe partial class Zcn
     /// <param name="events">zcn_poll_events to wait for.</param>
     /// <param name="timeout_ms">The most milliseconds to wait; -1 waits forever, 0 returns at once. An interrupted wait is resumed with the time that remains.</param>
     /// <returns>
-    /// The events that occurred (0 on timeout; ZCN_POLLNVAL at once for a negative fd, which poll(2) itself would skip and sleep on), or:
+    /// The events that occurred (0 on timeout; deliberate difference: poll(2) returns how many descriptors had events). Deliberate difference: ZCN_POLLNVAL at once for a negative fd, which poll(2) itself would skip and sleep on. Or:
     /// <list type="bullet">
-    /// <item><description>-EINVAL timeout_ms is below -1, or events hold bits beyond the 16 of struct pollfd.</description></item>
+    /// <item><description>-EINVAL timeout_ms is below -1, or events hold bits beyond the 16 of struct pollfd. Deliberate difference: poll(2) waits forever for any negative timeout and drops the high event bits.</description></item>
     /// <item><description>-ENOMEM out of memory.</description></item>
     /// </list>
     /// </returns>
@@ -571,8 +575,8 @@ public static unsafe partial class Zcn
     /// <returns>
     /// The descriptor, or:
     /// <list type="bullet">
-    /// <item><description>-EFAULT name is NULL.</description></item>
-    /// <item><description>-EINVAL name is too long, or flags hold an unknown bit.</description></item>
+    /// <item><description>-EFAULT name is NULL or not readable.</description></item>
+    /// <item><description>-EINVAL name is too long, or flags hold a bit this kernel does not know. The kernel judges every bit: a huge-page size (ZCN_MFD_HUGE_*) without ZCN_MFD_HUGETLB is EINVAL, and so are ZCN_MFD_NOEXEC_SEAL and ZCN_MFD_EXEC together.</description></item>
     /// <item><description>-EMFILE, -ENFILE too many open descriptors.</description></item>
     /// <item><description>-ENOMEM out of memory.</description></item>
     /// </list>
@@ -588,7 +592,7 @@ public static unsafe partial class Zcn
     /// 0, or:
     /// <list type="bullet">
     /// <item><description>-EBADF fd is not open.</description></item>
-    /// <item><description>-EINVAL fd is not a memfd or seals hold an unknown bit.</description></item>
+    /// <item><description>-EINVAL fd is not a memfd or seals hold a bit this kernel does not know.</description></item>
     /// <item><description>-EPERM the file has ZCN_SEAL_SEAL, or was created without ZCN_MFD_ALLOW_SEALING.</description></item>
     /// <item><description>-EBUSY ZCN_SEAL_WRITE while a writable shared mapping exists.</description></item>
     /// </list>
@@ -616,9 +620,9 @@ public static unsafe partial class Zcn
     /// <returns>
     /// 0, or:
     /// <list type="bullet">
-    /// <item><description>-EFAULT out is NULL.</description></item>
+    /// <item><description>-EFAULT out is NULL. Deliberate difference: out is the library's parameter; statx is always given a buffer of the library's own.</description></item>
     /// <item><description>-EBADF fd is not open.</description></item>
-    /// <item><description>-EINVAL the filesystem reports that it does not support Direct I/O for this file.</description></item>
+    /// <item><description>-EINVAL the filesystem reports that it does not support Direct I/O for this file. Deliberate difference: statx succeeds there, with an alignment of 0.</description></item>
     /// </list>
     /// </returns>
     [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_dio_alignment", ExactSpelling = true)]

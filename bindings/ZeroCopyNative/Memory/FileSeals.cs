@@ -28,6 +28,10 @@ public enum FileSeals
     /// <summary>F_SEAL_FUTURE_WRITE (Linux 5.1): no new writes or writable mappings; existing mappings keep
     /// writing.</summary>
     FutureWrite = (int)NativeSeals.FUTURE_WRITE,
+
+    /// <summary>F_SEAL_EXEC (Linux 6.3): the execute bits of the file's mode can never change (fchmod fails with
+    /// EPERM). <see cref="MemFdOptions.NoExecSeal"/> creates a memfd with it.</summary>
+    Exec = (int)NativeSeals.EXEC,
 }
 
 /// <summary>The one place that converts <see cref="FileSeals"/> to and from the header's F_SEAL_* values. The members
@@ -35,7 +39,7 @@ public enum FileSeals
 internal static class FileSealsConversion
 {
     private const FileSeals All = FileSeals.Seal | FileSeals.Shrink | FileSeals.Grow | FileSeals.Write |
-                                  FileSeals.FutureWrite;
+                                  FileSeals.FutureWrite | FileSeals.Exec;
 
     /// <summary>The F_SEAL_* bits for <paramref name="seals"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="seals"/> holds an undefined bit.</exception>
@@ -45,6 +49,6 @@ internal static class FileSealsConversion
             : throw new ArgumentOutOfRangeException(nameof(seals), seals, "Unknown FileSeals bits.");
 
     /// <summary>The seals for the bits F_GET_SEALS returned. Bits this version does not name (a newer kernel's
-    /// F_SEAL_EXEC) are kept, so that nothing the kernel said is lost.</summary>
+    /// seals) are kept, so that nothing the kernel said is lost.</summary>
     public static FileSeals FromNative(int seals) => (FileSeals)seals;
 }

@@ -42,15 +42,36 @@ public sealed unsafe partial class MappedFile
     /// space), EPERM (a seal forbids a writable mapping). Every exception from open or mmap names the path, and its
     /// <see cref="Exception.HResult"/> is the errno.</exception>
     public static MappedFile Open(string path, MappedFileAccess access = MappedFileAccess.ReadOnly, long offset = 0,
-                                  long length = 0, MappedFileSharing sharing = MappedFileSharing.Shared)
+                                  long length = 0, MappedFileSharing sharing = MappedFileSharing.Shared) =>
+        Open(path, access, offset, length, sharing, MappedFileOptions.None);
+
+    /// <summary>
+    /// <see cref="Open(string, MappedFileAccess, long, long, MappedFileSharing)"/> with <paramref name="options"/>:
+    /// <see cref="MappedFileOptions.Locked"/> maps with MAP_LOCKED, faulting the window in and locking it in memory.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="access">Read-only or read-write.</param>
+    /// <param name="offset">Where the window starts in the file.</param>
+    /// <param name="length">The window's length; 0 means to the end of the file.</param>
+    /// <param name="sharing">Shared (writes reach the file) or private (copy-on-write).</param>
+    /// <param name="options">Extra mmap flags.</param>
+    /// <returns>The mapping.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> holds an undefined bit, or as for
+    /// the overload without it.</exception>
+    /// <exception cref="ZeroCopyException">As for the overload without <paramref name="options"/>; with
+    /// <see cref="MappedFileOptions.Locked"/> also mmap's ENOMEM or EAGAIN when the window exceeds
+    /// RLIMIT_MEMLOCK.</exception>
+    public static MappedFile Open(string path, MappedFileAccess access, long offset, long length,
+                                  MappedFileSharing sharing, MappedFileOptions options)
     {
         CheckOptions(access, sharing, offset, length);
+        MapFlags extraFlags = options.ToNative();
         // A private writable mapping needs only read access: its writes never reach the file.
         OpenFlags flags = access == MappedFileAccess.ReadWrite && sharing == MappedFileSharing.Shared
             ? OpenFlags.RDWR
             : OpenFlags.RDONLY;
         using SafeFileHandle file = NativeFile.Open(path, flags, 0);
-        return MapFile(file, access, offset, length, sharing, path);
+        return MapFile(file, access, offset, length, sharing, extraFlags, path);
     }
 
     /// <summary>
@@ -80,11 +101,30 @@ public sealed unsafe partial class MappedFile
     /// forbids a writable mapping).</exception>
     public static MappedFile Map(SafeFileHandle file, MappedFileAccess access = MappedFileAccess.ReadOnly,
                                  long offset = 0, long length = 0,
-                                 MappedFileSharing sharing = MappedFileSharing.Shared)
+                                 MappedFileSharing sharing = MappedFileSharing.Shared) =>
+        Map(file, access, offset, length, sharing, MappedFileOptions.None);
+
+    /// <summary>
+    /// <see cref="Map(SafeFileHandle, MappedFileAccess, long, long, MappedFileSharing)"/> with
+    /// <paramref name="options"/>: <see cref="MappedFileOptions.Locked"/> maps with MAP_LOCKED.
+    /// </summary>
+    /// <param name="file">A regular file, memfd or block device.</param>
+    /// <param name="access">Read-only or read-write.</param>
+    /// <param name="offset">Where the window starts.</param>
+    /// <param name="length">The window's length; 0 means to the end of the file.</param>
+    /// <param name="sharing">Shared (writes reach the file) or private (copy-on-write).</param>
+    /// <param name="options">Extra mmap flags.</param>
+    /// <returns>The mapping.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> holds an undefined bit, or as for
+    /// the overload without it.</exception>
+    /// <exception cref="ZeroCopyException">As for the overload without <paramref name="options"/>; with
+    /// <see cref="MappedFileOptions.Locked"/> also mmap's ENOMEM or EAGAIN beyond RLIMIT_MEMLOCK.</exception>
+    public static MappedFile Map(SafeFileHandle file, MappedFileAccess access, long offset, long length,
+                                 MappedFileSharing sharing, MappedFileOptions options)
     {
         Descriptors.Validate(file, nameof(file));
         CheckOptions(access, sharing, offset, length);
-        return MapFile(file, access, offset, length, sharing, path: null).WithSource(FileSource.Borrowed(file));
+        return MapFile(file, access, offset, length, sharing, options.ToNative(), path: null).WithSource(FileSource.Borrowed(file));
     }
 
     /// <summary>Maps <paramref name="length"/> bytes of zero-filled anonymous memory, readable and writable
@@ -95,11 +135,27 @@ public sealed unsafe partial class MappedFile
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is not above 0, or
     /// <paramref name="sharing"/> is undefined.</exception>
     /// <exception cref="ZeroCopyException">mmap failed: ENOMEM (no address space or memory).</exception>
-    public static MappedFile CreateAnonymous(long length, MappedFileSharing sharing = MappedFileSharing.Private)
+    public static MappedFile CreateAnonymous(long length, MappedFileSharing sharing = MappedFileSharing.Private) =>
+        CreateAnonymous(length, sharing, MappedFileOptions.None);
+
+    /// <summary><see cref="CreateAnonymous(long, MappedFileSharing)"/> with <paramref name="options"/>:
+    /// <see cref="MappedFileOptions.Locked"/> maps with MAP_LOCKED, so the memory is resident and locked at
+    /// once.</summary>
+    /// <param name="length">The length in bytes; above 0.</param>
+    /// <param name="sharing">Private or shared with forked children.</param>
+    /// <param name="options">Extra mmap flags.</param>
+    /// <returns>The mapping.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is not above 0, or
+    /// <paramref name="sharing"/> or <paramref name="options"/> is undefined.</exception>
+    /// <exception cref="ZeroCopyException">mmap failed: ENOMEM (no address space or memory, or beyond
+    /// RLIMIT_MEMLOCK with <see cref="MappedFileOptions.Locked"/>), EAGAIN (the memory could not be
+    /// locked).</exception>
+    public static MappedFile CreateAnonymous(long length, MappedFileSharing sharing, MappedFileOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         CheckOptions(MappedFileAccess.ReadWrite, sharing, 0, length);
-        return MapCore(-1, 0, length, MappedFileAccess.ReadWrite, sharing, MapFlags.ANONYMOUS, true, null, null);
+        MapFlags flags = MapFlags.ANONYMOUS | options.ToNative();
+        return MapCore(-1, 0, length, MappedFileAccess.ReadWrite, sharing, flags, true, null, null);
     }
 
     /// <summary>
@@ -154,7 +210,7 @@ public sealed unsafe partial class MappedFile
     /// <summary>Checks the window against the file's kind and size, then maps it. <paramref name="path"/> is the
     /// path the caller opened, named in the exceptions; null for a caller's handle.</summary>
     private static MappedFile MapFile(SafeFileHandle file, MappedFileAccess access, long offset, long length,
-                                      MappedFileSharing sharing, string? path)
+                                      MappedFileSharing sharing, MapFlags extraFlags, string? path)
     {
         using DescriptorScope scope = DescriptorScope.Enter(file, nameof(file));
         int fd = scope.Fd;
@@ -201,7 +257,7 @@ public sealed unsafe partial class MappedFile
 
         int seals = Zcn.memfd_get_seals(fd);
         bool shrinkSealed = seals >= 0 && (seals & (int)MemFdSeals.SHRINK) != 0;
-        return MapCore(fd, offset, length, access, sharing, 0, shrinkSealed, null, path);
+        return MapCore(fd, offset, length, access, sharing, extraFlags, shrinkSealed, null, path);
     }
 
     /// <summary>mmap from the page below <paramref name="offset"/>, exposing the window from

@@ -72,6 +72,29 @@ public enum MappedFileAdvice
     /// <summary>MADV_POPULATE_WRITE (Linux 5.14): fault the range in writable now (a private mapping gets its own
     /// copies).</summary>
     PopulateWrite = 18,
+
+    /// <summary>MADV_WIPEONFORK (Linux 4.14): a child made by fork sees the range zero-filled (private anonymous
+    /// mappings only; EINVAL otherwise).</summary>
+    WipeOnFork = 19,
+
+    /// <summary>MADV_KEEPONFORK: undoes <see cref="WipeOnFork"/>.</summary>
+    KeepOnFork = 20,
+
+    /// <summary>MADV_DONTNEED_LOCKED (Linux 5.18): <see cref="DontNeed"/> that also drops locked pages (of a
+    /// mapping made with <see cref="MappedFileOptions.Locked"/>, for one).</summary>
+    DontNeedLocked = 21,
+
+    /// <summary>MADV_COLLAPSE (Linux 6.1): collapse the range into transparent huge pages now, synchronously
+    /// (EINVAL where the range cannot hold one, EAGAIN when memory is short).</summary>
+    Collapse = 22,
+
+    /// <summary>MADV_GUARD_INSTALL (Linux 6.13): turn the range into guard pages: any access raises SIGSEGV, and the
+    /// contents of private pages are dropped. Not for ranges the library reads through spans.</summary>
+    GuardInstall = 23,
+
+    /// <summary>MADV_GUARD_REMOVE (Linux 6.13): undoes <see cref="GuardInstall"/>; the pages read as zeros or as the
+    /// file again.</summary>
+    GuardRemove = 24,
 }
 
 /// <summary>The one place that turns <see cref="MappedFileAdvice"/> into the header's MADV_* values.</summary>
@@ -100,11 +123,18 @@ internal static class MappedFileAdviceConversion
         MappedFileAdvice.PageOut => NativeAdvice.PAGEOUT,
         MappedFileAdvice.PopulateRead => NativeAdvice.POPULATE_READ,
         MappedFileAdvice.PopulateWrite => NativeAdvice.POPULATE_WRITE,
+        MappedFileAdvice.WipeOnFork => NativeAdvice.WIPEONFORK,
+        MappedFileAdvice.KeepOnFork => NativeAdvice.KEEPONFORK,
+        MappedFileAdvice.DontNeedLocked => NativeAdvice.DONTNEED_LOCKED,
+        MappedFileAdvice.Collapse => NativeAdvice.COLLAPSE,
+        MappedFileAdvice.GuardInstall => NativeAdvice.GUARD_INSTALL,
+        MappedFileAdvice.GuardRemove => NativeAdvice.GUARD_REMOVE,
         _ => throw new ArgumentOutOfRangeException(nameof(advice), advice, "Unknown MappedFileAdvice."),
     };
 
     /// <summary>True for the advice that throws page contents away, which must never reach a byte outside the
     /// caller's range.</summary>
     public static bool Discards(this MappedFileAdvice advice) =>
-        advice is MappedFileAdvice.DontNeed or MappedFileAdvice.Free or MappedFileAdvice.Remove;
+        advice is MappedFileAdvice.DontNeed or MappedFileAdvice.Free or MappedFileAdvice.Remove
+            or MappedFileAdvice.DontNeedLocked or MappedFileAdvice.GuardInstall;
 }

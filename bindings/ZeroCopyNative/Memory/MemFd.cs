@@ -22,14 +22,19 @@ public static class MemFd
     /// <param name="name">A name for debugging, shown in /proc/self/fd as "memfd:name"; at most
     /// <see cref="MaxNameBytes"/> bytes of UTF-8, no NUL. Names need not be unique.</param>
     /// <param name="options"><see cref="MemFdOptions.AllowSealing"/> to permit <see cref="AddSeals"/>,
-    /// <see cref="MemFdOptions.HugePages"/> for huge pages.</param>
+    /// <see cref="MemFdOptions.HugePages"/> (or a sized <see cref="MemFdOptions.HugePages2MB"/>,
+    /// <see cref="MemFdOptions.HugePages1GB"/>) for huge pages, <see cref="MemFdOptions.NoExecSeal"/> for a memfd
+    /// that can never be executed.</param>
     /// <returns>The descriptor, open for reading and writing, with size 0.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> holds a NUL or exceeds
     /// <see cref="MaxNameBytes"/> bytes.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> holds an undefined bit.</exception>
-    /// <exception cref="ZeroCopyException">memfd_create failed: EINVAL (HugePages without huge page support),
-    /// EMFILE/ENFILE (too many descriptors), ENOMEM.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> holds both
+    /// <see cref="MemFdOptions.NoExecSeal"/> and <see cref="MemFdOptions.Executable"/>.</exception>
+    /// <exception cref="ZeroCopyException">memfd_create failed: EINVAL (HugePages without huge page support, or
+    /// NoExecSeal/Executable before Linux 6.3), ENODEV (no huge-page pool of the size asked), EACCES (Executable
+    /// where vm.memfd_noexec forbids it), EMFILE/ENFILE (too many descriptors), ENOMEM.</exception>
     public static unsafe SafeFileHandle Create(string name, MemFdOptions options = MemFdOptions.None)
     {
         byte[] bytes = NativeStrings.ToUtf8Z(name, MaxNameBytes, nameof(name), "memfd name");

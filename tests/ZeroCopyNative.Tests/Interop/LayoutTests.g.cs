@@ -26,6 +26,7 @@ public sealed unsafe class LayoutTests
         Assert.That((long)sizeof(CopyFileRangeFlags), Is.EqualTo(CLayout.Value("sizeof:CopyFileRangeFlags")), "sizeof(enum zcn_copy_flags)");
         Assert.That((long)sizeof(MemoryProtection), Is.EqualTo(CLayout.Value("sizeof:MemoryProtection")), "sizeof(enum zcn_prot)");
         Assert.That((long)sizeof(MapFlags), Is.EqualTo(CLayout.Value("sizeof:MapFlags")), "sizeof(enum zcn_map_flags)");
+        Assert.That((long)sizeof(HugePageEncoding), Is.EqualTo(CLayout.Value("sizeof:HugePageEncoding")), "sizeof(enum zcn_huge_encoding)");
         Assert.That((long)sizeof(MsyncFlags), Is.EqualTo(CLayout.Value("sizeof:MsyncFlags")), "sizeof(enum zcn_msync_flags)");
         Assert.That((long)sizeof(MemoryAdvice), Is.EqualTo(CLayout.Value("sizeof:MemoryAdvice")), "sizeof(enum zcn_madvise_advice)");
         Assert.That((long)sizeof(FileAdvice), Is.EqualTo(CLayout.Value("sizeof:FileAdvice")), "sizeof(enum zcn_fadvise_advice)");
