@@ -16,7 +16,7 @@ public sealed unsafe partial class MappedFile
     /// maps <paramref name="length"/> bytes from <paramref name="offset"/> (mmap(2)). The descriptor is closed once
     /// the mapping exists; the mapping keeps the file alive. Without a descriptor the mapping cannot follow the file:
     /// <see cref="GetFileLength"/>, <see cref="Extend"/> and <see cref="Remap"/> need <see cref="OpenGrowable"/> or
-    /// <see cref="Map"/>.
+    /// <see cref="Map(SafeFileHandle, MappedFileAccess, long, long, MappedFileSharing)"/>.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="access">Read-only or read-write.</param>

@@ -167,15 +167,15 @@ public sealed unsafe partial class MappedFile
     /// <see cref="Offset"/> + <see cref="Length"/>.
     /// </summary>
     /// <remarks>The descriptor used is the one the mapping was made from: kept open by <see cref="OpenGrowable"/>,
-    /// the caller's handle for <see cref="Map"/> and <see cref="MapGrowable"/> (which must still be open), the memfd of <see cref="CreateSealed"/>.
-    /// <see cref="Open"/> closes its descriptor after mmap, so its mappings cannot follow the file. A snapshot:
+    /// the caller's handle for <see cref="Map(SafeFileHandle, MappedFileAccess, long, long, MappedFileSharing)"/> and <see cref="MapGrowable"/> (which must still be open), the memfd of <see cref="CreateSealed"/>.
+    /// <see cref="Open(string, MappedFileAccess, long, long, MappedFileSharing)"/> closes its descriptor after mmap, so its mappings cannot follow the file. A snapshot:
     /// another process may change the length at any moment.</remarks>
     /// <returns>The length in bytes.</returns>
-    /// <exception cref="ObjectDisposedException">The mapping was disposed, or it was made by <see cref="Map"/> (or
+    /// <exception cref="ObjectDisposedException">The mapping was disposed, or it was made by <see cref="Map(SafeFileHandle, MappedFileAccess, long, long, MappedFileSharing)"/> (or
     /// remapped from such a mapping) and the caller's handle has been closed since (the mapping itself stays
     /// valid).</exception>
     /// <exception cref="NotSupportedException">The mapping has no descriptor (anonymous memory, or made by
-    /// <see cref="Open"/>), or the file is neither a regular file nor a block device (its length is
+    /// <see cref="Open(string, MappedFileAccess, long, long, MappedFileSharing)"/>), or the file is neither a regular file nor a block device (its length is
     /// unknown).</exception>
     /// <exception cref="ZeroCopyException">fstat failed (EBADF).</exception>
     public long GetFileLength()
@@ -200,9 +200,9 @@ public sealed unsafe partial class MappedFile
     /// the file ends before it). When that exceeds <see cref="Capacity"/>, the window stopped at the capacity: call
     /// <see cref="Remap"/> to map more.</returns>
     /// <exception cref="ObjectDisposedException">The mapping was disposed, or the caller's handle behind a
-    /// <see cref="Map"/> mapping has been closed.</exception>
+    /// <see cref="Map(SafeFileHandle, MappedFileAccess, long, long, MappedFileSharing)"/> mapping has been closed.</exception>
     /// <exception cref="NotSupportedException">The mapping has no descriptor (anonymous memory, or made by
-    /// <see cref="Open"/>), or the file's length is unknown.</exception>
+    /// <see cref="Open(string, MappedFileAccess, long, long, MappedFileSharing)"/>), or the file's length is unknown.</exception>
     /// <exception cref="ZeroCopyException">fstat failed (EBADF).</exception>
     public long Extend()
     {
@@ -240,7 +240,7 @@ public sealed unsafe partial class MappedFile
     /// <para>For a log that grows without bound, grow geometrically (for example twice the old capacity, or the
     /// file's length if larger): a file of n bytes then needs at most 1 + ceil(log2(n / first capacity)) mappings.</para>
     /// <para>The new mapping shares this one's descriptor: for <see cref="OpenGrowable"/> the
-    /// descriptor is closed when the last mapping of the chain is disposed; for <see cref="Map"/> it is the caller's
+    /// descriptor is closed when the last mapping of the chain is disposed; for <see cref="Map(SafeFileHandle, MappedFileAccess, long, long, MappedFileSharing)"/> it is the caller's
     /// handle, which <see cref="GetFileLength"/>, <see cref="Extend"/> and <see cref="Remap"/> of every mapping of the
     /// chain need open; for <see cref="CreateSealed"/> it is the memfd of the first mapping, closed by that mapping's
     /// <see cref="Dispose"/>.</para>
@@ -251,11 +251,11 @@ public sealed unsafe partial class MappedFile
     /// <returns>The new mapping; <see cref="Length"/> is min(file length - <see cref="Offset"/>,
     /// <paramref name="capacity"/>), 0 when the file ends before <see cref="Offset"/>.</returns>
     /// <exception cref="ObjectDisposedException">The mapping was disposed, or the caller's handle behind a
-    /// <see cref="Map"/> mapping (or the memfd of a <see cref="CreateSealed"/> one) has been closed.</exception>
+    /// <see cref="Map(SafeFileHandle, MappedFileAccess, long, long, MappedFileSharing)"/> mapping (or the memfd of a <see cref="CreateSealed"/> one) has been closed.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is not above 0, or the reservation
     /// runs past the largest offset.</exception>
     /// <exception cref="NotSupportedException">The mapping has no descriptor (anonymous memory, or made by
-    /// <see cref="Open"/>), or the file's length is unknown.</exception>
+    /// <see cref="Open(string, MappedFileAccess, long, long, MappedFileSharing)"/>), or the file's length is unknown.</exception>
     /// <exception cref="ZeroCopyException">fstat failed (EBADF), or mmap failed: ENOMEM (no address space), ENODEV,
     /// EACCES.</exception>
     public MappedFile Remap(long capacity)
@@ -320,7 +320,7 @@ public sealed unsafe partial class MappedFile
         return new RangeMemoryManager(this, offset, length).Memory;
     }
 
-    /// <summary>Remembers the descriptor of a mapping made by <see cref="Map"/> or <see cref="CreateSealed"/>
+    /// <summary>Remembers the descriptor of a mapping made by <see cref="Map(SafeFileHandle, MappedFileAccess, long, long, MappedFileSharing)"/> or <see cref="CreateSealed"/>
     /// (borrowed).</summary>
     private MappedFile WithSource(FileSource source)
     {

@@ -104,7 +104,7 @@ public sealed unsafe partial class MappedFile : IDisposable
 
     /// <summary>The memfd behind a mapping made by <see cref="CreateSealed(long, bool, string)"/>, owned by this
     /// object and closed by <see cref="Dispose"/> (pass it to another process before then); null for every other
-    /// mapping, whose descriptor belongs to the caller, was closed after mmap (<see cref="Open"/>), or is kept
+    /// mapping, whose descriptor belongs to the caller, was closed after mmap (<see cref="Open(string, MappedFileAccess, long, long, MappedFileSharing)"/>), or is kept
     /// privately for <see cref="GetFileLength"/> and <see cref="Remap"/> (<see cref="OpenGrowable"/>).</summary>
     /// <exception cref="ObjectDisposedException">The mapping was disposed.</exception>
     public SafeFileHandle? FileHandle
