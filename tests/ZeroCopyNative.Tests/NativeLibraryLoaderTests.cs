@@ -132,10 +132,10 @@ public class NativeLibraryLoaderTests
     public void ChildProcess_WithABogusEnvironmentVariable_FailsWithTheLoaderMessage()
     {
         string bogus = Path.Combine(Path.GetTempPath(), "zcn-no-such-dir-" + Guid.NewGuid().ToString("N"), "libzcn.so");
-        var start = SelfStartInfo("--test", ProbeTestName);
+        var start = ChildProcess.Self("--test", ProbeTestName);
         start.Environment["ZCN_NATIVE_LIBRARY"] = bogus;
 
-        (int exitCode, string output) = RunBounded(start, TimeSpan.FromSeconds(60));
+        (int exitCode, string output) = ChildProcess.Run(start, TimeSpan.FromSeconds(60));
 
         Assert.That(exitCode, Is.EqualTo(1), output);
         Assert.That(output, Does.Contain("DllNotFoundException"), output);
@@ -163,45 +163,4 @@ public class NativeLibraryLoaderTests
             error = ok ? string.Empty : "failed: " + name;
             return ok;
         };
-
-    /// <summary>This test executable again: the NativeAOT binary itself, or under the JIT "dotnet" with the
-    /// test assembly's path (beside the application, never Assembly.Location).</summary>
-    private static ProcessStartInfo SelfStartInfo(params string[] args)
-    {
-        string processPath = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-        var start = new ProcessStartInfo(processPath)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        if (Path.GetFileNameWithoutExtension(processPath) == "dotnet")
-        {
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ZeroCopyNative.Tests.dll"));
-        }
-
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        return start;
-    }
-
-    private static (int ExitCode, string Output) RunBounded(ProcessStartInfo start, TimeSpan timeout)
-    {
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("the child did not start");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            Assert.Fail($"the child process did not finish within {timeout}");
-        }
-
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
 }
