@@ -17,22 +17,26 @@ internal static class NativeFile
     /// PathTooLongException or ZeroCopyException <see cref="PathErrors.For"/> picks, naming the path.</exception>
     /// <exception cref="UnauthorizedAccessException">open failed with EACCES or EPERM, or the path is a directory
     /// (EISDIR).</exception>
-    public static unsafe SafeFileHandle Open(string path, OpenFlags flags, uint mode)
+    public static SafeFileHandle Open(string path, OpenFlags flags, uint mode) => Open(path, flags, mode, out _);
+
+    /// <summary><see cref="Open(string, OpenFlags, uint)"/>, also giving the fstat it made to refuse a directory, so
+    /// that a caller who needs the file's kind, identity or mode does not ask again.</summary>
+    public static SafeFileHandle Open(string path, OpenFlags flags, uint mode, out FdInfo info)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         // No length limit here: the kernel's ENAMETOOLONG (PATH_MAX, or NAME_MAX for one component) becomes the
         // PathTooLongException File.OpenHandle throws.
-        byte[] bytes = NativeStrings.ToUtf8Z(path, int.MaxValue - 1, nameof(path), "path");
-        int fd;
-        fixed (byte* p = bytes)
+        int fd = TryOpenPath(path, flags, mode, out Errno error);
+        if (fd < 0)
         {
-            fd = Zcn.open((sbyte*)p, unchecked((int)flags), mode);
+            throw PathErrors.For(error, path, "open");
         }
 
-        var handle = new SafeFileHandle((IntPtr)PathErrors.Check(fd, path, "open"), ownsHandle: true);
+        var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
         try
         {
-            if (Query(fd).kind == (int)FdKind.DIRECTORY)
+            info = Query(fd);
+            if (info.kind == (int)FdKind.DIRECTORY)
             {
                 throw PathErrors.For(Errno.EISDIR, path, "open");
             }

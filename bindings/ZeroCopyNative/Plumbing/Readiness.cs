@@ -10,22 +10,14 @@ namespace ZeroCopyNative;
 /// </summary>
 internal static class Readiness
 {
-    /// <summary>Blocks until <paramref name="fd"/> is writable, or reports an error or hang-up (the next call on the
-    /// descriptor then reports the error itself).</summary>
-    /// <returns>0, or the errno of poll (EBADF when the descriptor is not open).</returns>
-    public static Errno WaitWritable(int fd) => Wait(fd, PollEvents.POLLOUT);
-
-    /// <summary>Blocks until <paramref name="fd"/> is readable, has hung up, or reports an error.</summary>
-    /// <returns>0, or the errno of poll (EBADF when the descriptor is not open).</returns>
-    public static Errno WaitReadable(int fd) => Wait(fd, PollEvents.POLLIN);
-
-    /// <summary>After an EAGAIN from a call between two descriptors, waits until the destination can take data and the
-    /// source has data: both are needed for progress, so waiting for each in turn never sleeps needlessly.</summary>
+    /// <summary>After an EAGAIN, waits for the ends a call needs: <paramref name="destinationFd"/> writable and
+    /// <paramref name="sourceFd"/> readable; -1 for an end the call does not wait on. A call between two descriptors
+    /// needs both, so waiting for each in turn never sleeps needlessly.</summary>
     /// <returns>0, or the errno of poll.</returns>
-    public static Errno WaitBoth(int sourceFd, int destinationFd)
+    public static Errno WaitFor(int sourceFd, int destinationFd)
     {
-        Errno error = Wait(destinationFd, PollEvents.POLLOUT);
-        return error != 0 ? error : Wait(sourceFd, PollEvents.POLLIN);
+        Errno error = destinationFd >= 0 ? Wait(destinationFd, PollEvents.POLLOUT) : 0;
+        return error != 0 || sourceFd < 0 ? error : Wait(sourceFd, PollEvents.POLLIN);
     }
 
     /// <summary>Whether <paramref name="fd"/> is ready for <paramref name="events"/> right now (poll with timeout 0).</summary>

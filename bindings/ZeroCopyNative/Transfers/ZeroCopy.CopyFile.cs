@@ -44,8 +44,7 @@ public static partial class ZeroCopy
         ArgumentException.ThrowIfNullOrEmpty(source);
         ArgumentException.ThrowIfNullOrEmpty(destination);
         options ??= s_defaultCopyOptions;
-        using SafeFileHandle input = NativeFile.Open(source, OpenFlags.RDONLY | OpenFlags.NOCTTY, 0); // refuses a directory
-        FdInfo from = NativeFile.Query(input);
+        using SafeFileHandle input = NativeFile.Open(source, OpenFlags.RDONLY | OpenFlags.NOCTTY, 0, out FdInfo from);
 
         using SafeFileHandle output = OpenCopyDestination(source, in from, destination, options);
         var plan = new TransferPlan(null) { Method = options.Method, Progress = options.Progress, KeepHoles = options.KeepHoles };

@@ -158,11 +158,5 @@ public static partial class ZeroCopy
         }
     }
 
-    private static unsafe bool IsNonBlocking(int fd)
-    {
-        FdInfo info;
-        int result = Zcn.fd_query(fd, &info);
-        NativeResult.Check(result, "fcntl");
-        return (info.status_flags & (int)OpenFlags.NONBLOCK) != 0;
-    }
+    private static bool IsNonBlocking(int fd) => (NativeFile.Query(fd).status_flags & (int)OpenFlags.NONBLOCK) != 0;
 }

@@ -23,8 +23,4 @@ public static partial class ZeroCopy
 {
     /// <summary>The most bytes Linux moves in one read/write-like call (MAX_RW_COUNT); larger requests are capped.</summary>
     internal const long MaxChunk = 0x7ffff000;
-
-    /// <summary>The smaller of <paramref name="remaining"/> and <see cref="MaxChunk"/>, as the unsigned length the
-    /// bindings take.</summary>
-    internal static ulong Chunk(long remaining) => (ulong)(remaining < MaxChunk ? remaining : MaxChunk);
 }

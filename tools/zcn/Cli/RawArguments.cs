@@ -18,6 +18,12 @@ internal static class RawArguments
     /// \xHH; null when every argument is valid, or when /proc/self/cmdline cannot be read or does not match.</summary>
     public static string? FirstInvalid(string[] args)
     {
+        // Every invalid byte became U+FFFD: without one there is nothing to check, and start-up reads nothing.
+        if (!Array.Exists(args, a => a.Contains('\uFFFD', StringComparison.Ordinal)))
+        {
+            return null;
+        }
+
         byte[] cmdline;
         try
         {

@@ -45,6 +45,35 @@ internal readonly struct LoopResult
     /// reads.</summary>
     public static LoopResult WriteFailure(long moved, Errno error) => new(moved, error, ended: false, writing: true);
 
+    /// <summary>
+    /// Settles one raw call of a "one successful call" loop: a count is <see cref="Complete"/>, 0 is
+    /// <see cref="EndOfInput"/>, an errno is a <see cref="Failure"/>, except EAGAIN when <paramref name="wait"/>: then
+    /// it waits with poll(2) for the ends given (-1 for an end not waited on) and asks for the call again.
+    /// </summary>
+    /// <returns>True when <paramref name="outcome"/> is the call's result; false to make the call again.</returns>
+    public static bool Settle(long result, bool wait, int sourceFd, int destinationFd, out LoopResult outcome)
+    {
+        if (result >= 0)
+        {
+            outcome = result > 0 ? Complete(result) : EndOfInput(0);
+            return true;
+        }
+
+        Errno error = NativeResult.ErrnoOf(result);
+        if (error == Errno.EAGAIN && wait)
+        {
+            error = Readiness.WaitFor(sourceFd, destinationFd);
+            if (error == 0)
+            {
+                outcome = default;
+                return false;
+            }
+        }
+
+        outcome = Failure(0, error);
+        return true;
+    }
+
     /// <summary>The moved bytes; throws the <see cref="ZeroCopyException"/> for <paramref name="operation"/> when a call
     /// failed (its <see cref="ZeroCopyException.BytesTransferred"/> is <see cref="Moved"/>).</summary>
     public long ThrowIfFailed(string operation) =>

@@ -13,36 +13,18 @@ internal static class ReadWriteLoop
     /// returned 0.</returns>
     public static unsafe LoopResult ReadOnce(int fd, long* offset, byte* buffer, long length, bool wait = true)
     {
-        while (true)
+        LoopResult outcome;
+        while (!LoopResult.Settle(offset != null ? Zcn.pread(fd, buffer, (ulong)length, *offset) : Zcn.read(fd, buffer, (ulong)length),
+                                  wait, fd, -1, out outcome))
         {
-            long result = offset != null ? Zcn.pread(fd, buffer, (ulong)length, *offset) : Zcn.read(fd, buffer, (ulong)length);
-            if (result > 0)
-            {
-                if (offset != null)
-                {
-                    *offset += result;
-                }
-
-                return LoopResult.Complete(result);
-            }
-
-            if (result == 0)
-            {
-                return LoopResult.EndOfInput(0);
-            }
-
-            Errno error = NativeResult.ErrnoOf(result);
-            if (error == Errno.EAGAIN && wait)
-            {
-                error = Readiness.WaitReadable(fd);
-                if (error == 0)
-                {
-                    continue;
-                }
-            }
-
-            return LoopResult.Failure(0, error);
         }
+
+        if (offset != null)
+        {
+            *offset += outcome.Moved;
+        }
+
+        return outcome;
     }
 
     /// <summary>Writes all <paramref name="count"/> bytes (pwrite at <paramref name="offset"/>, which it advances,
@@ -71,7 +53,7 @@ internal static class ReadWriteLoop
             Errno error = result == 0 ? Errno.EIO : NativeResult.ErrnoOf(result);
             if (error == Errno.EAGAIN && wait)
             {
-                error = Readiness.WaitWritable(fd);
+                error = Readiness.WaitFor(-1, fd);
                 if (error == 0)
                 {
                     continue;

@@ -43,30 +43,12 @@ internal static class SendFileLoop
     /// the single call of ZeroCopy.TrySendFile, and the step of <see cref="Run"/>. Never throws.</summary>
     public static unsafe LoopResult Once(int sourceFd, long* sourceOffset, int destinationFd, long count, bool wait = true)
     {
-        while (true)
+        LoopResult outcome;
+        while (!LoopResult.Settle(Zcn.sendfile(destinationFd, sourceFd, sourceOffset, (ulong)Math.Min(count, ZeroCopy.MaxChunk)),
+                                  wait, -1, destinationFd, out outcome))
         {
-            long result = Zcn.sendfile(destinationFd, sourceFd, sourceOffset, (ulong)Math.Min(count, ZeroCopy.MaxChunk));
-            if (result > 0)
-            {
-                return LoopResult.Complete(result);
-            }
-
-            if (result == 0)
-            {
-                return LoopResult.EndOfInput(0);
-            }
-
-            Errno error = NativeResult.ErrnoOf(result);
-            if (error == Errno.EAGAIN && wait)
-            {
-                error = Readiness.WaitWritable(destinationFd);
-                if (error == 0)
-                {
-                    continue;
-                }
-            }
-
-            return LoopResult.Failure(0, error);
         }
+
+        return outcome;
     }
 }

@@ -49,31 +49,13 @@ internal static class SpliceLoop
     public static unsafe LoopResult Once(int sourceFd, long* sourceOffset, int destinationFd, long* destinationOffset,
                                          long count, SpliceFlags flags, bool wait = true)
     {
-        while (true)
+        LoopResult outcome;
+        while (!LoopResult.Settle(Zcn.splice(sourceFd, sourceOffset, destinationFd, destinationOffset,
+                                             (ulong)Math.Min(count, ZeroCopy.MaxChunk), (uint)flags),
+                                  wait, sourceFd, destinationFd, out outcome))
         {
-            long result = Zcn.splice(sourceFd, sourceOffset, destinationFd, destinationOffset,
-                                     (ulong)Math.Min(count, ZeroCopy.MaxChunk), (uint)flags);
-            if (result > 0)
-            {
-                return LoopResult.Complete(result);
-            }
-
-            if (result == 0)
-            {
-                return LoopResult.EndOfInput(0);
-            }
-
-            Errno error = NativeResult.ErrnoOf(result);
-            if (error == Errno.EAGAIN && wait)
-            {
-                error = Readiness.WaitBoth(sourceFd, destinationFd);
-                if (error == 0)
-                {
-                    continue;
-                }
-            }
-
-            return LoopResult.Failure(0, error);
         }
+
+        return outcome;
     }
 }

@@ -16,30 +16,12 @@ internal static class TeeLoop
     /// <param name="wait">Whether EAGAIN waits (true) or ends the loop (false).</param>
     public static LoopResult Run(int sourceFd, int destinationFd, long count, SpliceFlags flags, bool wait = true)
     {
-        while (true)
+        LoopResult outcome;
+        while (!LoopResult.Settle(Zcn.tee(sourceFd, destinationFd, (ulong)Math.Min(count, ZeroCopy.MaxChunk), (uint)flags),
+                                  wait, sourceFd, destinationFd, out outcome))
         {
-            long result = Zcn.tee(sourceFd, destinationFd, (ulong)Math.Min(count, ZeroCopy.MaxChunk), (uint)flags);
-            if (result > 0)
-            {
-                return LoopResult.Complete(result);
-            }
-
-            if (result == 0)
-            {
-                return LoopResult.EndOfInput(0);
-            }
-
-            Errno error = NativeResult.ErrnoOf(result);
-            if (error == Errno.EAGAIN && wait)
-            {
-                error = Readiness.WaitBoth(sourceFd, destinationFd);
-                if (error == 0)
-                {
-                    continue;
-                }
-            }
-
-            return LoopResult.Failure(0, error);
         }
+
+        return outcome;
     }
 }

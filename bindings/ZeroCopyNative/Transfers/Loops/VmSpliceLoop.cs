@@ -26,7 +26,7 @@ internal static class VmSpliceLoop
             Errno error = result == 0 ? Errno.EIO : NativeResult.ErrnoOf(result);
             if (error == Errno.EAGAIN)
             {
-                error = Readiness.WaitWritable(pipeWriter);
+                error = Readiness.WaitFor(-1, pipeWriter);
                 if (error == 0)
                 {
                     continue;
