@@ -52,4 +52,37 @@ internal static class ChildProcess
         process.WaitForExit();
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
+
+    /// <summary>Runs a system program (mount, umount, chattr) for a test's set-up, at most 30 s; never throws: a
+    /// program that is missing or hangs gives -1 and says so in the output.</summary>
+    public static (int Code, string Output) RunProgram(string program, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using Process process = Process.Start(info)!;
+            string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            if (!process.WaitForExit(30_000))
+            {
+                process.Kill();
+                return (-1, $"{program} did not finish");
+            }
+
+            return (process.ExitCode, output);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return (-1, $"{program} could not be started: {e.Message}");
+        }
+    }
 }

@@ -93,13 +93,13 @@ internal sealed class OpenFailure : IDisposable
         if (_immutable != null)
         {
             // Before the scratch directory goes: nobody, root included, can delete an immutable file.
-            (int code, string output) = Run("chattr", "-i", _immutable);
+            (int code, string output) = ChildProcess.RunProgram("chattr", "-i", _immutable);
             Assert.That(code, Is.Zero, $"chattr -i: {output}");
         }
 
         if (_mountPoint != null)
         {
-            (int code, string output) = Run("umount", _mountPoint);
+            (int code, string output) = ChildProcess.RunProgram("umount", _mountPoint);
             Assert.That(code, Is.Zero, $"umount: {output}");
         }
 
@@ -139,7 +139,7 @@ internal sealed class OpenFailure : IDisposable
                 Set(ReadOnlySysfsAttribute, Errno.EACCES, access: FileAccess.ReadWrite);
                 break;
             case "EPERM":
-                Need(Run("chattr", "+i", file), "chattr +i (CAP_LINUX_IMMUTABLE, and a filesystem with the flag)");
+                Need(ChildProcess.RunProgram("chattr", "+i", file), "chattr +i (CAP_LINUX_IMMUTABLE, and a filesystem with the flag)");
                 _immutable = file;
                 Set(file, Errno.EPERM, access: FileAccess.ReadWrite);
                 break;
@@ -164,7 +164,7 @@ internal sealed class OpenFailure : IDisposable
             case "EROFS":
                 string mountPoint = _scratch.File("read-only");
                 Directory.CreateDirectory(mountPoint);
-                Need(Run("mount", "--bind", "-o", "ro", _scratch.Path, mountPoint), "a read-only bind mount");
+                Need(ChildProcess.RunProgram("mount", "--bind", "-o", "ro", _scratch.Path, mountPoint), "a read-only bind mount");
                 _mountPoint = mountPoint;
                 Set(System.IO.Path.Combine(mountPoint, "file"), Errno.EROFS, access: FileAccess.ReadWrite);
                 break;
@@ -225,32 +225,6 @@ internal sealed class OpenFailure : IDisposable
         catch (Exception e) when (e is not AssertionException)
         {
             return e;
-        }
-    }
-
-    private static (int Code, string Output) Run(string program, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using Process process = Process.Start(info)!;
-            string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            return (process.ExitCode, output);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, $"{program}: {e.Message}");
         }
     }
 }

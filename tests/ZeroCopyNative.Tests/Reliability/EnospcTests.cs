@@ -31,7 +31,7 @@ public sealed class EnospcTests
         _sourcePath = _scratch.File("source");
         _mount = _scratch.File("tmpfs");
         Directory.CreateDirectory(_mount);
-        (int code, string output) = Run("/bin/mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "zcn-reliability", _mount);
+        (int code, string output) = ChildProcess.RunProgram("/bin/mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "zcn-reliability", _mount);
         _mounted = code == 0;
         if (!_mounted)
         {
@@ -44,7 +44,7 @@ public sealed class EnospcTests
     {
         if (_mounted)
         {
-            (int code, string output) = Run("/bin/umount", _mount);
+            (int code, string output) = ChildProcess.RunProgram("/bin/umount", _mount);
             Assert.That(code, Is.Zero, $"umount: {output}");
         }
 
@@ -176,36 +176,5 @@ public sealed class EnospcTests
         Assert.That(landed.AsSpan().SequenceEqual(_data.AsSpan(0, landed.Length)), Is.True,
             "the destination is the source's prefix");
         Assert.That(e.Message, Does.Contain($"after {e.BytesTransferred} bytes"));
-    }
-
-    private static (int Code, string Output) Run(string program, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using Process process = Process.Start(info)!;
-            string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-            if (!process.WaitForExit(30_000))
-            {
-                process.Kill();
-                return (-1, $"{program} did not finish");
-            }
-
-            return (process.ExitCode, output);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, $"{program} could not be started: {e.Message}");
-        }
     }
 }
