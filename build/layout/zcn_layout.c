@@ -38,6 +38,8 @@ int main(int argc, char **argv) {
     put(out, "sizeof:MemFdFlags", sizeof(enum zcn_memfd_flags));
     put(out, "sizeof:MemFdSeals", sizeof(enum zcn_seals));
     put(out, "sizeof:PollEvents", sizeof(enum zcn_poll_events));
+    put(out, "sizeof:EpollEvents", sizeof(enum zcn_epoll_events));
+    put(out, "sizeof:EpollOperation", sizeof(enum zcn_epoll_op));
     put(out, "sizeof:Whence", sizeof(enum zcn_whence));
     put(out, "sizeof:FdKind", sizeof(enum zcn_fd_kind));
     put(out, "sizeof:FdFlags", sizeof(enum zcn_fd_flags));
@@ -47,6 +49,11 @@ int main(int argc, char **argv) {
     put(out, "alignof:IoVec", _Alignof(struct zcn_iovec));
     put(out, "offsetof:IoVec.base", offsetof(struct zcn_iovec, base));
     put(out, "offsetof:IoVec.len", offsetof(struct zcn_iovec, len));
+    put(out, "sizeof:EpollEvent", sizeof(struct zcn_epoll_event));
+    put(out, "alignof:EpollEvent", _Alignof(struct zcn_epoll_event));
+    put(out, "offsetof:EpollEvent.events", offsetof(struct zcn_epoll_event, events));
+    put(out, "offsetof:EpollEvent.reserved", offsetof(struct zcn_epoll_event, reserved));
+    put(out, "offsetof:EpollEvent.data", offsetof(struct zcn_epoll_event, data));
     put(out, "sizeof:DioInfo", sizeof(struct zcn_dio_info));
     put(out, "alignof:DioInfo", _Alignof(struct zcn_dio_info));
     put(out, "offsetof:DioInfo.mem_align", offsetof(struct zcn_dio_info, mem_align));

@@ -495,6 +495,40 @@ typedef enum zcn_poll_events {
     ZCN_POLLNVAL = 0x020,
 } zcn_poll_events;
 
+/** Events for zcn_epoll_ctl and zcn_epoll_wait (EPOLL*): the poll events, and how the registration reports them. */
+typedef enum zcn_epoll_events {
+    /** EPOLLIN: there is data to read, or the peer closed its end. */
+    ZCN_EPOLLIN = 0x001,
+    /** EPOLLPRI: there is urgent data to read. */
+    ZCN_EPOLLPRI = 0x002,
+    /** EPOLLOUT: writing will not block. */
+    ZCN_EPOLLOUT = 0x004,
+    /** EPOLLERR: an error condition, or (for a socket) a message on the error queue (always reported). */
+    ZCN_EPOLLERR = 0x008,
+    /** EPOLLHUP: the peer hung up (always reported). */
+    ZCN_EPOLLHUP = 0x010,
+    /** EPOLLRDHUP: the stream socket's peer shut down writing. */
+    ZCN_EPOLLRDHUP = 0x2000,
+    /** EPOLLEXCLUSIVE: wake one of the epoll instances that wait on the same descriptor (ADD only). */
+    ZCN_EPOLLEXCLUSIVE = 0x10000000,
+    /** EPOLLWAKEUP: hold a wakeup source while the event is pending (needs CAP_BLOCK_SUSPEND; ignored without). */
+    ZCN_EPOLLWAKEUP = 0x20000000,
+    /** EPOLLONESHOT: report once, then disable the registration until zcn_epoll_ctl MOD arms it again. */
+    ZCN_EPOLLONESHOT = 0x40000000,
+    /** EPOLLET: edge-triggered: report a change of readiness once, not the state at every wait. */
+    ZCN_EPOLLET = (int32_t)0x80000000,
+} zcn_epoll_events;
+
+/** Operations of zcn_epoll_ctl (EPOLL_CTL_*). */
+typedef enum zcn_epoll_op {
+    /** EPOLL_CTL_ADD: register a descriptor. */
+    ZCN_EPOLL_CTL_ADD = 1,
+    /** EPOLL_CTL_DEL: remove a registration. */
+    ZCN_EPOLL_CTL_DEL = 2,
+    /** EPOLL_CTL_MOD: change a registration's events and data. */
+    ZCN_EPOLL_CTL_MOD = 3,
+} zcn_epoll_op;
+
 /** Origins for zcn_lseek (SEEK_*). */
 typedef enum zcn_whence {
     /** SEEK_SET: from the start of the file. */
@@ -571,6 +605,17 @@ typedef struct zcn_iovec {
     /** Length of the buffer in bytes. */
     uint64_t len;
 } zcn_iovec;
+
+/** One ready descriptor, from zcn_epoll_wait. The same fields as struct epoll_event, with a layout that is the same
+ *  on every architecture (the kernel's is packed on x86-64 only). */
+typedef struct zcn_epoll_event {
+    /** The zcn_epoll_events that occurred. */
+    uint32_t events;
+    /** Reserved; always 0. */
+    uint32_t reserved;
+    /** The data given to zcn_epoll_ctl for this registration. */
+    uint64_t data;
+} zcn_epoll_event;
 
 /** Direct I/O alignment requirements, from zcn_dio_alignment. */
 typedef struct zcn_dio_info {
@@ -1081,6 +1126,42 @@ ZCN_API int32_t zcn_set_nonblocking(int32_t fd, int32_t enable);
  *          difference: poll(2) waits forever for any negative timeout and drops the high event bits.
  *  @retval -ENOMEM out of memory. */
 ZCN_API int32_t zcn_poll(int32_t fd, int32_t events, int32_t timeout_ms);
+
+/** epoll_create1(2): creates an epoll instance. EPOLL_CLOEXEC is always added.
+ *  @return The descriptor, or:
+ *  @retval -EMFILE, -ENFILE too many open descriptors.
+ *  @retval -ENOMEM out of memory. */
+ZCN_API int32_t zcn_epoll_create(void);
+
+/** epoll_ctl(2): adds, changes or removes the registration of fd in the epoll instance epfd.
+ *  @param epfd An epoll instance from zcn_epoll_create.
+ *  @param op A zcn_epoll_op.
+ *  @param fd The descriptor to register.
+ *  @param events zcn_epoll_events to report, with the registration's mode (ZCN_EPOLLET, ZCN_EPOLLONESHOT, ...).
+ *         Ignored by ZCN_EPOLL_CTL_DEL.
+ *  @param data A value zcn_epoll_wait hands back with each of fd's events.
+ *  @return 0, or:
+ *  @retval -EBADF epfd or fd is not an open descriptor.
+ *  @retval -EEXIST ADD of a descriptor already registered.
+ *  @retval -ENOENT MOD or DEL of a descriptor not registered.
+ *  @retval -EINVAL epfd is not an epoll instance, fd is epfd itself, op is unknown, or ZCN_EPOLLEXCLUSIVE is
+ *          combined with MOD or with ZCN_EPOLLONESHOT.
+ *  @retval -EPERM fd does not support epoll: a regular file or a directory (they are always ready).
+ *  @retval -ELOOP fd is an epoll instance whose nesting would be too deep or circular.
+ *  @retval -ENOMEM, -ENOSPC out of memory, or past /proc/sys/fs/epoll/max_user_watches. */
+ZCN_API int32_t zcn_epoll_ctl(int32_t epfd, int32_t op, int32_t fd, uint32_t events, uint64_t data);
+
+/** epoll_wait(2): waits for events in the epoll instance epfd.
+ *  @param epfd An epoll instance from zcn_epoll_create.
+ *  @param events Where to store up to max_events ready descriptors.
+ *  @param max_events The capacity of events; at least 1.
+ *  @param timeout_ms The most milliseconds to wait; -1 waits forever, 0 returns at once. An interrupted wait is
+ *         resumed with the time that remains.
+ *  @return How many entries of events were filled (0 on timeout), or:
+ *  @retval -EBADF epfd is not an open descriptor.
+ *  @retval -EINVAL epfd is not an epoll instance, or max_events is 0 or negative.
+ *  @retval -EFAULT events is not writable. */
+ZCN_API int32_t zcn_epoll_wait(int32_t epfd, zcn_epoll_event *events, int32_t max_events, int32_t timeout_ms);
 
 /** memfd_create(2): creates an anonymous in-memory file. MFD_CLOEXEC is always added.
  *  @param name A name for debugging (shown in /proc/self/fd); at most 249 bytes.

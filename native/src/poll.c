@@ -1,6 +1,5 @@
 /* poll.c - zcn_poll: waits for events on one descriptor, resuming an interrupted wait. */
 #include <poll.h>
-#include <time.h>
 
 #include "zcn_internal.h"
 
@@ -11,29 +10,17 @@ _Static_assert(ZCN_POLLERR == POLLERR, "POLLERR");
 _Static_assert(ZCN_POLLHUP == POLLHUP, "POLLHUP");
 _Static_assert(ZCN_POLLNVAL == POLLNVAL, "POLLNVAL");
 
-static int64_t zcn_monotonic_ns(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
 int32_t zcn_poll(int32_t fd, int32_t events, int32_t timeout_ms) {
     if (timeout_ms < -1 || (events & ~0xffff) != 0) return -EINVAL;
     /* poll ignores a negative descriptor and would just sleep; report it as not open instead. */
     if (fd < 0) return ZCN_POLLNVAL;
     struct pollfd entry = {.fd = fd, .events = (short)events, .revents = 0};
-    int64_t deadline = timeout_ms > 0 ? zcn_monotonic_ns() + (int64_t)timeout_ms * 1000000 : 0;
+    int64_t deadline = zcn_deadline_after(timeout_ms);
     int remaining = timeout_ms;
     for (;;) {
         int result = poll(&entry, 1, remaining);
         if (result >= 0) return result == 0 ? 0 : (int32_t)(unsigned short)entry.revents;
         if (errno != EINTR) return -(int32_t)errno;
-        if (timeout_ms > 0) {
-            /* Resume with what is left, so that signals cannot stretch or cut short the wait. */
-            int64_t left = deadline - zcn_monotonic_ns();
-            if (left <= 0) return 0;
-            /* Round up: a resumed wait may end late by under a millisecond, never early. */
-            remaining = (int)((left + 999999) / 1000000);
-        }
+        if (timeout_ms > 0 && (remaining = zcn_milliseconds_left(deadline)) == 0) return 0;
     }
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "zcn.h"
 
@@ -39,6 +40,24 @@ static inline int32_t zcn_status(long result) {
 /* Every huge-page size the header names, for the static checks of ZCN_MAP_HUGE_* and ZCN_MFD_HUGE_* against the
  * kernel's encoding (<asm-generic/hugetlb_encode.h>, the source of both MAP_HUGE_* and MFD_HUGE_*). */
 #define ZCN_HUGE_SIZE_LIST(X) X(64KB) X(512KB) X(1MB) X(2MB) X(8MB) X(16MB) X(32MB) X(256MB) X(512MB) X(1GB) X(2GB)
+
+/* A wait's deadline on the monotonic clock, in nanoseconds, for timeout_ms > 0 (0 otherwise). An interrupted wait
+ * resumes with zcn_milliseconds_left, so that signals can neither stretch nor cut short the wait. */
+static inline int64_t zcn_deadline_after(int32_t timeout_ms) {
+    if (timeout_ms <= 0) return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec + (int64_t)timeout_ms * 1000000;
+}
+
+/* The milliseconds left until deadline, rounded up (a resumed wait may end late by under a millisecond, never
+ * early); 0 once it has passed. */
+static inline int zcn_milliseconds_left(int64_t deadline) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t left = deadline - ((int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+    return left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+}
 
 /* Reads a small decimal number from a kernel text file (sysfs, procfs); 0 when it cannot. */
 uint32_t zcn_read_number_file(const char *path);

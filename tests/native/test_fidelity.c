@@ -16,10 +16,12 @@
  *
  * Functions with no kernel counterpart take no part: zcn_version, zcn_errno_name, zcn_errno_message,
  * zcn_capabilities (a cached probe), zcn_page_size, zcn_aligned_free and zcn_aligned_outstanding.
- * zcn_aligned_alloc is compared with posix_memalign, which is what it wraps.
+ * zcn_aligned_alloc is compared with posix_memalign, which is what it wraps. zcn_epoll_create has no parameter
+ * to vary; every epoll row creates its instance with it.
  */
 #include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -684,6 +686,54 @@ static int64_t documented_poll(const args *a, int64_t kernel) {
     return NOT_DOCUMENTED;
 }
 
+/* The epoll rows make their own instance (a base epfd of EPOLL_OF_ROW), so that the fixture's descriptors keep
+ * their numbers; the epoll_wait rows register the primed pipe first, so that no timeout is ever waited out. */
+#define EPOLL_OF_ROW (-1000)
+static int32_t row_epoll(const args *a, int *own) {
+    int created = zcn_epoll_create();
+    REQUIRE(created >= 0);
+    /* Moved above the fixture's numbers, so that the "closed" descriptor stays closed. */
+    *own = fcntl(created, F_DUPFD_CLOEXEC, 512);
+    REQUIRE(*own >= 0 && close(created) == 0);
+    return a->fd_a == EPOLL_OF_ROW ? *own : a->fd_a;
+}
+static void base_epoll_ctl(const fixture *f, args *a) {
+    a->fd_a = EPOLL_OF_ROW;
+    a->fd_b = f->pipe_r;
+    a->flags = ZCN_EPOLL_CTL_ADD;
+    a->flags2 = ZCN_EPOLLIN;
+}
+static int64_t call_epoll_ctl(fixture *f, const args *a, int raw) {
+    (void)f;
+    int own;
+    int32_t epfd = row_epoll(a, &own);
+    int32_t op = (int32_t)a->flags;
+    uint32_t events = (uint32_t)a->flags2;
+    struct epoll_event event = {.events = events, .data.u64 = 7};
+    int64_t result = raw ? sys(syscall(SYS_epoll_ctl, epfd, op, a->fd_b, &event))
+                         : zcn_epoll_ctl(epfd, op, a->fd_b, events, 7);
+    close(own);
+    return result;
+}
+static void base_epoll_wait(const fixture *f, args *a) {
+    a->fd_a = EPOLL_OF_ROW;
+    a->addr = f->buf;
+    a->flags = 4;
+    a->flags2 = 0;
+}
+static int64_t call_epoll_wait(fixture *f, const args *a, int raw) {
+    int own;
+    int32_t epfd = row_epoll(a, &own);
+    struct epoll_event ready = {.events = EPOLLIN, .data.u64 = 7};
+    REQUIRE(epoll_ctl(own, EPOLL_CTL_ADD, f->pipe_r, &ready) == 0);
+    int32_t max_events = (int32_t)a->flags, timeout = (int32_t)a->flags2;
+    /* The raw twin is epoll_pwait with no mask: some architectures (arm64) have no epoll_wait system call. */
+    int64_t result = raw ? sys(syscall(SYS_epoll_pwait, epfd, a->addr, max_events, timeout, NULL, (size_t)8))
+                         : zcn_epoll_wait(epfd, a->addr, max_events, timeout);
+    close(own);
+    return result;
+}
+
 static void base_memfd_create(const fixture *f, args *a) {
     (void)f;
     a->flags = ZCN_MFD_NONE;
@@ -795,6 +845,10 @@ static const function_under_test functions[] = {
      call_set_nonblocking, NULL},
     {"zcn_poll", {[P_FD_A] = "fd", [P_FLAGS] = "events", [P_FLAGS2] = "timeout_ms"}, DOM_NONE, NULL, 0, base_poll,
      call_poll, documented_poll},
+    {"zcn_epoll_ctl", {[P_FD_A] = "epfd", [P_FD_B] = "fd", [P_FLAGS] = "op", [P_FLAGS2] = "events"}, DOM_NONE, NULL,
+     0, base_epoll_ctl, call_epoll_ctl, NULL},
+    {"zcn_epoll_wait", {[P_FD_A] = "epfd", [P_ADDR] = "events", [P_FLAGS] = "max_events", [P_FLAGS2] = "timeout_ms"},
+     DOM_NONE, NULL, 0, base_epoll_wait, call_epoll_wait, NULL},
     {"zcn_memfd_create", {[P_PTR] = "name", [P_FLAGS] = "flags"}, DOM_PATH, EXTRA(memfd_flag_values), base_memfd_create,
      call_memfd_create, NULL},
     {"zcn_memfd_add_seals", {[P_FD_A] = "fd", [P_FLAGS] = "seals"}, DOM_NONE, EXTRA(seal_values), base_seals,

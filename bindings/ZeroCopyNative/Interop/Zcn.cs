@@ -569,6 +569,57 @@ public static unsafe partial class Zcn
     [return: NativeTypeName("int32_t")]
     public static extern int poll([NativeTypeName("int32_t")] int fd, [NativeTypeName("int32_t")] int events, [NativeTypeName("int32_t")] int timeout_ms);
 
+    /// <summary>epoll_create1(2): creates an epoll instance. EPOLL_CLOEXEC is always added.</summary>
+    /// <returns>
+    /// The descriptor, or:
+    /// <list type="bullet">
+    /// <item><description>-EMFILE, -ENFILE too many open descriptors.</description></item>
+    /// <item><description>-ENOMEM out of memory.</description></item>
+    /// </list>
+    /// </returns>
+    [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_epoll_create", ExactSpelling = true)]
+    [return: NativeTypeName("int32_t")]
+    public static extern int epoll_create();
+
+    /// <summary>epoll_ctl(2): adds, changes or removes the registration of fd in the epoll instance epfd.</summary>
+    /// <param name="epfd">An epoll instance from zcn_epoll_create.</param>
+    /// <param name="op">A zcn_epoll_op.</param>
+    /// <param name="fd">The descriptor to register.</param>
+    /// <param name="events">zcn_epoll_events to report, with the registration's mode (ZCN_EPOLLET, ZCN_EPOLLONESHOT, ...). Ignored by ZCN_EPOLL_CTL_DEL.</param>
+    /// <param name="data">A value zcn_epoll_wait hands back with each of fd's events.</param>
+    /// <returns>
+    /// 0, or:
+    /// <list type="bullet">
+    /// <item><description>-EBADF epfd or fd is not an open descriptor.</description></item>
+    /// <item><description>-EEXIST ADD of a descriptor already registered.</description></item>
+    /// <item><description>-ENOENT MOD or DEL of a descriptor not registered.</description></item>
+    /// <item><description>-EINVAL epfd is not an epoll instance, fd is epfd itself, op is unknown, or ZCN_EPOLLEXCLUSIVE is combined with MOD or with ZCN_EPOLLONESHOT.</description></item>
+    /// <item><description>-EPERM fd does not support epoll: a regular file or a directory (they are always ready).</description></item>
+    /// <item><description>-ELOOP fd is an epoll instance whose nesting would be too deep or circular.</description></item>
+    /// <item><description>-ENOMEM, -ENOSPC out of memory, or past /proc/sys/fs/epoll/max_user_watches.</description></item>
+    /// </list>
+    /// </returns>
+    [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_epoll_ctl", ExactSpelling = true)]
+    [return: NativeTypeName("int32_t")]
+    public static extern int epoll_ctl([NativeTypeName("int32_t")] int epfd, [NativeTypeName("int32_t")] int op, [NativeTypeName("int32_t")] int fd, [NativeTypeName("uint32_t")] uint events, [NativeTypeName("uint64_t")] ulong data);
+
+    /// <summary>epoll_wait(2): waits for events in the epoll instance epfd.</summary>
+    /// <param name="epfd">An epoll instance from zcn_epoll_create.</param>
+    /// <param name="events">Where to store up to max_events ready descriptors.</param>
+    /// <param name="max_events">The capacity of events; at least 1.</param>
+    /// <param name="timeout_ms">The most milliseconds to wait; -1 waits forever, 0 returns at once. An interrupted wait is resumed with the time that remains.</param>
+    /// <returns>
+    /// How many entries of events were filled (0 on timeout), or:
+    /// <list type="bullet">
+    /// <item><description>-EBADF epfd is not an open descriptor.</description></item>
+    /// <item><description>-EINVAL epfd is not an epoll instance, or max_events is 0 or negative.</description></item>
+    /// <item><description>-EFAULT events is not writable.</description></item>
+    /// </list>
+    /// </returns>
+    [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_epoll_wait", ExactSpelling = true)]
+    [return: NativeTypeName("int32_t")]
+    public static extern int epoll_wait([NativeTypeName("int32_t")] int epfd, [NativeTypeName("zcn_epoll_event *")] EpollEvent* events, [NativeTypeName("int32_t")] int max_events, [NativeTypeName("int32_t")] int timeout_ms);
+
     /// <summary>memfd_create(2): creates an anonymous in-memory file. MFD_CLOEXEC is always added.</summary>
     /// <param name="name">A name for debugging (shown in /proc/self/fd); at most 249 bytes.</param>
     /// <param name="flags">zcn_memfd_flags.</param>

@@ -35,6 +35,8 @@ public sealed unsafe class LayoutTests
         Assert.That((long)sizeof(MemFdFlags), Is.EqualTo(CLayout.Value("sizeof:MemFdFlags")), "sizeof(enum zcn_memfd_flags)");
         Assert.That((long)sizeof(MemFdSeals), Is.EqualTo(CLayout.Value("sizeof:MemFdSeals")), "sizeof(enum zcn_seals)");
         Assert.That((long)sizeof(PollEvents), Is.EqualTo(CLayout.Value("sizeof:PollEvents")), "sizeof(enum zcn_poll_events)");
+        Assert.That((long)sizeof(EpollEvents), Is.EqualTo(CLayout.Value("sizeof:EpollEvents")), "sizeof(enum zcn_epoll_events)");
+        Assert.That((long)sizeof(EpollOperation), Is.EqualTo(CLayout.Value("sizeof:EpollOperation")), "sizeof(enum zcn_epoll_op)");
         Assert.That((long)sizeof(Whence), Is.EqualTo(CLayout.Value("sizeof:Whence")), "sizeof(enum zcn_whence)");
         Assert.That((long)sizeof(FdKind), Is.EqualTo(CLayout.Value("sizeof:FdKind")), "sizeof(enum zcn_fd_kind)");
         Assert.That((long)sizeof(FdFlags), Is.EqualTo(CLayout.Value("sizeof:FdFlags")), "sizeof(enum zcn_fd_flags)");
@@ -56,6 +58,23 @@ public sealed unsafe class LayoutTests
         byte* start = (byte*)&s;
         Assert.That((byte*)&s.@base - start, Is.EqualTo(CLayout.Value("offsetof:IoVec.base")), "offsetof(struct zcn_iovec, base)");
         Assert.That((byte*)&s.len - start, Is.EqualTo(CLayout.Value("offsetof:IoVec.len")), "offsetof(struct zcn_iovec, len)");
+    }
+
+    [Test]
+    public void EpollEventHasTheSizeAndAlignmentOfC()
+    {
+        Assert.That((long)sizeof(EpollEvent), Is.EqualTo(CLayout.Value("sizeof:EpollEvent")), "sizeof(struct zcn_epoll_event)");
+        Assert.That(CLayout.AlignOf<EpollEvent>(), Is.EqualTo(CLayout.Value("alignof:EpollEvent")), "_Alignof(struct zcn_epoll_event)");
+    }
+
+    [Test]
+    public void EpollEventHasTheFieldOffsetsOfC()
+    {
+        EpollEvent s = default;
+        byte* start = (byte*)&s;
+        Assert.That((byte*)&s.events - start, Is.EqualTo(CLayout.Value("offsetof:EpollEvent.events")), "offsetof(struct zcn_epoll_event, events)");
+        Assert.That((byte*)&s.reserved - start, Is.EqualTo(CLayout.Value("offsetof:EpollEvent.reserved")), "offsetof(struct zcn_epoll_event, reserved)");
+        Assert.That((byte*)&s.data - start, Is.EqualTo(CLayout.Value("offsetof:EpollEvent.data")), "offsetof(struct zcn_epoll_event, data)");
     }
 
     [Test]
