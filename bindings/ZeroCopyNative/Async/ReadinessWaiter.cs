@@ -1,0 +1,95 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+
+namespace ZeroCopyNative;
+
+/// <summary>
+/// The awaitable behind <see cref="DescriptorRegistration.WaitAsync"/>: one per registration and interest, reused for
+/// every wait, so that waiting allocates nothing. It completes on the thread pool (it is its own work item), so the
+/// loop's thread and a thread calling Cancel never run the operation's continuation.
+/// </summary>
+internal sealed class ReadinessWaiter : IValueTaskSource, IThreadPoolWorkItem
+{
+    private static readonly Action<object?> s_cancel = static state => ((ReadinessWaiter)state!).Cancel();
+
+    private readonly DescriptorRegistration _registration;
+    private ManualResetValueTaskSourceCore<bool> _core;
+    private CancellationTokenRegistration _cancellation;
+    private CancellationToken _token;
+    private Exception? _failure;
+    private bool _parked;
+
+    public ReadinessWaiter(DescriptorRegistration registration)
+    {
+        _registration = registration;
+        _core.RunContinuationsAsynchronously = false; // Execute already runs on the thread pool
+    }
+
+    /// <summary>Whether an operation waits here (guarded by the registration's lock).</summary>
+    public bool IsParked => _parked;
+
+    /// <summary>Takes the waiter for one wait and hooks the cancellation (under the registration's lock, which the
+    /// cancellation callback also takes: a token cancelled already calls back at once, on this thread).</summary>
+    public ValueTask Park(CancellationToken cancellationToken)
+    {
+        _core.Reset();
+        _failure = null;
+        _parked = true;
+        EventLoop.NoteParked();
+        var task = new ValueTask(this, _core.Version);
+        _token = cancellationToken;
+        _cancellation = cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(s_cancel, this) : default;
+        return task;
+    }
+
+    /// <summary>Releases the waiter for completion (under the registration's lock); true once per park.</summary>
+    public bool Unpark()
+    {
+        _parked = false;
+        EventLoop.NoteUnparked();
+        return true;
+    }
+
+    /// <summary>Completes the wait on the thread pool: successfully, or with <paramref name="failure"/>.</summary>
+    public void Complete(Exception? failure)
+    {
+        _failure = failure;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        // Unregistering waits for a running cancellation callback, which never blocks here: the callback only
+        // takes the registration's lock, then queues this item.
+        _cancellation.Dispose();
+        _cancellation = default;
+        Exception? failure = _failure;
+        _failure = null;
+        if (failure != null)
+        {
+            _core.SetException(failure);
+        }
+        else
+        {
+            _core.SetResult(true);
+        }
+    }
+
+    private void Cancel()
+    {
+        if (_registration.TryUnpark(this))
+        {
+            Complete(new OperationCanceledException(_token));
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token,
+                                      ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}
