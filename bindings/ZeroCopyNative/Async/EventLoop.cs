@@ -123,6 +123,25 @@ internal static class EventLoop
         }
     }
 
+    /// <summary>Completes at once, with ObjectDisposedException, every operation parked on <paramref name="handle"/>,
+    /// which its owner is about to dispose (the sweep would find it later).</summary>
+    public static void Abandon(SafeHandle handle)
+    {
+        if (Volatile.Read(ref s_epoll) < 0 || handle.IsClosed)
+        {
+            return;
+        }
+
+        lock (s_lock)
+        {
+            if (s_byFd.TryGetValue(NativeFile.Fd(handle), out DescriptorRegistration? registration) &&
+                ReferenceEquals(registration.Handle, handle))
+            {
+                registration.FailDisposed();
+            }
+        }
+    }
+
     /// <summary>Counts a parked waiter; the first one wakes a loop sleeping without a timeout, so that it sweeps.</summary>
     internal static void NoteParked()
     {

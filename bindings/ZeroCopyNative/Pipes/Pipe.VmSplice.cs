@@ -37,32 +37,49 @@ public sealed partial class Pipe
         }
 
         using DescriptorScope output = EnterEnd(_writer);
+        LockLease(buffer);
+        long spliced = 0;
+        try
+        {
+            lock (WriteGate)
+            {
+                LoopResult result = VmSpliceLoop.Run(output.Fd, buffer.Address, length);
+                spliced = result.Moved;
+                AddWritten(spliced);
+                _ = result.ThrowIfFailed("vmsplice");
+            }
+        }
+        finally
+        {
+            SettleLease(buffer, spliced);
+        }
+    }
+
+    /// <summary>Locks a lease to this pipe and queues it, before any of its pages are spliced.</summary>
+    private void LockLease(PipeBuffer buffer)
+    {
         lock (WriteGate)
         {
             buffer.LockTo(this);
             if (!TryTrackLease(buffer))
             {
-                // Disposed on another thread since EnterEnd: nothing was spliced, so the lease is free again.
+                // Disposed on another thread: nothing was spliced, so the lease is free again.
                 buffer.Unlock();
                 throw new ObjectDisposedException(nameof(Pipe));
             }
+        }
+    }
 
-            long spliced = 0;
-            try
+    /// <summary>Records where the lease's bytes end in the pipe (every byte written so far, so never too early), and
+    /// gives its spliced pages to the kernel: the lease gets new ones.</summary>
+    private void SettleLease(PipeBuffer buffer, long spliced)
+    {
+        lock (WriteGate)
+        {
+            buffer.SetEndPosition(BytesWritten);
+            if (spliced > 0)
             {
-                LoopResult result = VmSpliceLoop.Run(output.Fd, buffer.Address, length);
-                spliced = result.Moved;
-                _ = result.ThrowIfFailed("vmsplice");
-            }
-            finally
-            {
-                AddWritten(spliced);
-                buffer.SetEndPosition(BytesWritten);
-                if (spliced > 0)
-                {
-                    // The spliced pages now belong to the kernel alone; the lease gets new ones.
-                    buffer.GiveAwayPages();
-                }
+                buffer.GiveAwayPages();
             }
         }
     }

@@ -316,6 +316,8 @@ public sealed partial class Pipe : IDisposable
         }
 
         _disposed = true;
+        EventLoop.Abandon(_writer);
+        EventLoop.Abandon(_reader);
         _writer.Dispose();
         _reader.Dispose();
         PipeBuffer[] leases;

@@ -17,6 +17,9 @@ internal struct TransferEndpoint
     public ulong Device;
     public ulong Inode;
 
+    /// <summary>O_NONBLOCK is set: a call that cannot proceed answers EAGAIN instead of sleeping.</summary>
+    public bool NonBlocking;
+
     /// <summary>Open for writing (O_WRONLY or O_RDWR).</summary>
     public bool Writable;
 
@@ -44,6 +47,7 @@ internal struct TransferEndpoint
             Kind = (FdKind)unchecked((uint)info.kind),
             Append = (info.status_flags & (int)OpenFlags.APPEND) != 0,
             Writable = (info.status_flags & (int)(OpenFlags.WRONLY | OpenFlags.RDWR)) != 0,
+            NonBlocking = (info.status_flags & (int)OpenFlags.NONBLOCK) != 0,
             Device = info.device,
             Inode = info.inode,
             Size = info.size,

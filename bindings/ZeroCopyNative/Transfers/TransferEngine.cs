@@ -153,7 +153,7 @@ internal static partial class TransferEngine
         }
     }
 
-    private static bool Applies(TransferMethod step, in TransferEndpoint source, in TransferEndpoint destination) => step switch
+    internal static bool Applies(TransferMethod step, in TransferEndpoint source, in TransferEndpoint destination) => step switch
     {
         TransferMethod.CopyFileRange => source.IsRegular && destination.IsRegular && !destination.Append &&
                                         !TransferCapabilities.CopyFileRangeMissing &&
@@ -167,7 +167,7 @@ internal static partial class TransferEngine
     };
 
     /// <summary>The refusal rule: the errors that mean "this method cannot do this pair", not "the transfer failed".</summary>
-    private static bool IsRefusal(Errno errno, bool nothingMovedYet) => errno switch
+    internal static bool IsRefusal(Errno errno, bool nothingMovedYet) => errno switch
     {
         Errno.EINVAL or Errno.ENOSYS or Errno.EOPNOTSUPP or Errno.EXDEV => true,
         Errno.EIO or Errno.EPERM => nothingMovedYet,
@@ -176,7 +176,7 @@ internal static partial class TransferEngine
 
     /// <summary>Remembers for the life of the process what will be refused again: a missing system call, and a pair of
     /// devices copy_file_range cannot copy between.</summary>
-    private static void Remember(TransferMethod step, Errno errno, in TransferEndpoint source, in TransferEndpoint destination)
+    internal static void Remember(TransferMethod step, Errno errno, in TransferEndpoint source, in TransferEndpoint destination)
     {
         if (errno == Errno.EXDEV && step == TransferMethod.CopyFileRange)
         {
@@ -199,7 +199,7 @@ internal static partial class TransferEngine
         }
     }
 
-    private static string OperationOf(TransferMethod step, in LoopResult result) => result.FailedWriting ? "write" : step switch
+    internal static string OperationOf(TransferMethod step, in LoopResult result) => result.FailedWriting ? "write" : step switch
     {
         TransferMethod.CopyFileRange => "copy_file_range",
         TransferMethod.SendFile => "sendfile",

@@ -6,9 +6,10 @@ namespace ZeroCopyNative;
 internal static class VmSpliceLoop
 {
     /// <summary>Hands <paramref name="length"/> bytes at <paramref name="start"/> to the pipe, looping over partial
-    /// calls and waiting with poll(2) while a non-blocking pipe is full. Never throws; a call that returns 0 for a
-    /// non-empty request (which vmsplice never should) is reported as EIO rather than looped on.</summary>
-    public static unsafe LoopResult Run(int pipeWriter, byte* start, long length)
+    /// calls and waiting with poll(2) while a non-blocking pipe is full (or, unless <paramref name="wait"/>, stopping
+    /// with EAGAIN). Never throws; a call that returns 0 for a non-empty request (which vmsplice never should) is
+    /// reported as EIO rather than looped on.</summary>
+    public static unsafe LoopResult Run(int pipeWriter, byte* start, long length, bool wait = true)
     {
         long spliced = 0;
         while (spliced < length)
@@ -24,7 +25,7 @@ internal static class VmSpliceLoop
             }
 
             Errno error = result == 0 ? Errno.EIO : NativeResult.ErrnoOf(result);
-            if (error == Errno.EAGAIN)
+            if (error == Errno.EAGAIN && wait)
             {
                 error = Readiness.WaitFor(-1, pipeWriter);
                 if (error == 0)

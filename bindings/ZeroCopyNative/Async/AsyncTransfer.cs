@@ -1,0 +1,246 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+using ZeroCopyNative.Interop;
+
+namespace ZeroCopyNative;
+
+/// <summary>
+/// The asynchronous transfer behind every *Async method: the synchronous chain's steps and loops, with waits moved to
+/// the <see cref="EventLoop"/>.
+/// </summary>
+/// <remarks>
+/// <para>Two ways, by the ends' kinds. When an end can wait (a pipe or a socket, which must then be non-blocking),
+/// the loops run without waiting and an EAGAIN parks the operation in the event loop (<see cref="AsyncPump"/>); no
+/// thread is held while it waits. When neither end can wait (regular files, block and character devices), there is
+/// no readiness to wait for: the synchronous chain runs in bounded chunks of <see cref="Chunk"/> bytes, yielding the
+/// thread between chunks, so that cancellation is seen within one chunk and other work runs in between.</para>
+/// <para>Every system call is made with the descriptors' reference counts held, and only then: a handle disposed
+/// during a wait closes at once, and the operation ends with ObjectDisposedException.</para>
+/// </remarks>
+internal static class AsyncTransfer
+{
+    /// <summary>The most bytes moved between two looks at the cancellation token.</summary>
+    public const long Chunk = 8L << 20;
+
+    /// <summary>Whether a descriptor of this kind can answer EAGAIN and be waited for with epoll.</summary>
+    public static bool CanWait(FdKind kind) => kind is FdKind.PIPE or FdKind.SOCKET or FdKind.UNKNOWN;
+
+    /// <summary>Runs the transfer. Throws <see cref="TransferCanceledException"/> with the bytes moved when cancelled,
+    /// and <see cref="ZeroCopyException"/> (with the bytes moved) when a call fails.</summary>
+    /// <param name="source">The source handle, borrowed for each system call only.</param>
+    /// <param name="sourceOffset">Where to read a file source, or null for its file position (then settled).</param>
+    /// <param name="destination">The destination handle, borrowed for each system call only.</param>
+    /// <param name="destinationOffset">Where to write a file destination, or null for its file position.</param>
+    /// <param name="plan">The count, forced method, progress and hole handling.</param>
+    /// <param name="spliceFlags">Flags added to every splice (SPLICE_F_MORE, ...).</param>
+    /// <param name="exact">The public single-call methods (SpliceAsync, SendFileAsync): the forced
+    /// method runs as asked, and the kernel alone judges the pair (no same-file check, no splice through a pipe).</param>
+    /// <param name="cancellationToken">Seen between system calls and while waiting.</param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public static async ValueTask<TransferEngine.Outcome> RunAsync(SafeHandle source, long? sourceOffset, SafeHandle destination,
+                                                                   long? destinationOffset, TransferPlan plan, SpliceFlags spliceFlags,
+                                                                   bool exact, CancellationToken cancellationToken)
+    {
+        var pump = new AsyncPump { Meter = new TransferMeter(plan.Progress), ExtraFlags = spliceFlags };
+        using (DescriptorScope input = DescriptorScope.Borrow(source))
+        using (DescriptorScope output = DescriptorScope.Borrow(destination))
+        {
+            pump.From = TransferEndpoint.Describe(input.Fd, sourceOffset);
+            pump.To = TransferEndpoint.Describe(output.Fd, destinationOffset);
+            if (!exact)
+            {
+                SameFileGuard.Check(in pump.From, in pump.To, in plan);
+            }
+
+            RequireNonBlocking(in pump.From, nameof(source));
+            RequireNonBlocking(in pump.To, nameof(destination));
+        }
+
+        if (plan.Count == 0)
+        {
+            return new TransferEngine.Outcome(0, TransferMethod.None, 0);
+        }
+
+        if (!CanWait(pump.From.Kind) && !CanWait(pump.To.Kind))
+        {
+            return await RunInChunksAsync(source, sourceOffset, destination, destinationOffset, plan, cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        var sourceEnd = new WaitableEnd(source);
+        var destinationEnd = new WaitableEnd(destination);
+        pump.ChooseFirstStep(plan.Method, exact);
+        try
+        {
+            while (true)
+            {
+                long remaining = plan.Count - pump.Meter.Moved - pump.Pending;
+                if (remaining <= 0 && pump.Pending == 0)
+                {
+                    break;
+                }
+
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    throw new TransferCanceledException(pump.Meter.Moved, cancellationToken);
+                }
+
+                int sourceSeen = sourceEnd.Sequence(Interest.Read);
+                int destinationSeen = destinationEnd.Sequence(Interest.Write);
+                AsyncPump.Next next;
+                LoopResult result;
+                using (DescriptorScope input = DescriptorScope.Borrow(source))
+                using (DescriptorScope output = DescriptorScope.Borrow(destination))
+                {
+                    pump.From.Fd = input.Fd;
+                    pump.To.Fd = output.Fd;
+                    next = pump.Attempt(Math.Min(remaining, Chunk), out result);
+                }
+
+                switch (next)
+                {
+                    case AsyncPump.Next.Ended:
+                        if (pump.StepMoved == 0 && pump.Meter.Moved == 0 && pump.TryNextStep())
+                        {
+                            continue; // 0 bytes on the first call: the step is refused (files of /proc, for one)
+                        }
+
+                        return Finish(ref pump, source, destination);
+                    case AsyncPump.Next.WaitSource:
+                        await sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case AsyncPump.Next.WaitDestination:
+                        await destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case AsyncPump.Next.Failed:
+                        TransferEngine.Remember(pump.Step, result.Error, in pump.From, in pump.To);
+                        if (!TransferEngine.IsRefusal(result.Error, pump.StepMoved == 0) || !pump.TryNextStep())
+                        {
+                            throw new ZeroCopyException(TransferEngine.OperationOf(pump.Step, in result), result.Error,
+                                                        pump.Meter.Moved);
+                        }
+
+                        break;
+                }
+            }
+
+            return Finish(ref pump, source, destination);
+        }
+        catch (OperationCanceledException e) when (e is not TransferCanceledException)
+        {
+            throw new TransferCanceledException(pump.Meter.Moved, cancellationToken);
+        }
+        finally
+        {
+            sourceEnd.Release();
+            destinationEnd.Release();
+            pump.Release();
+            SettlePositions(in pump, source, destination);
+        }
+    }
+
+    /// <summary>A pipe or socket end must be non-blocking, or a call on it could hold the thread.</summary>
+    private static void RequireNonBlocking(in TransferEndpoint end, string paramName)
+    {
+        if (CanWait(end.Kind) && !end.NonBlocking)
+        {
+            throw new ArgumentException(
+                $"An asynchronous transfer needs its {(end.Kind == FdKind.SOCKET ? "socket" : "pipe")} ends in non-blocking " +
+                "mode (O_NONBLOCK), or a call on them could hold a thread: open it non-blocking, create the Pipe with " +
+                "nonBlocking: true (Pipe's own async methods switch it), or pass the Socket or NetworkStream, which the " +
+                "runtime switches.", paramName);
+        }
+    }
+
+    private static TransferEngine.Outcome Finish(ref AsyncPump pump, SafeHandle source, SafeHandle destination)
+    {
+        pump.Meter.Finish();
+        return new TransferEngine.Outcome(pump.Meter.Moved, pump.Last == TransferMethod.None ? pump.Step : pump.Last, pump.Used);
+    }
+
+    /// <summary>Leaves the file positions where the synchronous transfer would: moved past the bytes moved, or back
+    /// where they were when the caller gave an offset. A handle disposed meanwhile has no position to settle.</summary>
+    private static void SettlePositions(in AsyncPump pump, SafeHandle source, SafeHandle destination)
+    {
+        if (source.IsClosed || destination.IsClosed)
+        {
+            return;
+        }
+
+        try
+        {
+            using DescriptorScope input = DescriptorScope.Borrow(source);
+            using DescriptorScope output = DescriptorScope.Borrow(destination);
+            pump.From.SettlePosition(asDestination: false);
+            pump.To.SettlePosition(asDestination: true);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Neither end can wait: the synchronous chain, a chunk at a time, on the thread pool between chunks.</summary>
+    private static async ValueTask<TransferEngine.Outcome> RunInChunksAsync(SafeHandle source, long? sourceOffset,
+                                                                           SafeHandle destination, long? destinationOffset,
+                                                                           TransferPlan plan, CancellationToken cancellationToken)
+    {
+        long moved = 0;
+        int used = 0;
+        TransferMethod last = TransferMethod.None;
+        TransferMethod firstStep = plan.FirstStep;
+        ChunkProgress? progress = plan.Progress == null ? null : new ChunkProgress(plan.Progress);
+        while (moved < plan.Count)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new TransferCanceledException(moved, cancellationToken);
+            }
+
+            long chunk = Math.Min(plan.Count - moved, Chunk);
+            progress?.StartChunk(moved);
+            TransferEngine.Outcome outcome;
+            try
+            {
+                outcome = ZeroCopy.TransferHandles(source, sourceOffset, destination, destinationOffset,
+                                                   plan with { Count = chunk, FirstStep = firstStep, Progress = progress },
+                                                   out long sourceEnd, out long destinationEnd);
+                sourceOffset = sourceOffset.HasValue ? sourceEnd : null;
+                destinationOffset = destinationOffset.HasValue && destinationEnd >= 0 ? destinationEnd : destinationOffset;
+            }
+            catch (ZeroCopyException e)
+            {
+                throw new ZeroCopyException(e.Operation, e.Errno, moved + e.BytesTransferred, e.Path);
+            }
+
+            moved += outcome.Bytes;
+            used |= outcome.MethodsThatMovedBytes;
+            if (outcome.Method != TransferMethod.None)
+            {
+                last = outcome.Method;
+                firstStep = plan.Method == null ? outcome.Method : firstStep; // later chunks skip what was refused
+            }
+
+            if (outcome.Bytes < chunk)
+            {
+                break; // the source ended
+            }
+
+            await Task.Yield();
+        }
+
+        return new TransferEngine.Outcome(moved, last, used);
+    }
+
+    /// <summary>Reports the whole transfer's bytes while the chain reports each chunk's.</summary>
+    private sealed class ChunkProgress(IProgress<long> inner) : IProgress<long>
+    {
+        private long _before;
+
+        public void StartChunk(long before) => _before = before;
+
+        public void Report(long value) => inner.Report(_before + value);
+    }
+}
