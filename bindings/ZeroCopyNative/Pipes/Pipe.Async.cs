@@ -31,7 +31,7 @@ public sealed partial class Pipe
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (cancellationToken.IsCancellationRequested)
         {
-            return ValueTask.FromException<int>(new TransferCanceledException(0, cancellationToken));
+            return Canceled.Before<int>(cancellationToken);
         }
 
         return buffer.IsEmpty ? new ValueTask<int>(0) : ReadAsyncCore(buffer, cancellationToken);
@@ -54,7 +54,7 @@ public sealed partial class Pipe
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (cancellationToken.IsCancellationRequested)
         {
-            return ValueTask.FromException(new TransferCanceledException(0, cancellationToken));
+            return Canceled.Before(cancellationToken);
         }
 
         return data.IsEmpty ? default : WriteAsyncCore(data, cancellationToken);
@@ -142,7 +142,7 @@ public sealed partial class Pipe
         buffer.ThrowIfUnusable();
         if (cancellationToken.IsCancellationRequested)
         {
-            return ValueTask.FromException(new TransferCanceledException(0, cancellationToken));
+            return Canceled.Before(cancellationToken);
         }
 
         return length == 0 ? default : VmSpliceAsyncCore(buffer, length, cancellationToken);
@@ -267,7 +267,7 @@ public sealed partial class Pipe
     {
         if (cancellationToken.IsCancellationRequested)
         {
-            return ValueTask.FromException<long>(new TransferCanceledException(0, cancellationToken));
+            return Canceled.Before<long>(cancellationToken);
         }
 
         if (count == 0)

@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace ZeroCopyNative;
 
@@ -23,4 +24,17 @@ public sealed class TransferCanceledException : OperationCanceledException
 
     /// <summary>The bytes moved before the cancellation; they stay moved.</summary>
     public long BytesTransferred { get; }
+}
+
+/// <summary>Results for an operation asked to start with a token that is already cancelled.</summary>
+internal static class Canceled
+{
+#pragma warning disable CS1998 // An async method that throws at once: its builder completes the task as canceled
+                               // (IsCanceled) while keeping this exception, which is what awaiting it throws.
+    /// <summary>A canceled task whose await throws <see cref="TransferCanceledException"/> with 0 bytes.</summary>
+    public static async ValueTask<T> Before<T>(CancellationToken token) => throw new TransferCanceledException(0, token);
+
+    /// <summary>A canceled task whose await throws <see cref="TransferCanceledException"/> with 0 bytes.</summary>
+    public static async ValueTask Before(CancellationToken token) => throw new TransferCanceledException(0, token);
+#pragma warning restore CS1998
 }

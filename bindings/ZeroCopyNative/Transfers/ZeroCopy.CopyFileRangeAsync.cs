@@ -39,7 +39,7 @@ public static partial class ZeroCopy
         Descriptors.CheckPair(source, sourceOffset, destination, destinationOffset, count);
         if (cancellationToken.IsCancellationRequested)
         {
-            return ValueTask.FromException<long>(new TransferCanceledException(0, cancellationToken));
+            return Canceled.Before<long>(cancellationToken);
         }
 
         return CopyFileRangeAsyncCore(source, sourceOffset, destination, destinationOffset, count, cancellationToken);

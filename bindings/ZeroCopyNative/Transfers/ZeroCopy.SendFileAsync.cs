@@ -49,7 +49,7 @@ public static partial class ZeroCopy
         Descriptors.CheckCount(count);
         if (cancellationToken.IsCancellationRequested)
         {
-            return ValueTask.FromException<long>(new TransferCanceledException(0, cancellationToken));
+            return Canceled.Before<long>(cancellationToken);
         }
 
         return count == 0 ? new ValueTask<long>(0L)

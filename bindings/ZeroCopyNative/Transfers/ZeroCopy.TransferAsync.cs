@@ -52,7 +52,7 @@ public static partial class ZeroCopy
         TransferPlan.Validate(options);
         if (cancellationToken.IsCancellationRequested)
         {
-            return ValueTask.FromException<TransferResult>(new TransferCanceledException(0, cancellationToken));
+            return Canceled.Before<TransferResult>(cancellationToken);
         }
 
         return ToResult(AsyncTransfer.RunAsync(source, options?.SourceOffset, destination, options?.DestinationOffset,
@@ -93,7 +93,7 @@ public static partial class ZeroCopy
         CheckStream(destination, reading: false);
         if (cancellationToken.IsCancellationRequested)
         {
-            return ValueTask.FromException<TransferResult>(new TransferCanceledException(0, cancellationToken));
+            return Canceled.Before<TransferResult>(cancellationToken);
         }
 
         return TransferStreamsAsync(source, destination, options, new TransferPlan(options), cancellationToken);
