@@ -7,7 +7,7 @@
 #   consumer-jit     a sample app restores the nupkg from a local folder feed and does a real transfer under the JIT
 #   consumer-aot     the same app published NativeAOT: one file, libzcn linked in, no libzcn.so beside it
 #   consumer-net8    the same app for net8.0, published self-contained: the package's net8.0 build on .NET 8
-#   readme-sample    the README's C# sample in a new console app (`dotnet new console`), warnings as errors, run
+#   readme-sample    the README's C# samples, each in a new console app (`dotnet new console`), warnings as errors, run
 #   missing-runtime  publishing for a runtime the package has no libzcn for fails, naming that runtime
 # The environment (set by cmake/Package.cmake) says what the package must carry: ZCN_PACK_RIDS (space-separated),
 # ZCN_PACK_X64_DIR and ZCN_PACK_ARM64_DIR (the folders packed, empty for a runtime not carried).
@@ -125,22 +125,25 @@ consumer-net8)
     ;;
 readme-sample)
     consumer
-    # A new console app as `dotnet new console` makes it (implicit usings, nullable), with the package, whose
-    # Program.cs is the README's first C# block. Any warning (CA1416 among them) fails the build.
-    dotnet new console -o "$tmp/sample" -n Sample --no-restore > "$tmp/new.log" 2>&1 \
-        || { cat "$tmp/new.log"; fail "dotnet new console failed"; }
-    # The local feed, and empty Directory.Build.props/Directory.Packages.props so that nothing above $tmp applies.
-    for file in nuget.config Directory.Build.props Directory.Packages.props; do
-        cp "$source_dir/tests/package/dotnet-consumer/$file" "$tmp/sample/"
-    done
-    dotnet add "$tmp/sample/Sample.csproj" package ZeroCopyNative --version "$version" --no-restore \
-        > "$tmp/add.log" 2>&1 || { cat "$tmp/add.log"; fail "dotnet add package failed"; }
-    awk '/^```csharp$/ { inside = 1; next } inside && /^```$/ { exit } inside' "$source_dir/README.md" \
-        > "$tmp/sample/Program.cs"
-    [ -s "$tmp/sample/Program.cs" ] || fail "README.md has no \`\`\`csharp block"
-    cat "$tmp/sample/Program.cs"
-    dotnet build "$tmp/sample/Sample.csproj" -c Release -p:TreatWarningsAsErrors=true -o "$tmp/sample/out" \
-        > "$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; fail "the README sample does not build warning-free"; }
+    # Each C# block of the README becomes the Program.cs of a new console app as `dotnet new console` makes it
+    # (implicit usings, nullable), with the package. Any warning (CA1416 among them) fails the build.
+    readme_app() { # N DIR: the README's N-th ```csharp block, built into DIR/out
+        dotnet new console -o "$2" -n Sample --no-restore > "$tmp/new.log" 2>&1 \
+            || { cat "$tmp/new.log"; fail "dotnet new console failed"; }
+        # The local feed, and empty Directory.Build.props/Directory.Packages.props so that nothing above $tmp applies.
+        for file in nuget.config Directory.Build.props Directory.Packages.props; do
+            cp "$source_dir/tests/package/dotnet-consumer/$file" "$2/"
+        done
+        dotnet add "$2/Sample.csproj" package ZeroCopyNative --version "$version" --no-restore \
+            > "$tmp/add.log" 2>&1 || { cat "$tmp/add.log"; fail "dotnet add package failed"; }
+        awk -v wanted="$1" '/^```csharp$/ { block++; inside = block == wanted; next } inside && /^```$/ { exit } inside' \
+            "$source_dir/README.md" > "$2/Program.cs"
+        [ -s "$2/Program.cs" ] || fail "README.md has no C# block number $1"
+        cat "$2/Program.cs"
+        dotnet build "$2/Sample.csproj" -c Release -p:TreatWarningsAsErrors=true -o "$2/out" \
+            > "$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; fail "the README's C# block $1 does not build warning-free"; }
+    }
+    readme_app 1 "$tmp/sample"
     mkdir "$tmp/run"
     head -c 1048583 /dev/urandom > "$tmp/run/in.bin"
     (cd "$tmp/run" && dotnet "$tmp/sample/out/Sample.dll") > "$tmp/out" 2>&1 \
@@ -148,7 +151,14 @@ readme-sample)
     cat "$tmp/out"
     cmp "$tmp/run/in.bin" "$tmp/run/out.bin" || fail "the README sample's out.bin differs from in.bin"
     grep -q "^1048583 bytes by " "$tmp/out" || fail "the README sample did not report the bytes it moved"
-    pass "the README sample builds with no warning and copies in.bin to out.bin"
+    # The second block: the async sample, a file range served to a socket with a deadline.
+    readme_app 2 "$tmp/async"
+    mkdir "$tmp/run-async"
+    (cd "$tmp/run-async" && timeout 120 dotnet "$tmp/async/out/Sample.dll") > "$tmp/out" 2>&1 \
+        || { cat "$tmp/out"; fail "the README's async sample failed"; }
+    cat "$tmp/out"
+    grep -qx "served 524288 bytes, identical" "$tmp/out" || fail "the README's async sample did not serve its range intact"
+    pass "both README samples build with no warning; the first copies in.bin to out.bin, the second serves a file range"
     ;;
 missing-runtime)
     consumer

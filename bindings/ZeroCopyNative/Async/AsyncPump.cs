@@ -78,7 +78,9 @@ internal struct AsyncPump
             case TransferMethod.Splice:
                 result = SpliceLoop.Run(From.Fd, input, To.Fd, output, limit, SpliceFlags.NONBLOCK | ExtraFlags, ref Meter,
                                         wait: false);
-                next = Settle(in result, sourceWaits: !Readiness.IsReady(From.Fd, PollEvents.POLLIN) ? true
+                // EAGAIN does not say which end was short: ask (only then) which one is not ready.
+                next = Settle(in result, sourceWaits: result.Error != Errno.EAGAIN ? null
+                                                     : !Readiness.IsReady(From.Fd, PollEvents.POLLIN) ? true
                                                      : !Readiness.IsReady(To.Fd, PollEvents.POLLOUT) ? false : null);
                 break;
             case TransferMethod.SpliceThroughPipe:
