@@ -57,7 +57,7 @@ public sealed partial class Pipe
             return Canceled.Before(cancellationToken);
         }
 
-        return data.IsEmpty ? default : WriteAsyncCore(data, cancellationToken);
+        return data.IsEmpty ? default : PushAsyncCore(data, null, data.Length, cancellationToken);
     }
 
     /// <summary>
@@ -145,7 +145,7 @@ public sealed partial class Pipe
             return Canceled.Before(cancellationToken);
         }
 
-        return length == 0 ? default : VmSpliceAsyncCore(buffer, length, cancellationToken);
+        return length == 0 ? default : PushAsyncCore(default, buffer, length, cancellationToken);
     }
 
     /// <summary>Switches both ends to O_NONBLOCK, once, before the first asynchronous call.</summary>
@@ -204,45 +204,6 @@ public sealed partial class Pipe
         fixed (byte* start = buffer)
         {
             return ReadWriteLoop.ReadOnce(input.Fd, null, start, buffer.Length, wait: false);
-        }
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteAsyncCore(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        BecomeAsynchronous();
-        var end = new WaitableEnd(_writer);
-        long written = 0;
-        try
-        {
-            while (written < data.Length)
-            {
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    throw new TransferCanceledException(written, cancellationToken);
-                }
-
-                int seen = end.Sequence(Interest.Write);
-                LoopResult result = WriteSome(data.Span.Slice((int)written));
-                written += result.Moved;
-                if (result.Failed && result.Error != Errno.EAGAIN)
-                {
-                    throw new ZeroCopyException("write", result.Error, written);
-                }
-
-                if (result.Failed)
-                {
-                    await end.WaitAsync(Interest.Write, seen, cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (OperationCanceledException e) when (e is not TransferCanceledException)
-        {
-            throw new TransferCanceledException(written, cancellationToken);
-        }
-        finally
-        {
-            end.Release();
         }
     }
 
@@ -370,28 +331,36 @@ public sealed partial class Pipe
         return result;
     }
 
+    /// <summary>Writes <paramref name="data"/> (write(2)), or hands <paramref name="length"/> bytes of
+    /// <paramref name="lease"/> over (vmsplice(2)), parking while the pipe is full.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask VmSpliceAsyncCore(PipeBuffer buffer, int length, CancellationToken cancellationToken)
+    private async ValueTask PushAsyncCore(ReadOnlyMemory<byte> data, PipeBuffer? lease, int length,
+                                          CancellationToken cancellationToken)
     {
         BecomeAsynchronous();
-        LockLease(buffer);
+        if (lease != null)
+        {
+            LockLease(lease);
+        }
+
         var end = new WaitableEnd(_writer);
-        long spliced = 0;
+        long pushed = 0;
         try
         {
-            while (spliced < length)
+            while (pushed < length)
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    throw new TransferCanceledException(spliced, cancellationToken);
+                    throw new TransferCanceledException(pushed, cancellationToken);
                 }
 
                 int seen = end.Sequence(Interest.Write);
-                LoopResult result = VmSpliceSome(buffer, spliced, length - spliced);
-                spliced += result.Moved;
+                LoopResult result = lease != null ? VmSpliceSome(lease, pushed, length - pushed)
+                                                  : WriteSome(data.Span.Slice((int)pushed));
+                pushed += result.Moved;
                 if (result.Failed && result.Error != Errno.EAGAIN)
                 {
-                    throw new ZeroCopyException("vmsplice", result.Error, spliced);
+                    throw new ZeroCopyException(lease != null ? "vmsplice" : "write", result.Error, pushed);
                 }
 
                 if (result.Failed)
@@ -402,12 +371,15 @@ public sealed partial class Pipe
         }
         catch (OperationCanceledException e) when (e is not TransferCanceledException)
         {
-            throw new TransferCanceledException(spliced, cancellationToken);
+            throw new TransferCanceledException(pushed, cancellationToken);
         }
         finally
         {
             end.Release();
-            SettleLease(buffer, spliced);
+            if (lease != null)
+            {
+                SettleLease(lease, pushed);
+            }
         }
     }
 
