@@ -13,8 +13,10 @@ using ZeroCopyNative.Tool.Cli;
 
 namespace ZeroCopyNative.Tool.Bench;
 
-/// <summary>The files a bench run works on.</summary>
-internal sealed record BenchFiles(string Data, string Cold, string Destination, long Size, int Block);
+/// <summary>The files a bench run works on; many-sockets has a file of its own, <see cref="ManySockets.Connections"/>
+/// ranges of <paramref name="SocketsRange"/> bytes.</summary>
+internal sealed record BenchFiles(string Data, string Cold, string Destination, long Size, int Block, string Sockets,
+                                  long SocketsRange);
 
 /// <summary>
 /// The managed methods (our safe API, or the generated bindings where the safe API has no call for the plain
@@ -43,6 +45,7 @@ internal static unsafe class ManagedRunner
         "file-to-file" => FileToFile(method.Name, files),
         "scan" => Scan(method.Name, files),
         "cold-read" => ColdRead(method.Name, files),
+        "many-sockets" => ManySockets.Run(method.Name, files),
         _ => throw new InvalidOperationException("unknown scenario " + scenario.Name),
     };
 

@@ -6,7 +6,11 @@ namespace ZeroCopyNative.Tool.Bench;
 
 /// <summary>One measured run of one method.</summary>
 internal readonly record struct Measurement(long Bytes, double Seconds, double UserSeconds, double SysSeconds,
-                                            long CtxVoluntary, long CtxInvoluntary, long Syscalls, long ResidentBytes);
+                                            long CtxVoluntary, long CtxInvoluntary, long Syscalls, long ResidentBytes)
+{
+    /// <summary>The process's threads during the run (many-sockets), or null when not counted.</summary>
+    public ThreadCount? Threads { get; init; }
+}
 
 /// <summary>
 /// Process-wide counters around a measured loop, the managed twin of the C reference's getrusage(RUSAGE_SELF):

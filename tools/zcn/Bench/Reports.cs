@@ -11,7 +11,7 @@ namespace ZeroCopyNative.Tool.Bench;
 /// <summary>What the bench ran with, for the reports' headers.</summary>
 internal sealed record BenchInfo(DateTime Date, long Size, int Runs, int Block, string Kernel, string Cpu, int Cores,
                                  string Thp, int PipeMaxSize, string? CReference, string? CUnavailableReason,
-                                 long PeakRssBytes, long PeakAnonRssBytes, double Seconds);
+                                 long PeakRssBytes, long PeakAnonRssBytes, double Seconds, long SocketsRange);
 
 /// <summary>The text table, Markdown, JSON and SVG reports.</summary>
 internal static class Reports
@@ -30,7 +30,8 @@ internal static class Reports
         r.CpuPerGiB.ToString("0.000", Inv),
         r.CtxPerGiB.ToString("0", Inv),
         r.SyscallsPerGiB is double s ? s.ToString("0", Inv) : "n/a",
-        r.Method.Copies.ToString() + (r.ResidentBytes is long rb ? $"; resident after: {Cli.Sizes.Format(rb)}" : ""),
+        r.Method.Copies.ToString() + (r.ResidentBytes is long rb ? $"; resident after: {Cli.Sizes.Format(rb)}" : "") +
+        (r.Threads is ThreadCount t ? $"; threads {t.Max} max, {t.Before} before, {t.Other} other" : ""),
     ];
 
     private static string Title(BenchInfo info) =>
@@ -92,6 +93,15 @@ internal static class Reports
             sb.Append("C reference: UNAVAILABLE (").Append(info.CUnavailableReason).Append("); no C results.\n");
         }
 
+        if (info.SocketsRange > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture,
+                $"many-sockets: {ManySockets.Connections} connections x {Cli.Sizes.Format(info.SocketsRange)}, no C reference. threads: the process's, sampled\n");
+            sb.Append("every 10 ms: the most in a run (the largest over the runs), the count before its first byte (receivers,\n");
+            sb.Append("sampler and idle thread pool workers included), and other: at its end, threads neither the bench's nor the\n");
+            sb.Append("runtime's (.NET ...), i.e. the library's own.\n");
+        }
+
         sb.Append(CultureInfo.InvariantCulture,
             $"peak RSS {Cli.Sizes.Format(info.PeakRssBytes)} (mapped files included), anonymous {Cli.Sizes.Format(info.PeakAnonRssBytes)}; took {info.Seconds:0.0} s\n\n");
     }
@@ -146,6 +156,12 @@ internal static class Reports
         w.WriteNumber("size", info.Size);
         w.WriteNumber("runs", info.Runs);
         w.WriteNumber("block", info.Block);
+        if (info.SocketsRange > 0)
+        {
+            w.WriteNumber("many_sockets_connections", ManySockets.Connections);
+            w.WriteNumber("many_sockets_range", info.SocketsRange);
+        }
+
         w.WriteEndObject();
         w.WriteStartObject("c_reference");
         w.WriteBoolean("available", info.CReference != null);
@@ -195,6 +211,13 @@ internal static class Reports
             if (r.ResidentBytes is long rb)
             {
                 w.WriteNumber("resident_bytes_after", rb);
+            }
+
+            if (r.Threads is ThreadCount t)
+            {
+                w.WriteNumber("threads_max", t.Max);
+                w.WriteNumber("threads_before", t.Before);
+                w.WriteNumber("threads_other", t.Other);
             }
 
             w.WriteStartArray("runs_gib_per_s");

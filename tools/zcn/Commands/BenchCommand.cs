@@ -25,8 +25,11 @@ internal static class BenchCommand
         "  file-to-file    readwrite copy_file_range sendfile auto bcl-filecopy bcl-copyto\n" +
         "  scan            read bcl-randomaccess mmap mmap-populate bcl-mmf-accessor\n" +
         "  cold-read       buffered odirect\n" +
+        "  many-sockets    pool sendfile-async bcl-readsend-async (only with --only: 200 connections x 8 MiB,\n" +
+        "                  a 1.6 GiB file; reports threads too)\n" +
         "\n" +
-        "  --size N        bytes per run (default 256M; --quick: 64M)\n" +
+        "  --size N        bytes per run (default 256M; --quick: 64M); many-sockets: 200 x 8M (--quick: 200 x 1M),\n" +
+        "                  or N split over its 200 connections\n" +
         "  --runs N        runs per method (default 5; --quick: 3)\n" +
         "  --only LIST     scenarios or scenario/method pairs, comma-separated (file-to-tcp,scan/mmap)\n" +
         "  --quick         the short run (about 30 s or less)\n" +
@@ -68,6 +71,10 @@ internal static class BenchCommand
     {
         bool quick = p.GetValue(QuickOption);
         long size = p.GetValue(SizeOption) ?? (quick ? 64L << 20 : 256L << 20);
+        // many-sockets' own file: 200 ranges of 8 MiB as its issue specifies, unless --size says how much in all.
+        long socketsRange = p.GetValue(SizeOption) is long explicitSize
+            ? Math.Max(4096, explicitSize / ManySockets.Connections / 4096 * 4096)
+            : quick ? 1L << 20 : ManySockets.DefaultRange;
         int runs = p.GetValue(RunsOption) ?? (quick ? 3 : 5);
         int block = (int)(p.GetValue(BlockOption) ?? 128 * 1024);
         if (size % 4096 != 0)
@@ -97,7 +104,7 @@ internal static class BenchCommand
         using var workspace = new Workspace(p.GetValue(DirOption));
         try
         {
-            RunAll(workspace, selected, cPath, size, runs, block, status, progress, results, ref peakAnon);
+            RunAll(workspace, selected, cPath, size, socketsRange, runs, block, status, progress, results, ref peakAnon);
         }
         catch (Exception) when (workspace.Cancelled)
         {
@@ -111,16 +118,17 @@ internal static class BenchCommand
         status.Clear();
 
         var outputs = new ReportFiles(jsonPath, p.GetValue(MarkdownOption), p.GetValue(SvgOption));
-        return Report(outputs, results, size, runs, block, cPath, cReason, peakAnon, clock);
+        return Report(outputs, results, size, socketsRange, runs, block, cPath, cReason, peakAnon, clock);
     }
 
     private static void RunAll(Workspace workspace, Func<Scenario, Method, bool> selected, string? cPath, long size,
-                               int runs, int block, StatusLine status, bool progress, ResultSet results,
-                               ref long peakAnon)
+                               long socketsRange, int runs, int block, StatusLine status, bool progress,
+                               ResultSet results, ref long peakAnon)
     {
         {
             CReference? c = cPath == null ? null : new CReference(cPath, workspace);
-            bool anySelected = false, coldSelected = false;
+            bool anySelected = false, coldSelected = false, copySelected = false, socketsSelected = false,
+                 dataSelected = false;
             foreach (Scenario s in Catalog.Scenarios)
             {
                 foreach (Method m in s.Methods)
@@ -129,6 +137,9 @@ internal static class BenchCommand
                     {
                         anySelected = true;
                         coldSelected |= s.Name == "cold-read";
+                        copySelected |= s.Name == "file-to-file";
+                        socketsSelected |= s.Name == "many-sockets";
+                        dataSelected |= s.Name != "many-sockets";
                     }
                 }
             }
@@ -139,10 +150,23 @@ internal static class BenchCommand
             }
 
             var files = new BenchFiles(workspace.PathOf("data.bin"), workspace.PathOf("cold.bin"),
-                                       workspace.PathOf("copy.bin"), size, block);
+                                       workspace.PathOf("copy.bin"), size, block, workspace.PathOf("sockets.bin"),
+                                       socketsRange);
+            long socketsSize = socketsRange * ManySockets.Connections;
+            long needed = (dataSelected ? size : 0) + (coldSelected ? size : 0) + (copySelected ? size : 0) +
+                          (socketsSelected ? socketsSize : 0);
+            long free = new DriveInfo(workspace.Root).AvailableFreeSpace;
+            if (needed > free)
+            {
+                throw new IOException(
+                    $"the data does not fit: it needs {Sizes.Format(needed)}" +
+                    (socketsSelected ? $" (many-sockets alone {Sizes.Format(socketsSize)})" : "") +
+                    $" and {workspace.Root} has {Sizes.Format(free)} free; use --dir on a larger filesystem, or a smaller --size");
+            }
+
             if (progress)
             {
-                status.Line($"zcn bench: writing {Sizes.Format(size)} of data to {workspace.Root}");
+                status.Line($"zcn bench: writing {Sizes.Format(needed - (copySelected ? size : 0))} of data to {workspace.Root}");
             }
 
             if (coldSelected && DataFiles.FilesystemType(workspace.Root) is "tmpfs" or "ramfs")
@@ -151,13 +175,26 @@ internal static class BenchCommand
                                     "memory, not a disk, and its pages always stay resident; use --dir on a disk\n");
             }
 
-            DataFiles.Write(files.Data, size, workspace);
+            if (dataSelected)
+            {
+                DataFiles.Write(files.Data, size, workspace);
+            }
+
             if (coldSelected)
             {
                 DataFiles.Write(files.Cold, size, workspace);
             }
 
-            DataFiles.Warm(files.Data);
+            if (socketsSelected)
+            {
+                DataFiles.Write(files.Sockets, socketsSize, workspace);
+                DataFiles.Warm(files.Sockets);
+            }
+
+            if (dataSelected)
+            {
+                DataFiles.Warm(files.Data);
+            }
 
             foreach (Scenario s in Catalog.Scenarios)
             {
@@ -182,7 +219,7 @@ internal static class BenchCommand
                         Result warm = results.Get(s, m, m.Bcl ? Impl.Bcl : Impl.Managed);
                         Measure(warm, () => ManagedRunner.Run(s, m, files), 0, runs, status, progress: false, workspace);
                         warm.Runs.Clear();
-                        if (!m.Bcl && c != null)
+                        if (!m.Bcl && c != null && s.HasC)
                         {
                             results.Get(s, m, Impl.C); // the C row sits beside the managed row in the reports
                         }
@@ -218,7 +255,7 @@ internal static class BenchCommand
                         // The C reference's run of the same method (built-ins have none).
                         void MeasureC(Method method)
                         {
-                            if (!method.Bcl && c != null)
+                            if (!method.Bcl && c != null && s.HasC)
                             {
                                 workspace.ThrowIfCancelled();
                                 Measure(results.Get(s, method, Impl.C), () => c.Run(s, method, files), run, runs,
@@ -237,15 +274,16 @@ internal static class BenchCommand
         public bool JsonToStdout => Json == "-";
     }
 
-    private static int Report(ReportFiles outputs, ResultSet results, long size, int runs, int block, string? cPath,
-                              string? cReason, long peakAnon, Stopwatch clock)
+    private static int Report(ReportFiles outputs, ResultSet results, long size, long socketsRange, int runs, int block,
+                              string? cPath, string? cReason, long peakAnon, Stopwatch clock)
     {
         string? jsonPath = outputs.Json;
         bool jsonToStdout = outputs.JsonToStdout;
         results.ComputeRatios();
         var info = new BenchInfo(DateTime.UtcNow, size, runs, block, ZeroCopyCapabilities.KernelRelease, Machine.CpuModel(),
                                  Environment.ProcessorCount, Machine.ThpMode(), ZeroCopyCapabilities.PipeMaxSize, cPath,
-                                 cReason, Probe.PeakResidentBytes(), peakAnon, clock.Elapsed.TotalSeconds);
+                                 cReason, Probe.PeakResidentBytes(), peakAnon, clock.Elapsed.TotalSeconds,
+                                 results.All.Exists(r => r.Scenario.Name == "many-sockets") ? socketsRange : 0);
         var goals = Goals.Evaluate(results);
         if (jsonPath != null)
         {
