@@ -24,6 +24,10 @@ internal struct AsyncPump
     public bool Forced;
     public SpliceFlags ExtraFlags;
 
+    /// <summary>Pass an offset the caller gave to the kernel even for an end that is not seekable (the single-call
+    /// methods, where the kernel's ESPIPE is the answer).</summary>
+    public bool ExplicitOffsets;
+
     /// <summary>Bytes the current step moved (for the refusal rule: "nothing moved yet").</summary>
     public long StepMoved;
 
@@ -65,8 +69,8 @@ internal struct AsyncPump
     {
         long inOffset = From.Offset;
         long outOffset = To.Offset;
-        long* input = From.Seekable ? &inOffset : null;
-        long* output = To.WritesAtOffset ? &outOffset : null;
+        long* input = From.Seekable || (ExplicitOffsets && From.PositionIsCallers) ? &inOffset : null;
+        long* output = To.WritesAtOffset || (ExplicitOffsets && To.PositionIsCallers) ? &outOffset : null;
         long before = Meter.Moved;
         Next next;
         switch (Step)

@@ -37,13 +37,18 @@ internal static class AsyncTransfer
     /// <param name="plan">The count, forced method, progress and hole handling.</param>
     /// <param name="spliceFlags">Flags added to every splice (SPLICE_F_MORE, ...).</param>
     /// <param name="exact">The public single-call methods (SpliceAsync, SendFileAsync): the forced
-    /// method runs as asked, and the kernel alone judges the pair (no same-file check, no splice through a pipe).</param>
+    /// method runs as asked, and the kernel alone judges the pair (no same-file check, no splice through a pipe, no
+    /// file chunks through the chain).</param>
     /// <param name="cancellationToken">Seen between system calls and while waiting.</param>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<TransferEngine.Outcome> RunAsync(SafeHandle source, long? sourceOffset, SafeHandle destination,
-                                                                   long? destinationOffset, TransferPlan plan, SpliceFlags spliceFlags,
-                                                                   bool exact, CancellationToken cancellationToken)
+    /// <exception cref="ArgumentException">A pipe or socket end is in blocking mode (thrown by this call, before any
+    /// await).</exception>
+    /// <exception cref="SameFileException">The same file on both ends, and the transfer could not end or its ranges
+    /// overlap (thrown by this call).</exception>
+    public static ValueTask<TransferEngine.Outcome> RunAsync(SafeHandle source, long? sourceOffset, SafeHandle destination,
+                                                            long? destinationOffset, TransferPlan plan, SpliceFlags spliceFlags,
+                                                            bool exact, CancellationToken cancellationToken)
     {
+        // Everything that judges the arguments runs now, so that bad arguments throw from the call itself.
         var pump = new AsyncPump { Meter = new TransferMeter(plan.Progress), ExtraFlags = spliceFlags };
         using (DescriptorScope input = DescriptorScope.Borrow(source))
         using (DescriptorScope output = DescriptorScope.Borrow(destination))
@@ -59,20 +64,34 @@ internal static class AsyncTransfer
             RequireNonBlocking(in pump.To, nameof(destination));
         }
 
+        if (exact)
+        {
+            // The kernel judges an offset given for a pipe or socket (ESPIPE): pass it on as given.
+            pump.ExplicitOffsets = true;
+            pump.From.Offset = sourceOffset ?? pump.From.Offset;
+            pump.To.Offset = destinationOffset ?? pump.To.Offset;
+        }
+
         if (plan.Count == 0)
         {
-            return new TransferEngine.Outcome(0, TransferMethod.None, 0);
+            return new ValueTask<TransferEngine.Outcome>(new TransferEngine.Outcome(0, TransferMethod.None, 0));
         }
 
-        if (!CanWait(pump.From.Kind) && !CanWait(pump.To.Kind))
+        if (!exact && !CanWait(pump.From.Kind) && !CanWait(pump.To.Kind))
         {
-            return await RunInChunksAsync(source, sourceOffset, destination, destinationOffset, plan, cancellationToken)
-                .ConfigureAwait(false);
+            return RunInChunksAsync(source, sourceOffset, destination, destinationOffset, plan, cancellationToken);
         }
 
+        pump.ChooseFirstStep(plan.Method, exact);
+        return PumpAsync(pump, source, destination, plan, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<TransferEngine.Outcome> PumpAsync(AsyncPump pump, SafeHandle source, SafeHandle destination,
+                                                                    TransferPlan plan, CancellationToken cancellationToken)
+    {
         var sourceEnd = new WaitableEnd(source);
         var destinationEnd = new WaitableEnd(destination);
-        pump.ChooseFirstStep(plan.Method, exact);
         try
         {
             while (true)
@@ -183,6 +202,7 @@ internal static class AsyncTransfer
     }
 
     /// <summary>Neither end can wait: the synchronous chain, a chunk at a time, on the thread pool between chunks.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<TransferEngine.Outcome> RunInChunksAsync(SafeHandle source, long? sourceOffset,
                                                                            SafeHandle destination, long? destinationOffset,
                                                                            TransferPlan plan, CancellationToken cancellationToken)

@@ -57,6 +57,11 @@ internal static class SocketModes
         {
             throw new TransferCanceledException(0, cancellationToken);
         }
+        catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted && IsNonBlocking(handle))
+        {
+            // The runtime switched the descriptor before its send failed (a peer gone, say): the transfer's own call
+            // will meet the same error and report it under its own name.
+        }
         catch (SocketException e) when (e.SocketErrorCode != SocketError.OperationAborted)
         {
             // On Linux the runtime reports the errno itself as the native error code.

@@ -123,10 +123,19 @@ public sealed class ErrnoMatrixTests
         new("TrySendFile.WriteOnlySource", b => ZeroCopy.TrySendFile(b.Wo, 0, b.FullPipe.Writer, 16, out _), Zce, Errno.EBADF, "sendfile"),
         new("TrySendFile.NegativeCount", b => ZeroCopy.TrySendFile(b.Ro, 0, b.FullPipe.Writer, -5, out _), Aoore),
 
-        new("SendFileAsync.DatagramSocket", b => { using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp); _ = ZeroCopy.SendFileAsync(b.Ro, 0, udp, 16); }, Ae),
+        new("SendFileAsync.UnconnectedDatagramSocket", b => { using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp); Await(ZeroCopy.SendFileAsync(b.Ro, 0, udp, 16)); }, Zce, Errno.EDESTADDRREQ, "sendfile"),
         new("SendFileAsync.NegativeCount", b => _ = ZeroCopy.SendFileAsync(b.Ro, 0, b.Sockets.Left, -1), Aoore),
         new("SendFileAsync.WriteOnlySource", b => Await(ZeroCopy.SendFileAsync(b.Wo, 0, b.Sockets.Left, 16)), Zce, Errno.EBADF, "sendfile"),
-        new("SendFileAsync.PeerGone", b => Await(ZeroCopy.SendFileAsync(b.Ro, 0, b.DeadPeer.Left, 16)), Zce, Errno.EPIPE, "send", Errno.ECONNRESET),
+        new("SendFileAsync.PeerGone", b => Await(ZeroCopy.SendFileAsync(b.Ro, 0, b.DeadPeer.Left, 16)), Zce, Errno.EPIPE, "sendfile", Errno.ECONNRESET),
+
+        // The asynchronous forms give the same errors as the synchronous ones, and refuse a blocking pipe end.
+        new("TransferAsync.ReadOnlyDestination", b => Await(ZeroCopy.TransferAsync(b.Rw, b.Ro)), Zce, Errno.EBADF, "copy_file_range"),
+        new("TransferAsync.BlockingPipe", b => _ = ZeroCopy.TransferAsync(b.Ro, b.Pipe.Writer), Ae),
+        new("SpliceAsync.NoPipe", b => Await(ZeroCopy.SpliceAsync(b.Ro, 0, b.Rw, 0, 16)), Zce, Errno.EINVAL, "splice"),
+        new("SpliceAsync.OffsetForPipeSource", b => Await(ZeroCopy.SpliceAsync(b.FullPipe.Reader, 0, b.Rw, null, 16)), Zce, Errno.ESPIPE, "splice"),
+        new("TeeAsync.NotAPipe", b => Await(ZeroCopy.TeeAsync(b.Ro, b.FullPipe.Writer, 16)), Zce, Errno.EINVAL, "tee"),
+        new("CopyFileRangeAsync.AppendDestination", b => Await(ZeroCopy.CopyFileRangeAsync(b.Ro, 0, b.Append, null, 16)), Zce, Errno.EBADF, "copy_file_range"),
+        new("CopyFileRangeAsync.NegativeCount", b => _ = ZeroCopy.CopyFileRangeAsync(b.Ro, 0, b.Rw, 0, -1), Aoore),
 
         // ZeroCopy.Splice / TrySplice (LTP splice02..07)
         new("Splice.NoPipe", b => ZeroCopy.Splice(b.Ro, 0, b.Rw, 0, 16), Zce, Errno.EINVAL, "splice"),
@@ -257,9 +266,14 @@ public sealed class ErrnoMatrixTests
     };
 
     /// <summary>Waits (bounded) for an asynchronous call and rethrows its exception as is.</summary>
-    private static void Await(System.Threading.Tasks.ValueTask<long> pending)
+    private static void Await(System.Threading.Tasks.ValueTask<TransferResult> pending) =>
+        Await(pending.AsTask());
+
+    /// <summary>Waits (bounded) for an asynchronous call and rethrows its exception as is.</summary>
+    private static void Await(System.Threading.Tasks.ValueTask<long> pending) => Await(pending.AsTask());
+
+    private static void Await(System.Threading.Tasks.Task task)
     {
-        System.Threading.Tasks.Task<long> task = pending.AsTask();
         if (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30)))
         {
             Assert.Fail("the asynchronous call did not finish");
@@ -397,6 +411,7 @@ public sealed class ErrnoMatrixTests
     public void Matrix_CoversEveryOperation_AndManyErrnos()
     {
         string[] operations = { "SendFile", "TrySendFile", "SendFileAsync", "Splice", "TrySplice", "Tee", "TryTee", "CopyFileRange", "Transfer",
+                                "TransferAsync", "SpliceAsync", "TeeAsync", "CopyFileRangeAsync",
                                 "Pipe", "PipeBuffer", "MappedFile", "AlignedBuffer", "DirectFile", "MemFd" };
         foreach (string operation in operations)
         {
