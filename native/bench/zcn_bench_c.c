@@ -14,6 +14,9 @@
  *
  * Output: {"scenario":..,"method":..,"bytes":N,"seconds":S,"user_s":U,"sys_s":Y,
  *          "ctx_voluntary":V,"ctx_involuntary":I,"syscalls":C,"resident_bytes":R}
+ *         and for cold-read odirect and odirect-4threads also "huge_page_bytes":H,"huge_page_buffer_bytes":B: how
+ *         much of the read buffers the kernel backed with transparent huge pages (smaps AnonHugePages), and their
+ *         length.
  * Exit codes: 0 success, 1 runtime error (the message names the errno), 2 usage error.
  */
 #include <arpa/inet.h>
@@ -67,7 +70,7 @@ static _Noreturn void usage(const char *text)
             "  memory-to-pipe  readwrite vmsplice-read vmsplice-splice   (--file unused)\n"
             "  file-to-file    readwrite copy_file_range sendfile auto   (--dest required)\n"
             "  scan            read mmap mmap-populate\n"
-            "  cold-read       buffered odirect\n",
+            "  cold-read       buffered odirect odirect-4threads\n",
             text);
     exit(2);
 }
@@ -116,6 +119,79 @@ static uint8_t *alloc_or_die(uint64_t size)
     if (r < 0) fail("aligned_alloc", r);
     memset(p, 0x5a, size);
     return p;
+}
+
+/* The transparent huge-page size (2 MiB on x86-64), as AlignedBuffer.HugePageSize reads it. */
+static uint64_t huge_page_size(void)
+{
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+    unsigned long long n = 0;
+    if (f != NULL) {
+        if (fscanf(f, "%llu", &n) != 1) n = 0;
+        fclose(f);
+    }
+    return n != 0 && (n & (n - 1)) == 0 && n <= (1ull << 30) ? n : 2ull << 20;
+}
+
+/* The buffer AlignedBuffer gives for HugePageSize bytes or more: a mapping of its own aligned to the huge-page
+ * size, advised with MADV_HUGEPAGE (a refusal leaves base pages, as in the managed buffer), touched before the
+ * clock starts like every other buffer here. */
+static uint8_t *huge_alloc_or_die(uint64_t size)
+{
+    void *p = NULL;
+    int32_t r = zcn_aligned_map(&p, huge_page_size(), size);
+    if (r < 0) fail("aligned_map", r);
+    (void)zcn_madvise(p, size, ZCN_MADV_HUGEPAGE);
+    memset(p, 0x5a, size);
+    return p;
+}
+
+/* The AnonHugePages of the mapping that starts at addr (/proc/self/smaps), in bytes; -1 when none starts there. */
+static int64_t huge_page_bytes(const void *addr)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (f == NULL) return -1;
+    char line[512];
+    int found = 0;
+    int64_t bytes = -1;
+    while (fgets(line, sizeof line, f) != NULL) {
+        uintptr_t start, end;
+        long long kib;
+        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &start, &end) == 2) {
+            if (found) break;
+            found = start == (uintptr_t)addr;
+        } else if (found && sscanf(line, "AnonHugePages: %lld kB", &kib) == 1) {
+            bytes = kib * 1024;
+            break;
+        }
+    }
+    fclose(f);
+    return bytes;
+}
+
+/* cold-read odirect-4threads: the threads, each with its own buffer, take the next COLD_BLOCK of the file in turn,
+ * so that as many requests are in flight as there are threads. The main thread is one of them. */
+#define COLD_THREADS 4
+
+typedef struct cold_reader {
+    pthread_t thread;
+    int32_t fd;
+    uint8_t *buf;
+    _Atomic int64_t *next;
+    uint64_t bytes;
+} cold_reader;
+
+static void *cold_reader_main(void *arg)
+{
+    cold_reader *c = arg;
+    for (;;) {
+        int64_t off = atomic_fetch_add(c->next, COLD_BLOCK);
+        int64_t r = c_pread(c->fd, c->buf, COLD_BLOCK, off);
+        if (r < 0) fail("pread", r);
+        c->bytes += (uint64_t)r;
+        if ((uint64_t)r < COLD_BLOCK) break;
+    }
+    return NULL;
 }
 
 /* Touches every byte: an xor of 64-bit words, 16-byte vectors four at a time, as the managed side does. */
@@ -438,7 +514,7 @@ int main(int argc, char **argv)
     if (strcmp(g_scenario, "file-to-null") == 0 || strcmp(g_scenario, "file-to-tcp") == 0 ||
         strcmp(g_scenario, "scan") == 0 || strcmp(g_scenario, "file-to-file") == 0 || cold) {
         int32_t flags = ZCN_O_RDONLY;
-        if (cold && strcmp(g_method, "odirect") == 0) flags |= ZCN_O_DIRECT;
+        if (cold && strncmp(g_method, "odirect", 7) == 0) flags |= ZCN_O_DIRECT;
         in_fd = open_or_die(file, flags, 0);
     }
     if (strcmp(g_scenario, "file-to-null") == 0) out_fd = open_or_die("/dev/null", ZCN_O_WRONLY, 0);
@@ -474,7 +550,22 @@ int main(int argc, char **argv)
     }
     /* The buffer a reading loop fills (for memory-to-pipe, the consumer's), allocated before the clock starts. */
     uint8_t *io_buf = NULL;
-    if (cold) io_buf = alloc_or_die(COLD_BLOCK);
+    int odirect = cold && strncmp(g_method, "odirect", 7) == 0;
+    int readers = cold && strcmp(g_method, "odirect-4threads") == 0 ? COLD_THREADS : 1;
+    uint64_t huge_buf_size = odirect ? (huge_page_size() > COLD_BLOCK ? huge_page_size() : COLD_BLOCK) : 0;
+    cold_reader cold_readers[COLD_THREADS];
+    _Atomic int64_t cold_next = 0;
+    memset(cold_readers, 0, sizeof cold_readers);
+    if (odirect) {
+        for (int t = 0; t < readers; t++) {
+            cold_readers[t].fd = in_fd;
+            cold_readers[t].next = &cold_next;
+            cold_readers[t].buf = huge_alloc_or_die(huge_buf_size); /* the requests use its first COLD_BLOCK */
+        }
+        io_buf = cold_readers[0].buf;
+    } else if (cold) {
+        io_buf = alloc_or_die(COLD_BLOCK);
+    }
     else if (strcmp(g_method, "readwrite") == 0 || strcmp(g_method, "read") == 0 ||
              strcmp(g_method, "vmsplice-read") == 0)
         io_buf = alloc_or_die(block);
@@ -540,7 +631,16 @@ int main(int argc, char **argv)
         count_call();
         zcn_munmap(map, size);
         bytes = size;
-    } else if (IS("cold-read", "buffered") || IS("cold-read", "odirect")) {
+    } else if (IS("cold-read", "odirect") || IS("cold-read", "odirect-4threads")) {
+        for (int t = 1; t < readers; t++)
+            if (pthread_create(&cold_readers[t].thread, NULL, cold_reader_main, &cold_readers[t]) != 0)
+                fail("pthread_create", -EAGAIN);
+        cold_reader_main(&cold_readers[0]);
+        for (int t = 0; t < readers; t++) {
+            if (t > 0) pthread_join(cold_readers[t].thread, NULL);
+            bytes += cold_readers[t].bytes;
+        }
+    } else if (IS("cold-read", "buffered")) {
         int64_t off = 0;
         for (;;) {
             int64_t r = c_pread(in_fd, io_buf, COLD_BLOCK, off);
@@ -568,6 +668,11 @@ int main(int argc, char **argv)
         }
     }
     if (cold) resident = resident_bytes(file, size);
+    int64_t huge_bytes = odirect ? 0 : -1;
+    for (int t = 0; odirect && t < readers; t++) {
+        int64_t h = huge_page_bytes(cold_readers[t].buf);
+        if (h > 0) huge_bytes += h;
+    }
     if (bytes != size) {
         fprintf(stderr, "zcn-bench-c: %s/%s moved %" PRIu64 " of %" PRIu64 " bytes\n", g_scenario, g_method, bytes,
                 size);
@@ -579,13 +684,21 @@ int main(int argc, char **argv)
     if (pipe_fds[0] >= 0) zcn_close(pipe_fds[0]);
     if (pipe_fds[1] >= 0) zcn_close(pipe_fds[1]);
     zcn_aligned_free(block_buf);
-    zcn_aligned_free(io_buf);
+    if (odirect)
+        for (int t = 0; t < readers; t++)
+            zcn_aligned_unmap(cold_readers[t].buf, huge_buf_size);
+    else
+        zcn_aligned_free(io_buf);
 
     printf("{\"scenario\":\"%s\",\"method\":\"%s\",\"bytes\":%" PRIu64 ",\"seconds\":%.9f,\"user_s\":%.6f,"
            "\"sys_s\":%.6f,\"ctx_voluntary\":%ld,\"ctx_involuntary\":%ld,\"syscalls\":%" PRIu64
-           ",\"resident_bytes\":%" PRId64 "}\n",
+           ",\"resident_bytes\":%" PRId64,
            g_scenario, g_method, bytes, t1 - t0, tv_seconds(ru1.ru_utime) - tv_seconds(ru0.ru_utime),
            tv_seconds(ru1.ru_stime) - tv_seconds(ru0.ru_stime), ru1.ru_nvcsw - ru0.ru_nvcsw,
            ru1.ru_nivcsw - ru0.ru_nivcsw, syscalls, resident);
+    if (huge_bytes >= 0)
+        printf(",\"huge_page_bytes\":%" PRId64 ",\"huge_page_buffer_bytes\":%" PRIu64, huge_bytes,
+               huge_buf_size * (uint64_t)readers);
+    printf("}\n");
     return 0;
 }

@@ -974,7 +974,9 @@ ZCN_API int64_t zcn_mapped_write(void *mapping_dst, const void *src, uint64_t le
  * Aligned memory (aligned_alloc.c)
  * ------------------------------------------------------------------------------------------- */
 
-/** posix_memalign(3): allocates size bytes aligned to alignment, for O_DIRECT and vmsplice buffers.
+/** posix_memalign(3): allocates size bytes aligned to alignment, for O_DIRECT and vmsplice buffers. The block may
+ *  share its pages and its mapping with other allocations; for a buffer on transparent huge pages use
+ *  zcn_aligned_map.
  *  @param out Receives the block; set to NULL on failure.
  *  @param alignment A power of two, at least sizeof(void*).
  *  @param size The size in bytes; 0 is refused.
@@ -988,7 +990,38 @@ ZCN_API int32_t zcn_aligned_alloc(void **out, uint64_t alignment, uint64_t size)
 /** free(3) for blocks from zcn_aligned_alloc. NULL is ignored. */
 ZCN_API void zcn_aligned_free(void *block);
 
-/** The number of blocks from zcn_aligned_alloc not yet passed to zcn_aligned_free, for leak checks.
+/** mmap(2) of private anonymous memory whose start is a multiple of alignment: the block is a mapping of its own,
+ *  between two inaccessible guard pages, so that the kernel reports it alone (a /proc/self/smaps entry that starts
+ *  at the block) and an access just past either end faults instead of reaching other memory. The memory is
+ *  zero-filled and not touched: pages are allocated on first use.
+ *  This is the buffer for transparent huge pages: with alignment the huge-page size
+ *  (/sys/kernel/mm/transparent_hugepage/hpage_pmd_size, 2 MiB on x86-64) and
+ *  zcn_madvise(block, size, ZCN_MADV_HUGEPAGE), each whole huge page of the block may be backed by one huge page,
+ *  which O_DIRECT hands to the device as one segment. Whether the kernel does is its decision (the policy in
+ *  /sys/kernel/mm/transparent_hugepage/enabled, fragmentation); this function makes no promise about it.
+ *  Made of one mmap (PROT_NONE, size + alignment + one page), munmap of the slack on either side and one mprotect
+ *  (PROT_READ | PROT_WRITE) of the block; a failure of any of them unmaps everything and returns its errno.
+ *  Counted by zcn_aligned_outstanding; free it with zcn_aligned_unmap, never zcn_aligned_free.
+ *  @param out Receives the block; set to NULL on failure.
+ *  @param alignment A power of two, at least the page size (zcn_page_size).
+ *  @param size The size in bytes; 0 is refused. The mapping is size rounded up to whole pages.
+ *  @return 0, or:
+ *  @retval -EFAULT out is NULL.
+ *  @retval -EINVAL alignment is not a power of two or below the page size, or size is 0.
+ *  @retval -ENOMEM no room in the address space (size or alignment beyond it, INT64_MAX and above included), the
+ *          process's mapping count limit, or no memory to commit (mprotect under strict overcommit). */
+ZCN_API int32_t zcn_aligned_map(void **out, uint64_t alignment, uint64_t size);
+
+/** munmap(2) of a block from zcn_aligned_map, its guard pages included. NULL is ignored (0).
+ *  @param block The block zcn_aligned_map returned.
+ *  @param size The size given to zcn_aligned_map for it; another size unmaps the wrong range.
+ *  @return 0, or:
+ *  @retval -EINVAL block is not page-aligned, size is 0 or beyond the address space
+ *          (INT64_MAX and above). The block stays allocated and counted. */
+ZCN_API int32_t zcn_aligned_unmap(void *block, uint64_t size);
+
+/** The number of blocks from zcn_aligned_alloc and zcn_aligned_map not yet passed to zcn_aligned_free or
+ *  zcn_aligned_unmap, for leak checks.
  *  @return The count; never fails. */
 ZCN_API int64_t zcn_aligned_outstanding(void);
 

@@ -206,7 +206,7 @@ expected = {
     "memory-to-pipe": ["readwrite", "vmsplice-read", "vmsplice-splice", "bcl-anonpipe"],
     "file-to-file": ["readwrite", "copy_file_range", "sendfile", "auto", "bcl-filecopy", "bcl-copyto"],
     "scan": ["read", "bcl-randomaccess", "mmap", "mmap-populate", "bcl-mmf-accessor"],
-    "cold-read": ["buffered", "odirect"],
+    "cold-read": ["buffered", "odirect", "odirect-4threads"],
 }
 have = {(r["scenario"], r["method"], r["impl"]) for r in d["results"]}
 missing = []
@@ -224,8 +224,10 @@ for r in d["results"]:
         assert f in r, f"{r['scenario']}/{r['method']}/{r['impl']} lacks {f}"
     assert r["gib_per_s"] > 0 and r["gib_per_s_min"] <= r["gib_per_s"] <= r["gib_per_s_max"]
     assert r["impl"] in ("managed", "c", "bcl")
-odirect = [r for r in d["results"] if r["scenario"] == "cold-read" and r["method"] == "odirect"]
+odirect = [r for r in d["results"] if r["scenario"] == "cold-read" and r["method"].startswith("odirect")]
 assert all(r["resident_bytes_after"] == 0 for r in odirect), "odirect left pages resident"
+for r in odirect:
+    assert 0 <= r["huge_page_bytes"] <= r["huge_page_buffer_bytes"], f"odirect/{r['impl']}: huge-page share"
 EOF
 then ok "bench JSON lists every scenario, method and impl with the schema's fields"; else bad "bench JSON content"; fi
 check "bench removed its temporary folder" test -z "$(ls -A "$BENCH_DIR")"

@@ -16,7 +16,8 @@
  *
  * Functions with no kernel counterpart take no part: zcn_version, zcn_errno_name, zcn_errno_message,
  * zcn_capabilities (a cached probe), zcn_page_size, zcn_aligned_free and zcn_aligned_outstanding.
- * zcn_aligned_alloc is compared with posix_memalign, which is what it wraps. zcn_epoll_create has no parameter
+ * zcn_aligned_alloc is compared with posix_memalign, which is what it wraps. zcn_aligned_map and zcn_aligned_unmap
+ * compose mmap, munmap and mprotect, so no single call is their twin; test_aligned checks their results. zcn_epoll_create has no parameter
  * to vary; every epoll row creates its instance with it.
  */
 #include <poll.h>

@@ -14,6 +14,14 @@ namespace ZeroCopyNative;
 /// provides suitable memory.
 /// </summary>
 /// <remarks>
+/// <para><b>Buffers for large requests.</b> The kernel hands the device a buffer as physically contiguous segments,
+/// and a device takes a limited number per request (/sys/block/DEVICE/queue/max_segments: 254 on a virtio disk).
+/// With 4 KiB pages a 1 MiB read is up to 256 segments (fewer only where pages happen to be physically adjacent), and
+/// each costs the kernel and the device work; in an <see cref="AlignedBuffer"/> of
+/// <see cref="AlignedBuffer.HugePageSize"/> (2 MiB) or more, which sits on transparent huge pages where the kernel
+/// grants them, it is one. For requests of 1 MiB or more, allocate at least <see cref="AlignedBuffer.HugePageSize"/>
+/// (a 1 MiB request can use half of a 2 MiB buffer through <see cref="Read(Span{byte}, long)"/>) and check
+/// <see cref="AlignedBuffer.HugePageBytes"/> after the first read.</para>
 /// <para>Transfers take explicit offsets (pread(2)/pwrite(2)); the file position is never used.</para>
 /// <para><b>Thread safety.</b> Every member may be called from any thread, concurrently: transfers at explicit offsets
 /// do not interfere, and each call holds a reference on the handle, so a concurrent <see cref="Dispose"/> closes the

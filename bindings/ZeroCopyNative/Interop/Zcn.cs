@@ -342,7 +342,7 @@ public static unsafe partial class Zcn
     [return: NativeTypeName("int64_t")]
     public static extern long mapped_write(void* mapping_dst, [NativeTypeName("const void *")] void* src, [NativeTypeName("uint64_t")] ulong length);
 
-    /// <summary>posix_memalign(3): allocates size bytes aligned to alignment, for O_DIRECT and vmsplice buffers.</summary>
+    /// <summary>posix_memalign(3): allocates size bytes aligned to alignment, for O_DIRECT and vmsplice buffers. The block may share its pages and its mapping with other allocations; for a buffer on transparent huge pages use zcn_aligned_map.</summary>
     /// <param name="out">Receives the block; set to NULL on failure.</param>
     /// <param name="alignment">A power of two, at least sizeof(void*).</param>
     /// <param name="size">The size in bytes; 0 is refused.</param>
@@ -363,7 +363,36 @@ public static unsafe partial class Zcn
     [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_aligned_free", ExactSpelling = true)]
     public static extern void aligned_free(void* block);
 
-    /// <summary>The number of blocks from zcn_aligned_alloc not yet passed to zcn_aligned_free, for leak checks.</summary>
+    /// <summary>mmap(2) of private anonymous memory whose start is a multiple of alignment: the block is a mapping of its own, between two inaccessible guard pages, so that the kernel reports it alone (a /proc/self/smaps entry that starts at the block) and an access just past either end faults instead of reaching other memory. The memory is zero-filled and not touched: pages are allocated on first use. This is the buffer for transparent huge pages: with alignment the huge-page size (/sys/kernel/mm/transparent_hugepage/hpage_pmd_size, 2 MiB on x86-64) and zcn_madvise(block, size, ZCN_MADV_HUGEPAGE), each whole huge page of the block may be backed by one huge page, which O_DIRECT hands to the device as one segment. Whether the kernel does is its decision (the policy in /sys/kernel/mm/transparent_hugepage/enabled, fragmentation); this function makes no promise about it. Made of one mmap (PROT_NONE, size + alignment + one page), munmap of the slack on either side and one mprotect (PROT_READ | PROT_WRITE) of the block; a failure of any of them unmaps everything and returns its errno. Counted by zcn_aligned_outstanding; free it with zcn_aligned_unmap, never zcn_aligned_free.</summary>
+    /// <param name="out">Receives the block; set to NULL on failure.</param>
+    /// <param name="alignment">A power of two, at least the page size (zcn_page_size).</param>
+    /// <param name="size">The size in bytes; 0 is refused. The mapping is size rounded up to whole pages.</param>
+    /// <returns>
+    /// 0, or:
+    /// <list type="bullet">
+    /// <item><description>-EFAULT out is NULL.</description></item>
+    /// <item><description>-EINVAL alignment is not a power of two or below the page size, or size is 0.</description></item>
+    /// <item><description>-ENOMEM no room in the address space (size or alignment beyond it, INT64_MAX and above included), the process's mapping count limit, or no memory to commit (mprotect under strict overcommit).</description></item>
+    /// </list>
+    /// </returns>
+    [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_aligned_map", ExactSpelling = true)]
+    [return: NativeTypeName("int32_t")]
+    public static extern int aligned_map(void** @out, [NativeTypeName("uint64_t")] ulong alignment, [NativeTypeName("uint64_t")] ulong size);
+
+    /// <summary>munmap(2) of a block from zcn_aligned_map, its guard pages included. NULL is ignored (0).</summary>
+    /// <param name="block">The block zcn_aligned_map returned.</param>
+    /// <param name="size">The size given to zcn_aligned_map for it; another size unmaps the wrong range.</param>
+    /// <returns>
+    /// 0, or:
+    /// <list type="bullet">
+    /// <item><description>-EINVAL block is not page-aligned, size is 0 or beyond the address space (INT64_MAX and above). The block stays allocated and counted.</description></item>
+    /// </list>
+    /// </returns>
+    [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_aligned_unmap", ExactSpelling = true)]
+    [return: NativeTypeName("int32_t")]
+    public static extern int aligned_unmap(void* block, [NativeTypeName("uint64_t")] ulong size);
+
+    /// <summary>The number of blocks from zcn_aligned_alloc and zcn_aligned_map not yet passed to zcn_aligned_free or zcn_aligned_unmap, for leak checks.</summary>
     /// <returns>The count; never fails.</returns>
     [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_aligned_outstanding", ExactSpelling = true)]
     [return: NativeTypeName("int64_t")]

@@ -112,7 +112,8 @@ internal static class Catalog
         new("cold-read", "buffered", "read a file whose pages were dropped (fadvise DONTNEED), 1 MiB requests",
         [
             new("buffered", false, ScanRead, "pread(2) through the page cache"),
-            new("odirect", false, ScanMap, "pread(2) with O_DIRECT into an aligned buffer"),
+            new("odirect", false, ScanMap, "pread(2) with O_DIRECT into a huge-page buffer, one request in flight"),
+            new("odirect-4threads", false, ScanMap, "the same from 4 threads, 4 requests in flight"),
         ]),
         // 1.6 GiB per run: writing the file and 3 x 6 runs take about 20 s, which would make the default run half as
         // long again, so it runs only when --only names it. No C twin: the C reference has no event loop or thread

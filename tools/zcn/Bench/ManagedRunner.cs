@@ -587,50 +587,126 @@ internal static unsafe class ManagedRunner
 
     // ---- cold-read ----------------------------------------------------------------------------------------------
 
+    /// <summary>The threads of odirect-4threads, each with one request in flight.</summary>
+    private const int ColdThreads = 4;
+
     private static Measurement ColdRead(string method, BenchFiles files)
+    {
+        Measurement m = method switch
+        {
+            "odirect" => ColdReadDirect(files, threads: 1),
+            "odirect-4threads" => ColdReadDirect(files, ColdThreads),
+            _ => ColdReadBuffered(files),
+        };
+        using MappedFile map = MappedFile.Open(files.Cold);
+        return m with { ResidentBytes = map.ResidentBytes() };
+    }
+
+    private static Measurement ColdReadBuffered(BenchFiles files)
     {
         long syscalls = 0;
         long total = 0;
-        Measurement m;
-        if (method == "odirect")
+        using SafeFileHandle input = File.OpenHandle(files.Cold, FileMode.Open, FileAccess.Read);
+        int fd = (int)input.DangerousGetHandle();
+        Errors.Check(Zcn.fadvise(fd, 0, 0, (int)FileAdvice.DONTNEED), "fadvise");
+        using var buffer = new AlignedBuffer(ColdBlock, 4096);
+        Span<byte> block = buffer.Span;
+        Probe probe = Probe.Start();
+        int r;
+        do
         {
-            using DirectFile file = DirectFile.Open(files.Cold, FileMode.Open, FileAccess.Read);
-            file.Advise(FileAccessAdvice.DontNeed);
-            using var buffer = new AlignedBuffer(ColdBlock, Math.Max(4096, file.Alignment.BufferAlignment));
-            Probe probe = Probe.Start();
+            syscalls++;
+            r = ZeroCopy.Read(input, total, block);
+            total += r;
+        }
+        while (r == ColdBlock);
+
+        return probe.Stop(total, syscalls);
+    }
+
+    /// <summary>
+    /// O_DIRECT reads of 1 MiB, each thread into a buffer of a whole huge page (2 MiB) so that a request reaches the
+    /// device as one segment where the kernel grants the huge page (the requests use its first 1 MiB). One thread
+    /// keeps one request in flight; several threads take the next 1 MiB of the file in turn, so that as many
+    /// requests are in flight as there are threads. The huge-page share is the kernel's answer after the run, over
+    /// all the buffers.
+    /// </summary>
+    private static Measurement ColdReadDirect(BenchFiles files, int threads)
+    {
+        using DirectFile file = DirectFile.Open(files.Cold, FileMode.Open, FileAccess.Read);
+        file.Advise(FileAccessAdvice.DontNeed);
+        int length = Math.Max(ColdBlock, AlignedBuffer.HugePageSize);
+        int alignment = Math.Max(4096, file.Alignment.BufferAlignment);
+        var buffers = new AlignedBuffer[threads];
+        var workers = new Worker[threads - 1];
+        long next = 0, total = 0, syscalls = 0;
+
+        // Reads the next 1 MiB of the file until a request ends at or past the end of the file.
+        void ReadShare(AlignedBuffer buffer)
+        {
+            Span<byte> block = buffer.Span[..ColdBlock];
+            long bytes = 0, calls = 0;
             int r;
             do
             {
-                syscalls++;
-                r = file.Read(buffer, total);
-                total += r;
+                long offset = Interlocked.Add(ref next, ColdBlock) - ColdBlock;
+                calls++;
+                r = file.Read(block, offset);
+                bytes += r;
             }
             while (r == ColdBlock);
 
-            m = probe.Stop(total, syscalls);
+            Interlocked.Add(ref total, bytes);
+            Interlocked.Add(ref syscalls, calls);
         }
-        else
+
+        try
         {
-            using SafeFileHandle input = File.OpenHandle(files.Cold, FileMode.Open, FileAccess.Read);
-            int fd = (int)input.DangerousGetHandle();
-            Errors.Check(Zcn.fadvise(fd, 0, 0, (int)FileAdvice.DONTNEED), "fadvise");
-            using var buffer = new AlignedBuffer(ColdBlock, 4096);
-            Span<byte> block = buffer.Span;
-            Probe probe = Probe.Start();
-            int r;
-            do
+            for (int t = 0; t < threads; t++)
             {
-                syscalls++;
-                r = ZeroCopy.Read(input, total, block);
-                total += r;
+                buffers[t] = new AlignedBuffer(length, alignment);
             }
-            while (r == ColdBlock);
 
-            m = probe.Stop(total, syscalls);
+            // The calling thread reads too: one thread is the plain loop, n threads are it plus n - 1 workers.
+            for (int t = 1; t < threads; t++)
+            {
+                AlignedBuffer buffer = buffers[t];
+                workers[t - 1] = new Worker(() => ReadShare(buffer), startNow: false);
+            }
+
+            Probe probe = Probe.Start();
+            foreach (Worker w in workers)
+            {
+                w.Start();
+            }
+
+            ReadShare(buffers[0]);
+            foreach (Worker w in workers)
+            {
+                w.WaitDone();
+            }
+
+            Measurement m = probe.Stop(Interlocked.Read(ref total), Interlocked.Read(ref syscalls));
+            long huge = 0;
+            foreach (AlignedBuffer b in buffers)
+            {
+                huge += b.HugePageBytes();
+            }
+
+            return m with { HugePages = new HugePageShare(huge, (long)length * threads) };
         }
+        finally
+        {
+            foreach (Worker? w in workers)
+            {
+                w?.Dispose();
+            }
 
-        using MappedFile map = MappedFile.Open(files.Cold);
-        return m with { ResidentBytes = map.ResidentBytes() };
+            foreach (AlignedBuffer? b in buffers)
+            {
+                b?.Dispose();
+            }
+        }
     }
 
     /// <summary>

@@ -10,6 +10,17 @@ internal readonly record struct Measurement(long Bytes, double Seconds, double U
 {
     /// <summary>The process's threads during the run (many-sockets), or null when not counted.</summary>
     public ThreadCount? Threads { get; init; }
+
+    /// <summary>How much of the read buffer the kernel backed with huge pages after the run (cold-read odirect), or
+    /// null when not measured.</summary>
+    public HugePageShare? HugePages { get; init; }
+}
+
+/// <summary>The bytes of a buffer on transparent huge pages (smaps AnonHugePages), and the buffer's length.</summary>
+internal readonly record struct HugePageShare(long Bytes, long BufferBytes)
+{
+    public override string ToString() =>
+        $"{Cli.Sizes.Format(Bytes)} of {Cli.Sizes.Format(BufferBytes)} ({(BufferBytes > 0 ? 100.0 * Bytes / BufferBytes : 0):0}%)";
 }
 
 /// <summary>

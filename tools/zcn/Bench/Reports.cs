@@ -31,6 +31,7 @@ internal static class Reports
         r.CtxPerGiB.ToString("0", Inv),
         r.SyscallsPerGiB is double s ? s.ToString("0", Inv) : "n/a",
         r.Method.Copies.ToString() + (r.ResidentBytes is long rb ? $"; resident after: {Cli.Sizes.Format(rb)}" : "") +
+        (r.HugePages is HugePageShare h ? $"; huge pages: {h}" : "") +
         (r.Threads is ThreadCount t ? $"; threads {t.Max} max, {t.Before} before, {t.Other} other" : ""),
     ];
 
@@ -211,6 +212,12 @@ internal static class Reports
             if (r.ResidentBytes is long rb)
             {
                 w.WriteNumber("resident_bytes_after", rb);
+            }
+
+            if (r.HugePages is HugePageShare h)
+            {
+                w.WriteNumber("huge_page_bytes", h.Bytes);
+                w.WriteNumber("huge_page_buffer_bytes", h.BufferBytes);
             }
 
             if (r.Threads is ThreadCount t)

@@ -53,6 +53,14 @@ internal sealed class Result(Scenario scenario, Method method, Impl impl)
     /// <summary>The most bytes left resident after a run (cold-read), or null when not measured.</summary>
     public long? ResidentBytes => Runs.Any(r => r.ResidentBytes >= 0) ? Runs.Max(r => r.ResidentBytes) : null;
 
+    /// <summary>The huge-page share of the read buffer in the run that had the least (cold-read odirect), or null
+    /// when not measured.</summary>
+    public HugePageShare? HugePages => Runs.Where(r => r.HugePages != null)
+                                           .Select(r => r.HugePages!.Value)
+                                           .OrderBy(h => h.BufferBytes > 0 ? (double)h.Bytes / h.BufferBytes : 0)
+                                           .Cast<HugePageShare?>()
+                                           .FirstOrDefault();
+
     /// <summary>The most threads over the runs, each figure on its own (many-sockets), or null when not counted.</summary>
     public ThreadCount? Threads => Runs.Any(r => r.Threads != null)
         ? new ThreadCount(Runs.Max(r => r.Threads?.Before ?? 0), Runs.Max(r => r.Threads?.Max ?? 0),
@@ -132,6 +140,7 @@ internal static class Goals
         goals.Add(Ratio(results, "many-sockets: sendfile-async >= 0.95x pool", "many-sockets", "sendfile-async", Impl.Managed, "pool", Impl.Managed, 0.95));
         goals.Add(Ratio(results, "many-sockets: sendfile-async >= bcl-readsend-async", "many-sockets", "sendfile-async", Impl.Managed, "bcl-readsend-async", Impl.Bcl, 1));
         goals.Add(LibraryThreads(results));
+        goals.Add(Ratio(results, "cold-read: odirect >= 1.2x buffered (1 MiB requests, one in flight)", "cold-read", "odirect", Impl.Managed, "buffered", Impl.Managed, 1.2));
         Result? odirect = results.Find("cold-read", "odirect", Impl.Managed);
         goals.Add(new Goal("cold-read: odirect leaves 0 resident bytes",
                            odirect?.ResidentBytes is long rb ? $"{rb} bytes" : "not run",

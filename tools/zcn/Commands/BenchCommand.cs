@@ -24,7 +24,7 @@ internal static class BenchCommand
         "  memory-to-pipe  readwrite vmsplice-read vmsplice-splice bcl-anonpipe\n" +
         "  file-to-file    readwrite copy_file_range sendfile auto bcl-filecopy bcl-copyto\n" +
         "  scan            read bcl-randomaccess mmap mmap-populate bcl-mmf-accessor\n" +
-        "  cold-read       buffered odirect\n" +
+        "  cold-read       buffered odirect odirect-4threads\n" +
         "  many-sockets    pool sendfile-async bcl-readsend-async (only with --only: 200 connections x 8 MiB,\n" +
         "                  a 1.6 GiB file; reports threads too)\n" +
         "\n" +
