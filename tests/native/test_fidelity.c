@@ -16,9 +16,10 @@
  *
  * Functions with no kernel counterpart take no part: zcn_version, zcn_errno_name, zcn_errno_message,
  * zcn_capabilities (a cached probe), zcn_page_size, zcn_aligned_free and zcn_aligned_outstanding.
- * zcn_aligned_alloc is compared with posix_memalign, which is what it wraps. zcn_aligned_map and zcn_aligned_unmap
- * compose mmap, munmap and mprotect, so no single call is their twin; test_aligned checks their results. zcn_epoll_create has no parameter
- * to vary; every epoll row creates its instance with it.
+ * zcn_aligned_alloc is compared with posix_memalign, which is what it wraps, and zcn_aligned_map with its
+ * reservation mmap. zcn_aligned_unmap unmaps a block with its guard pages: varying its address or size would unmap
+ * memory this test does not own, so test_aligned checks its results. zcn_epoll_create has no parameter to vary;
+ * every epoll row creates its instance with it.
  */
 #include <poll.h>
 #include <signal.h>
@@ -543,6 +544,40 @@ static int64_t documented_aligned_alloc(const args *a, int64_t kernel) {
     return NOT_DOCUMENTED;
 }
 
+/* zcn_aligned_map's first call is the reservation, mmap(NULL, pages + alignment + page, PROT_NONE, private
+ * anonymous): that call is its twin, and its answer is the one returned; the trimming after it does not fail. */
+static void base_aligned_map(const fixture *f, args *a) {
+    (void)f;
+    a->flags = page;
+    a->len = BASE_COUNT;
+}
+static int64_t call_aligned_map(fixture *f, const args *a, int raw) {
+    (void)f;
+    if (!raw) {
+        void *block = NULL;
+        int32_t result = zcn_aligned_map(a->ptr == PTR_NULL ? NULL : &block, a->flags, a->len);
+        if (result == 0) zcn_aligned_unmap(block, a->len);
+        return result;
+    }
+    uint64_t span = ((a->len + page - 1) & ~(page - 1)) + a->flags + page;
+    void *reserved = (void *)syscall(SYS_mmap, NULL, (size_t)span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (reserved == MAP_FAILED) return -(int64_t)errno;
+    munmap(reserved, (size_t)span);
+    return 0;
+}
+/* zcn.h: out NULL is -EFAULT; an alignment that is not a power of two at least a page, or size 0, is -EINVAL; a
+ * reservation that would not fit in the address space is -ENOMEM (where the sum would wrap, mmap could be asked
+ * for a small length). */
+static int64_t documented_aligned_map(const args *a, int64_t kernel) {
+    (void)kernel;
+    if (a->ptr == PTR_NULL) return -EFAULT;
+    if (a->flags < page || (a->flags & (a->flags - 1)) != 0 || a->len == 0) return -EINVAL;
+    if (a->len > (uint64_t)INT64_MAX || a->flags > (uint64_t)INT64_MAX - page ||
+        a->len > (uint64_t)INT64_MAX - a->flags - page)
+        return -ENOMEM;
+    return NOT_DOCUMENTED;
+}
+
 /* ---- Files and descriptors ------------------------------------------------------------------------ */
 
 static void base_open(const fixture *f, args *a) {
@@ -822,6 +857,8 @@ static const function_under_test functions[] = {
      call_mincore, NULL},
     {"zcn_aligned_alloc", {[P_FLAGS] = "alignment", [P_LEN] = "size", [P_PTR] = "out"}, DOM_OUT, NULL, 0,
      base_aligned_alloc, call_aligned_alloc, documented_aligned_alloc},
+    {"zcn_aligned_map", {[P_FLAGS] = "alignment", [P_LEN] = "size", [P_PTR] = "out"}, DOM_OUT, NULL, 0,
+     base_aligned_map, call_aligned_map, documented_aligned_map},
     {"zcn_open", {[P_PTR] = "path", [P_FLAGS] = "flags", [P_FLAGS2] = "mode"}, DOM_PATH, NULL, 0, base_open,
      call_open, documented_open},
     {"zcn_close", {[P_FD_A] = "fd"}, DOM_NONE, NULL, 0, base_fd_ro, call_close, NULL},
