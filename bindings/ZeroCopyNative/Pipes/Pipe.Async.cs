@@ -179,6 +179,7 @@ public sealed partial class Pipe
             {
                 int seen = end.Sequence(Interest.Read);
                 LoopResult result = ReadSome(buffer.Span);
+                Consumed(result.Moved);
                 if (result.Error != Errno.EAGAIN)
                 {
                     return (int)result.ThrowIfFailed("read");
@@ -194,7 +195,6 @@ public sealed partial class Pipe
         finally
         {
             end.Release();
-            ReleaseDrained();
         }
     }
 
@@ -237,6 +237,11 @@ public sealed partial class Pipe
         }
 
         FdInfo info = NativeFile.Query(other);
+        if (!into)
+        {
+            NoteDestination(other, info); // before any byte moves: a socket or pipe marks the pipe
+        }
+
         if (AsyncTransfer.CanWait((FdKind)unchecked((uint)info.kind)) && (info.status_flags & (int)OpenFlags.NONBLOCK) == 0)
         {
             throw new ArgumentException("An asynchronous splice needs a socket or pipe in non-blocking mode (O_NONBLOCK), " +
@@ -295,10 +300,6 @@ public sealed partial class Pipe
         {
             sourceEnd.Release();
             destinationEnd.Release();
-            if (!into)
-            {
-                ReleaseDrained();
-            }
         }
     }
 
@@ -324,6 +325,7 @@ public sealed partial class Pipe
         else
         {
             result = SpliceLoop.Run(mine.Fd, null, outside.Fd, at, count, flags, ref meter, wait: false);
+            Consumed(result.Moved);
         }
 
         offset = offset.HasValue ? position : null;

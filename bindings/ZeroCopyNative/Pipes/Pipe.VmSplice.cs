@@ -11,10 +11,14 @@ public sealed partial class Pipe
     /// with poll(2) for a non-blocking pipe) while the pipe is full.
     /// </summary>
     /// <remarks>
-    /// From the first byte spliced, the lease is locked until the pipe has drained it, and its pages are replaced with
-    /// fresh ones at the same address, so nothing the process does to the lease changes what the reader receives (see
-    /// <see cref="PipeBuffer"/>). A lease therefore holds zeros once unlocked. With nobody reading, a length above the
-    /// free capacity waits for a reader.
+    /// From the first byte spliced, the lease is locked until the pipe has drained it, so nothing the process does
+    /// through the lease changes what the reader receives (see <see cref="PipeBuffer"/>). When every byte leaves the
+    /// pipe through a copy (<see cref="Read"/>, <see cref="SpliceTo"/> into a regular file or /dev/null), the lease
+    /// costs nothing more: it unlocks on the pipe's own byte counts and keeps its pages. When bytes may leave without
+    /// a copy (<see cref="MayForwardPages"/>), its pages are replaced with fresh ones right after the splice (mmap
+    /// MAP_FIXED, one page fault per page or per huge page when next written), and it holds zeros once unlocked.
+    /// With nobody reading, a length above the free capacity waits for a reader. To get leases in turn, waiting for
+    /// each to drain, use <see cref="PipeBufferRing"/>.
     /// </remarks>
     /// <param name="buffer">A lease from <see cref="PipeBuffer.Rent(int)"/>, not locked.</param>
     /// <param name="length">The bytes to hand over, from the start of the lease.</param>
@@ -23,7 +27,7 @@ public sealed partial class Pipe
     /// <exception cref="ObjectDisposedException">The pipe, its write end, or the lease is disposed.</exception>
     /// <exception cref="InvalidOperationException">The lease is locked: spliced before and not yet drained.</exception>
     /// <exception cref="ZeroCopyException">vmsplice failed: EPIPE (the read end is closed), ENOMEM; or mmap failed
-    /// when replacing the pages. <see cref="ZeroCopyException.BytesTransferred"/> holds the bytes handed over.</exception>
+    /// when replacing the pages; or ioctl(FIONREAD) failed while checking a drain. <see cref="ZeroCopyException.BytesTransferred"/> holds the bytes handed over.</exception>
     public unsafe void VmSplice(PipeBuffer buffer, int length)
     {
         ArgumentNullException.ThrowIfNull(buffer);
@@ -41,7 +45,7 @@ public sealed partial class Pipe
         long spliced = 0;
         try
         {
-            lock (WriteGate)
+            lock (_writeGate)
             {
                 LoopResult result = VmSpliceLoop.Run(output.Fd, buffer.Address, length);
                 spliced = result.Moved;
@@ -52,35 +56,6 @@ public sealed partial class Pipe
         finally
         {
             SettleLease(buffer, spliced);
-        }
-    }
-
-    /// <summary>Locks a lease to this pipe and queues it, before any of its pages are spliced.</summary>
-    private void LockLease(PipeBuffer buffer)
-    {
-        lock (WriteGate)
-        {
-            buffer.LockTo(this);
-            if (!TryTrackLease(buffer))
-            {
-                // Disposed on another thread: nothing was spliced, so the lease is free again.
-                buffer.Unlock();
-                throw new ObjectDisposedException(nameof(Pipe));
-            }
-        }
-    }
-
-    /// <summary>Records where the lease's bytes end in the pipe (every byte written so far, so never too early), and
-    /// gives its spliced pages to the kernel: the lease gets new ones.</summary>
-    private void SettleLease(PipeBuffer buffer, long spliced)
-    {
-        lock (WriteGate)
-        {
-            buffer.SetEndPosition(BytesWritten);
-            if (spliced > 0)
-            {
-                buffer.GiveAwayPages();
-            }
         }
     }
 
@@ -109,7 +84,7 @@ public sealed partial class Pipe
         }
 
         using DescriptorScope output = EnterEnd(_writer);
-        lock (WriteGate)
+        lock (_writeGate)
         {
             fixed (byte* start = data)
             {

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Threading;
 using Microsoft.Win32.SafeHandles;
@@ -15,9 +14,16 @@ namespace ZeroCopyNative;
 /// <remarks>
 /// <para>Thread safety: every member may be called from any thread. Writes made through this object (Write, VmSplice,
 /// SpliceFrom, and TeeTo into it) are serialized so that the byte positions used to unlock leases stay exact; reads are
-/// not serialized, as with the kernel's pipe. <see cref="Reader"/> and <see cref="Writer"/> can be used with any other
-/// API; bytes written through <see cref="Writer"/> behind this object's back only make leases stay locked longer, never
-/// shorter.</para>
+/// not serialized, as with the kernel's pipe.</para>
+/// <para>How bytes leave decides what a <see cref="PipeBuffer"/> lease costs. The pipe counts what its own copying
+/// paths consume (<see cref="Read"/>, <see cref="ReadAsync"/>, and <see cref="SpliceTo"/>/<see cref="SpliceToAsync"/>
+/// into a regular file or /dev/null, which copy the bytes out of the pipe's pages): while every byte leaves that way, a
+/// drained lease is proved drained by those counts alone and reused as it is. The first splice into anything else (a
+/// socket, another pipe, another device), a <see cref="TeeTo"/>, or taking the <see cref="Reader"/> handle marks the
+/// pipe for good: from then on a lease's pages are given away (replaced by fresh ones) after each splice, since the
+/// kernel may keep them referenced beyond the pipe. Taking <see cref="Reader"/> or <see cref="Writer"/> also means
+/// bytes may move behind this object's back, so drains are then asked of the kernel (ioctl FIONREAD). Bytes written
+/// through <see cref="Writer"/> only make leases stay locked longer, never shorter.</para>
 /// <para>Ownership: the pipe owns both handles; <see cref="Dispose"/> closes them (deferred while another call holds
 /// them) and unlocks every lease it holds (their pages were given away when spliced, so that is safe).</para>
 /// </remarks>
@@ -26,9 +32,7 @@ public sealed partial class Pipe : IDisposable
     private readonly SafeFileHandle _reader;
     private readonly SafeFileHandle _writer;
     private readonly object _writeGate = new();
-    private readonly Queue<PipeBuffer> _leases = new();
     private long _bytesWritten; // bytes written into the pipe through this object
-    private int _leaseCount;    // _leases.Count, readable without the lock
     private volatile bool _disposed;
     private int _cachedCapacity;
 
@@ -82,23 +86,30 @@ public sealed partial class Pipe : IDisposable
     public static int MaxCapacity => PipeLimits.ReadMaxSize();
 
     /// <summary>The read end. Owned by the pipe: do not dispose it while the pipe is in use.</summary>
+    /// <remarks>Taking it means the pipe's bytes may leave by any path (a splice to a socket, tee): from then on, leases
+    /// spliced into this pipe have their pages given away (see <see cref="PipeBuffer"/>).</remarks>
     /// <exception cref="ObjectDisposedException">The pipe is disposed.</exception>
     public SafeFileHandle Reader
     {
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            HandOut(reader: true);
             return _reader;
         }
     }
 
     /// <summary>The write end. Owned by the pipe; <see cref="CompleteWriting"/> closes it.</summary>
+    /// <remarks>Taking it means bytes may be written (or the capacity changed) behind this object's back: from then
+    /// on, whether a lease has drained is asked of the kernel (ioctl FIONREAD) instead of proved from byte
+    /// counts.</remarks>
     /// <exception cref="ObjectDisposedException">The pipe is disposed.</exception>
     public SafeFileHandle Writer
     {
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            HandOut(reader: false);
             return _writer;
         }
     }
@@ -124,7 +135,7 @@ public sealed partial class Pipe : IDisposable
         {
             CheckCapacity(value, nameof(value));
             using DescriptorScope end = EnterEnd(_writer.IsClosed ? _reader : _writer);
-            NativeResult.Check(Zcn.pipe_set_size(end.Fd, value), "fcntl(F_SETPIPE_SZ)");
+            NoteCapacity(NativeResult.Check(Zcn.pipe_set_size(end.Fd, value), "fcntl(F_SETPIPE_SZ)"));
         }
     }
 
@@ -194,19 +205,15 @@ public sealed partial class Pipe : IDisposable
         Descriptors.CheckOffset(destinationOffset, nameof(destinationOffset));
         Descriptors.CheckCount(count);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        try
-        {
-            using DescriptorScope input = EnterEnd(_reader);
-            using DescriptorScope output = DescriptorScope.Borrow(destination);
-            long outOffset = destinationOffset.GetValueOrDefault();
-            var meter = new TransferMeter(null);
-            return SpliceLoop.Run(input.Fd, null, output.Fd, destinationOffset.HasValue ? &outOffset : null, count,
-                                  options.ToNative(), ref meter).ThrowIfFailed("splice");
-        }
-        finally
-        {
-            ReleaseDrained();
-        }
+        using DescriptorScope input = EnterEnd(_reader);
+        using DescriptorScope output = DescriptorScope.Borrow(destination);
+        NoteDestination(destination, output.Fd);
+        long outOffset = destinationOffset.GetValueOrDefault();
+        var meter = new TransferMeter(null);
+        LoopResult result = SpliceLoop.Run(input.Fd, null, output.Fd, destinationOffset.HasValue ? &outOffset : null, count,
+                                           options.ToNative(), ref meter);
+        Consumed(result.Moved);
+        return result.ThrowIfFailed("splice");
     }
 
     /// <summary>
@@ -239,6 +246,7 @@ public sealed partial class Pipe : IDisposable
 
         using DescriptorScope input = EnterEnd(_reader);
         using DescriptorScope output = destination.EnterEnd(destination._writer);
+        MarkUncopied(); // the other pipe references the very pages, beyond this pipe's drain
         lock (destination._writeGate)
         {
             long duplicated = TeeLoop.Run(input.Fd, output.Fd, count, 0).ThrowIfFailed("tee");
@@ -286,17 +294,12 @@ public sealed partial class Pipe : IDisposable
             return 0;
         }
 
-        try
+        using DescriptorScope input = EnterEnd(_reader);
+        fixed (byte* start = buffer)
         {
-            using DescriptorScope input = EnterEnd(_reader);
-            fixed (byte* start = buffer)
-            {
-                return (int)ReadWriteLoop.ReadOnce(input.Fd, null, start, buffer.Length).ThrowIfFailed("read");
-            }
-        }
-        finally
-        {
-            ReleaseDrained();
+            LoopResult result = ReadWriteLoop.ReadOnce(input.Fd, null, start, buffer.Length);
+            Consumed(result.Moved);
+            return (int)result.ThrowIfFailed("read");
         }
     }
 
@@ -307,7 +310,8 @@ public sealed partial class Pipe : IDisposable
     public void CompleteWriting() => _writer.Dispose();
 
     /// <summary>Closes both ends (close(2), deferred while a call still holds a handle) and unlocks every lease
-    /// spliced into the pipe. Calling it twice does nothing.</summary>
+    /// spliced into the pipe, giving its pages away first (a call still holding the pipe could be copying from them).
+    /// Calling it twice does nothing.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -320,18 +324,7 @@ public sealed partial class Pipe : IDisposable
         EventLoop.Abandon(_reader);
         _writer.Dispose();
         _reader.Dispose();
-        PipeBuffer[] leases;
-        lock (PipeBuffer.Gate)
-        {
-            leases = _leases.ToArray();
-            _leases.Clear();
-            _leaseCount = 0;
-        }
-
-        foreach (PipeBuffer lease in leases)
-        {
-            lease.Unlock();
-        }
+        ReleaseAllLeases();
     }
 
     /// <summary>The capacity, read once (for the library's own pooled pipes, whose capacity never changes).</summary>
@@ -356,65 +349,6 @@ public sealed partial class Pipe : IDisposable
 
     /// <summary>Adds <paramref name="count"/> to the bytes written (under <see cref="WriteGate"/>).</summary>
     internal void AddWritten(long count) => Interlocked.Add(ref _bytesWritten, count);
-
-    /// <summary>Registers a lease about to be spliced into the pipe; false when the pipe has been disposed meanwhile.</summary>
-    /// <remarks>Dispose sets <c>_disposed</c> before it takes the gate to unlock the leases, so under the gate either
-    /// this sees the flag, or Dispose sees the lease: a lease can never stay locked to a disposed pipe.</remarks>
-    internal bool TryTrackLease(PipeBuffer lease)
-    {
-        lock (PipeBuffer.Gate)
-        {
-            if (_disposed)
-            {
-                return false;
-            }
-
-            _leases.Enqueue(lease);
-            _leaseCount = _leases.Count;
-            return true;
-        }
-    }
-
-    /// <summary>
-    /// Unlocks the leases whose bytes the reader has consumed: with W bytes written through this object and Q bytes
-    /// still queued (FIONREAD), at least W - Q bytes have been read, so every lease that ends at or before W - Q is
-    /// drained. Bytes written behind this object's back raise Q, never lower it, so the estimate errs on the safe side.
-    /// </summary>
-    internal void ReleaseDrained()
-    {
-        if (Volatile.Read(ref _leaseCount) == 0 || _disposed)
-        {
-            return;
-        }
-
-        long written = BytesWritten;
-        int queued;
-        using (DescriptorScope end = EnterEnd(_reader.IsClosed ? _writer : _reader))
-        {
-            queued = NativeResult.Check(Zcn.bytes_available(end.Fd), "ioctl(FIONREAD)");
-        }
-
-        long consumed = written - queued;
-        while (true)
-        {
-            PipeBuffer? drained = null;
-            lock (PipeBuffer.Gate)
-            {
-                if (_leases.Count > 0 && _leases.Peek().EndPosition <= consumed)
-                {
-                    drained = _leases.Dequeue();
-                    _leaseCount = _leases.Count;
-                }
-            }
-
-            if (drained == null)
-            {
-                return;
-            }
-
-            drained.Unlock();
-        }
-    }
 
     /// <summary>Borrows one of this pipe's ends, with the pipe's own disposed check.</summary>
     internal DescriptorScope EnterEnd(SafeFileHandle end)

@@ -7,13 +7,14 @@ namespace ZeroCopyNative;
 internal static class PipeBufferPool
 {
     private const int Capacity = 16;
+    private static readonly object s_gate = new();
     private static readonly PipeBuffer?[] s_items = new PipeBuffer?[Capacity];
     private static int s_count;
 
     /// <summary>Takes a pooled lease, reopened for its new holder.</summary>
     public static bool TryTake([NotNullWhen(true)] out PipeBuffer? buffer)
     {
-        lock (PipeBuffer.Gate)
+        lock (s_gate)
         {
             if (s_count == 0)
             {
@@ -32,7 +33,7 @@ internal static class PipeBufferPool
     /// <summary>Keeps a returned lease unless the pool is full.</summary>
     public static bool TryAdd(PipeBuffer buffer)
     {
-        lock (PipeBuffer.Gate)
+        lock (s_gate)
         {
             if (s_count == Capacity)
             {
