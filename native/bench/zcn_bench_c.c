@@ -39,6 +39,7 @@
 
 #define PIPE_CAPACITY (1 << 20)
 #define COLD_BLOCK (1 << 20)
+#define RING_MAX 4096
 /* The most one read, write, sendfile or copy_file_range call moves on Linux (MAX_RW_COUNT). */
 #define MAX_RW_CHUNK 0x7ffff000u
 
@@ -67,7 +68,8 @@ static _Noreturn void usage(const char *text)
             "scenarios and methods:\n"
             "  file-to-null    readwrite sendfile splice mmap\n"
             "  file-to-tcp     readwrite sendfile splice\n"
-            "  memory-to-pipe  readwrite vmsplice-read vmsplice-splice   (--file unused)\n"
+            "  memory-to-pipe  readwrite vmsplice-read vmsplice-null vmsplice-file vmsplice-tcp vmsplice-unsafe-null\n"
+            "                  (--file unused; vmsplice-file writes --dest)\n"
             "  file-to-file    readwrite copy_file_range sendfile auto   (--dest required)\n"
             "  scan            read mmap mmap-populate\n"
             "  cold-read       buffered odirect odirect-4threads\n",
@@ -337,12 +339,14 @@ static int tcp_connect(receiver *rx, uint64_t expected)
     return fd;
 }
 
-/* --- memory-to-pipe: one block of memory sent `size` bytes' worth; a consumer thread drains -------- */
+/* --- memory-to-pipe: the producer fills every block of a ring of reused buffers and puts it into the
+ * pipe; a consumer thread drains the pipe (read, or splice to /dev/null, a file or a TCP socket) ------- */
 
 typedef struct consumer {
     int32_t read_fd;
-    int32_t null_fd;
-    int splice_out; /* 1: splice the pipe to /dev/null; 0: read it into buf */
+    int32_t out_fd;
+    int splice_out;  /* 1: splice the pipe to out_fd; 0: read it into buf */
+    int file_offset; /* 1: out_fd is a file, written at an explicit offset */
     uint8_t *buf;
     uint64_t block;
     uint64_t drained;
@@ -353,9 +357,11 @@ static void *consumer_main(void *arg)
 {
     consumer *c = arg;
     if (c->splice_out) {
+        int64_t offset = 0;
         for (;;) {
             count_call();
-            int64_t r = zcn_splice(c->read_fd, NULL, c->null_fd, NULL, PIPE_CAPACITY, ZCN_SPLICE_F_MOVE);
+            int64_t r = zcn_splice(c->read_fd, NULL, c->out_fd, c->file_offset ? &offset : NULL, PIPE_CAPACITY,
+                                   ZCN_SPLICE_F_MOVE);
             if (r < 0) fail("splice (consumer)", r);
             if (r == 0) break;
             c->drained += (uint64_t)r;
@@ -371,8 +377,9 @@ static void *consumer_main(void *arg)
     return NULL;
 }
 
-/* vmsplice the block until it is all in the pipe. The block never changes, so the pipe may keep
- * referencing its pages while the next round is queued; it is freed only after the consumer is done. */
+/* vmsplice a buffer until it is all in the pipe. The ring reuses a buffer only after more than the pipe's
+ * capacity was written after it, so the pipe has drained it: safe for consumers that copy (read, /dev/null, a
+ * file); for TCP it is the unprotected upper bound the safe API's give-away is measured against. */
 static void vmsplice_all(int32_t wfd, const uint8_t *p, uint64_t n)
 {
     while (n > 0) {
@@ -507,7 +514,8 @@ int main(int argc, char **argv)
     receiver rx;
     consumer cons;
     memset(&cons, 0, sizeof cons);
-    uint8_t *block_buf = NULL;
+    uint8_t *ring[RING_MAX] = {NULL};
+    uint64_t ring_len = 0, ring_count = 0;
     int64_t resident = -1;
     int cold = strcmp(g_scenario, "cold-read") == 0;
 
@@ -536,12 +544,29 @@ int main(int argc, char **argv)
         if (r < 0) fail("pipe", r);
         r = zcn_pipe_set_size(pipe_fds[1], PIPE_CAPACITY);
         if (r < 0) fail("fcntl(F_SETPIPE_SZ)", r);
-        block_buf = alloc_or_die(block);
         null_fd = open_or_die("/dev/null", ZCN_O_WRONLY, 0);
         cons.read_fd = pipe_fds[0];
-        cons.null_fd = null_fd;
+        cons.out_fd = null_fd;
         cons.block = block;
-        cons.splice_out = strcmp(g_method, "vmsplice-splice") == 0;
+        cons.splice_out = strcmp(g_method, "readwrite") != 0 && strcmp(g_method, "vmsplice-read") != 0;
+        if (strcmp(g_method, "vmsplice-file") == 0) {
+            if (dest == NULL) usage("--dest is required for vmsplice-file");
+            out_fd = open_or_die(dest, ZCN_O_WRONLY | ZCN_O_CREAT | ZCN_O_TRUNC, 0644);
+            cons.out_fd = out_fd;
+            cons.file_offset = 1;
+        } else if (strcmp(g_method, "vmsplice-tcp") == 0) {
+            out_fd = tcp_connect(&rx, size);
+            cons.out_fd = out_fd;
+        }
+        /* The ring: pipe capacity / buffer + 2 buffers, each reused once more than the capacity was written after
+         * it. Into TCP, 2 MiB buffers on huge pages (the safe API's leases there); elsewhere one block each. */
+        ring_len = strcmp(g_method, "vmsplice-tcp") == 0 ? huge_page_size() : block;
+        ring_count = strcmp(g_method, "readwrite") == 0 ? 1 : PIPE_CAPACITY / ring_len + 2;
+        if (ring_count > RING_MAX) ring_count = RING_MAX;
+        for (uint64_t i = 0; i < ring_count; i++) {
+            ring[i] = ring_len >= huge_page_size() ? huge_alloc_or_die(ring_len) : alloc_or_die(ring_len);
+            memset(ring[i], 0x5a, ring_len);
+        }
     }
     if (cold) {
         /* Drop the file's pages (they are clean: zcn bench fsyncs the file it writes). */
@@ -593,19 +618,39 @@ int main(int argc, char **argv)
         bytes = copy_file_range_loop(in_fd, out_fd, size, &refused);
         if (refused) bytes = sendfile_loop(in_fd, out_fd, size);
     } else if (IS("memory-to-pipe", "readwrite") || IS("memory-to-pipe", "vmsplice-read") ||
-               IS("memory-to-pipe", "vmsplice-splice")) {
+               IS("memory-to-pipe", "vmsplice-null") || IS("memory-to-pipe", "vmsplice-file") ||
+               IS("memory-to-pipe", "vmsplice-tcp") || IS("memory-to-pipe", "vmsplice-unsafe-null")) {
         if (pthread_create(&cons.thread, NULL, consumer_main, &cons) != 0) fail("pthread_create", -EAGAIN);
         int vm = strcmp(g_method, "readwrite") != 0;
+        uint64_t next = 0;
         for (uint64_t sent = 0; sent < size;) {
-            uint64_t n = size - sent < block ? size - sent : block;
-            if (vm) vmsplice_all(pipe_fds[1], block_buf, n);
-            else write_all(pipe_fds[1], block_buf, n);
-            sent += n;
+            uint8_t *buf = ring[next];
+            next = next + 1 == ring_count ? 0 : next + 1;
+            uint64_t filled = 0;
+            /* The producer writes every block, as a real one does. */
+            while (filled < ring_len && sent + filled < size) {
+                uint64_t n = ring_len - filled < block ? ring_len - filled : block;
+                if (size - sent - filled < n) n = size - sent - filled;
+                memset(buf + filled, (int)(((sent + filled) / block) & 0xff), n);
+                filled += n;
+            }
+            if (vm) vmsplice_all(pipe_fds[1], buf, filled);
+            else write_all(pipe_fds[1], buf, filled);
+            sent += filled;
         }
         zcn_close(pipe_fds[1]);
         pipe_fds[1] = -1;
         pthread_join(cons.thread, NULL);
         bytes = cons.drained;
+        if (strcmp(g_method, "vmsplice-tcp") == 0) {
+            shutdown(out_fd, SHUT_WR);
+            pthread_join(rx.thread, NULL);
+            close(rx.listen_fd);
+            if (rx.received != bytes) {
+                fprintf(stderr, "zcn-bench-c: receiver got %" PRIu64 " of %" PRIu64 " bytes\n", rx.received, bytes);
+                return 1;
+            }
+        }
     } else if (IS("scan", "read")) {
         uint64_t x = 0;
         for (;;) {
@@ -683,7 +728,10 @@ int main(int argc, char **argv)
     if (null_fd >= 0) zcn_close(null_fd);
     if (pipe_fds[0] >= 0) zcn_close(pipe_fds[0]);
     if (pipe_fds[1] >= 0) zcn_close(pipe_fds[1]);
-    zcn_aligned_free(block_buf);
+    for (uint64_t i = 0; i < ring_count; i++) {
+        if (ring_len >= huge_page_size()) zcn_aligned_unmap(ring[i], ring_len);
+        else zcn_aligned_free(ring[i]);
+    }
     if (odirect)
         for (int t = 0; t < readers; t++)
             zcn_aligned_unmap(cold_readers[t].buf, huge_buf_size);
@@ -696,6 +744,7 @@ int main(int argc, char **argv)
            g_scenario, g_method, bytes, t1 - t0, tv_seconds(ru1.ru_utime) - tv_seconds(ru0.ru_utime),
            tv_seconds(ru1.ru_stime) - tv_seconds(ru0.ru_stime), ru1.ru_nvcsw - ru0.ru_nvcsw,
            ru1.ru_nivcsw - ru0.ru_nivcsw, syscalls, resident);
+    if (strcmp(g_scenario, "memory-to-pipe") == 0) printf(",\"minflt\":%ld", ru1.ru_minflt - ru0.ru_minflt);
     if (huge_bytes >= 0)
         printf(",\"huge_page_bytes\":%" PRId64 ",\"huge_page_buffer_bytes\":%" PRIu64, huge_bytes,
                huge_buf_size * (uint64_t)readers);

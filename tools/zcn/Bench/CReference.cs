@@ -90,6 +90,11 @@ internal sealed class CReference(string path, Workspace workspace)
                                 r.GetProperty("user_s").GetDouble(), r.GetProperty("sys_s").GetDouble(),
                                 r.GetProperty("ctx_voluntary").GetInt64(), r.GetProperty("ctx_involuntary").GetInt64(),
                                 r.GetProperty("syscalls").GetInt64(), r.GetProperty("resident_bytes").GetInt64());
+        if (r.TryGetProperty("minflt", out JsonElement faults))
+        {
+            m = m with { MinorFaults = faults.GetInt64() };
+        }
+
         return r.TryGetProperty("huge_page_bytes", out JsonElement huge) &&
                r.TryGetProperty("huge_page_buffer_bytes", out JsonElement buffer)
             ? m with { HugePages = new HugePageShare(huge.GetInt64(), buffer.GetInt64()) }

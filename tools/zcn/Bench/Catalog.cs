@@ -47,7 +47,7 @@ internal sealed record Scenario(string Name, string Baseline, string What, Metho
 ///  copy_file_range (file → file)     2 = 2 DMA + 0 CPU  (in-kernel; ext4 still copies pages, a reflink fs shares them)
 ///  memory → pipe write + read        2 = 0 DMA + 2 CPU  (user→pipe, pipe→user)
 ///  vmsplice + read                   1 = 0 DMA + 1 CPU  (the pipe references user pages; the reader copies once)
-///  vmsplice + splice to a sink       0                  (pages referenced all the way)
+///  vmsplice + splice to a sink       0                  (pages referenced all the way; to a file, 1 CPU copy into the cache)
 ///  scan by read                      2 = 1 DMA + 1 CPU  (disk→cache, cache→user buffer)
 ///  scan by mmap                      1 = 1 DMA + 0 CPU  (user code reads the page cache in place)
 ///  cold read, buffered               2 = 1 DMA + 1 CPU
@@ -88,8 +88,11 @@ internal static class Catalog
         new("memory-to-pipe", "readwrite", "one memory block into a 1 MiB pipe, a consumer thread draining",
         [
             new("readwrite", false, PipeReadWrite, "write(2) into the pipe, read(2) out"),
-            new("vmsplice-read", false, VmspliceRead, "vmsplice(2) in, read(2) out"),
-            new("vmsplice-splice", false, VmspliceSplice, "vmsplice(2) in, splice(2) out to /dev/null"),
+            new("vmsplice-read", false, VmspliceRead, "a ring of leases: vmsplice(2) in, read(2) out"),
+            new("vmsplice-null", false, VmspliceSplice, "a ring of leases: vmsplice(2) in, splice(2) out to /dev/null"),
+            new("vmsplice-file", false, VmspliceRead, "a ring of leases: vmsplice(2) in, splice(2) out to a new file"),
+            new("vmsplice-tcp", false, VmspliceSplice, "2 MiB leases given away: vmsplice(2) in, splice(2) to loopback TCP"),
+            new("vmsplice-unsafe-null", false, VmspliceSplice, "VmSpliceUnsafe from a ring of reused buffers, splice(2) to /dev/null"),
             new("bcl-anonpipe", true, PipeReadWrite, "AnonymousPipeServerStream → AnonymousPipeClientStream"),
         ]),
         new("file-to-file", "readwrite", "a warm file copied to a new file on the same filesystem",

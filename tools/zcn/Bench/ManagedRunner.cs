@@ -222,6 +222,15 @@ internal static unsafe class ManagedRunner
 
     // ---- memory-to-pipe -----------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// One producer fills every block (as a real producer does) and puts it into a 1 MiB pipe; a consumer thread drains
+    /// the pipe into what the method names: read(2) into a buffer, splice(2) to /dev/null, to a new file, or to a
+    /// loopback TCP socket (a receiver thread reads it). The vmsplice methods get their leases from a
+    /// <see cref="PipeBufferRing"/> (which waits for a lease to drain, so the producer never spins). Into a copying
+    /// consumer the leases keep their pages; into TCP their pages are given away, on 2 MiB leases (huge pages) filled
+    /// block by block. vmsplice-unsafe-null is <see cref="Pipe.VmSpliceUnsafe"/> from a ring of reused buffers: the
+    /// unprotected twin.
+    /// </summary>
     private static Measurement MemoryToPipe(string method, BenchFiles files)
     {
         long size = files.Size;
@@ -231,43 +240,66 @@ internal static unsafe class ManagedRunner
             return AnonymousPipe(files);
         }
 
+        string consumerKind = method switch
+        {
+            "vmsplice-null" or "vmsplice-unsafe-null" => "null",
+            "vmsplice-file" => "file",
+            "vmsplice-tcp" => "tcp",
+            _ => "read",
+        };
         using Pipe pipe = Pipe.Create(PipeCapacity);
-        using SafeFileHandle sink = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Write);
+        using SafeFileHandle sink = consumerKind == "file"
+            ? File.OpenHandle(files.Destination, FileMode.Create, FileAccess.Write)
+            : File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Write);
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        Socket? peer = null;
+        long received = 0;
+        Worker? receiver = null;
+        if (consumerKind == "tcp")
+        {
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen(1);
+            client.Connect(listener.LocalEndPoint!);
+            peer = listener.Accept();
+            Socket receiving = peer;
+            receiver = new Worker(() =>
+            {
+                byte[] buffer = GC.AllocateUninitializedArray<byte>(128 * 1024, pinned: true);
+                int r;
+                while ((r = receiving.Receive(buffer)) > 0)
+                {
+                    received += r;
+                }
+            }, startNow: false);
+        }
+
+        SafeHandle destination = consumerKind == "tcp" ? client.SafeHandle : sink;
         long drained = 0;
         long consumerCalls = 0;
-        bool spliceOut = method == "vmsplice-splice";
         using var readBuffer = new AlignedBuffer(block, 4096);
         using var consumer = new Worker(() =>
         {
             long calls = 0;
             long got = 0;
-            if (spliceOut)
+            if (consumerKind == "read")
             {
-                while (true)
+                Span<byte> span = readBuffer.Span;
+                int n;
+                while (++calls > 0 && (n = pipe.Read(span)) > 0)
                 {
-                    calls++;
-                    long n = ZeroCopy.Splice(pipe.Reader, null, sink, null, PipeCapacity, SpliceOptions.Move);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-
                     got += n;
                 }
             }
             else
             {
-                Span<byte> span = readBuffer.Span;
-                while (true)
+                long offset = 0;
+                long n;
+                while (++calls > 0 &&
+                       (n = pipe.SpliceTo(destination, consumerKind == "file" ? offset : null, PipeCapacity, SpliceOptions.Move)) > 0)
                 {
-                    calls++;
-                    int n = pipe.Read(span);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-
                     got += n;
+                    offset += n;
                 }
             }
 
@@ -277,60 +309,22 @@ internal static unsafe class ManagedRunner
 
         long syscalls = 0;
         Measurement m;
-        if (method == "readwrite")
+        long faults = Probe.MinorFaults();
+        try
         {
-            using var data = new AlignedBuffer(block, 4096);
-            data.Span.Fill(0x5a);
-            ReadOnlySpan<byte> span = data.Span;
-            Probe probe = Probe.Start();
-            consumer.Start();
-            for (long sent = 0; sent < size;)
+            if (method == "readwrite")
             {
-                int n = (int)Math.Min(block, size - sent);
-                syscalls++;
-                pipe.Write(span[..n]);
-                sent += n;
-            }
-
-            pipe.CompleteWriting();
-            consumer.WaitDone();
-            m = probe.Stop(drained, syscalls + consumerCalls);
-        }
-        else
-        {
-            // A ring of leases: a lease comes round again only after the pipe (1 MiB) has drained it, so the
-            // producer rarely waits; when it must, it waits as the safe API tells it to (IsLocked).
-            int leases = (PipeCapacity / block) + 2;
-            var ring = new PipeBuffer[leases];
-            for (int i = 0; i < leases; i++)
-            {
-                ring[i] = PipeBuffer.Rent(block);
-                ring[i].Span.Fill(0x5a);
-            }
-
-            try
-            {
+                using var data = new AlignedBuffer(block, 4096);
+                Span<byte> span = data.Span;
                 Probe probe = Probe.Start();
+                faults = Probe.MinorFaults();
                 consumer.Start();
-                int next = 0;
                 for (long sent = 0; sent < size;)
                 {
                     int n = (int)Math.Min(block, size - sent);
-                    PipeBuffer lease = ring[next];
-                    next = next + 1 == leases ? 0 : next + 1;
-                    while (true)
-                    {
-                        syscalls++; // IsLocked asks the pipe (FIONREAD)
-                        if (!lease.IsLocked)
-                        {
-                            break;
-                        }
-
-                        Thread.Yield();
-                    }
-
-                    pipe.VmSplice(lease, n);
-                    syscalls += 2; // vmsplice, mmap (replace the given-away pages); FIONREAD is counted above
+                    span[..n].Fill((byte)(sent / block));
+                    syscalls++;
+                    pipe.Write(span[..n]);
                     sent += n;
                 }
 
@@ -338,18 +332,102 @@ internal static unsafe class ManagedRunner
                 consumer.WaitDone();
                 m = probe.Stop(drained, syscalls + consumerCalls);
             }
-            finally
+            else if (method == "vmsplice-unsafe-null")
             {
-                consumer.Release();
-                foreach (PipeBuffer lease in ring)
+                var ring = new AlignedBuffer[(PipeCapacity / block) + 2];
+                for (int i = 0; i < ring.Length; i++)
                 {
-                    lease.Dispose();
+                    ring[i] = new AlignedBuffer(block, 4096, zeroFill: true);
+                }
+
+                try
+                {
+                    Probe probe = Probe.Start();
+                    faults = Probe.MinorFaults();
+                    consumer.Start();
+                    int next = 0;
+                    for (long sent = 0; sent < size;)
+                    {
+                        int n = (int)Math.Min(block, size - sent);
+                        // Safe only because a buffer comes round after more than the pipe's capacity was written
+                        // after it, and /dev/null consumes by copying: the proof the safe ring makes for itself.
+                        Span<byte> span = ring[next].Span[..n];
+                        next = next + 1 == ring.Length ? 0 : next + 1;
+                        span.Fill((byte)(sent / block));
+                        syscalls++;
+                        pipe.VmSpliceUnsafe(span);
+                        sent += n;
+                    }
+
+                    pipe.CompleteWriting();
+                    consumer.WaitDone();
+                    m = probe.Stop(drained, syscalls + consumerCalls);
+                }
+                finally
+                {
+                    consumer.Release();
+                    foreach (AlignedBuffer buffer in ring)
+                    {
+                        buffer.Dispose();
+                    }
                 }
             }
+            else
+            {
+                // Into TCP the pages are given away after each splice: 2 MiB leases make that one huge page each.
+                int leaseLength = consumerKind == "tcp" ? AlignedBuffer.HugePageSize : block;
+                using var ring = new PipeBufferRing(pipe, leaseLength);
+                for (int i = 0; i < ring.Count; i++)
+                {
+                    ring.Next().Span.Clear(); // first touch before the clock, as the C twin's memset
+                }
+
+                Probe probe = Probe.Start();
+                faults = Probe.MinorFaults();
+                consumer.Start();
+                receiver?.Start();
+                for (long sent = 0; sent < size;)
+                {
+                    PipeBuffer lease = ring.Next();
+                    Span<byte> span = lease.Span;
+                    int filled = 0;
+                    while (filled < leaseLength && sent + filled < size)
+                    {
+                        int n = (int)Math.Min(block, Math.Min(leaseLength - filled, size - sent - filled));
+                        span.Slice(filled, n).Fill((byte)((sent + filled) / block));
+                        filled += n;
+                    }
+
+                    syscalls += 2; // vmsplice, and mmap where pages are given away (a lower bound elsewhere)
+                    pipe.VmSplice(lease, filled);
+                    sent += filled;
+                }
+
+                pipe.CompleteWriting();
+                consumer.WaitDone();
+                if (consumerKind == "tcp")
+                {
+                    client.Shutdown(SocketShutdown.Send);
+                    receiver!.WaitDone();
+                }
+
+                m = probe.Stop(drained, syscalls + consumerCalls);
+            }
+        }
+        finally
+        {
+            consumer.Release();
+            receiver?.Release();
+            receiver?.Dispose();
+            peer?.Dispose();
         }
 
-        consumer.Release();
-        return m;
+        if (consumerKind == "tcp" && Volatile.Read(ref received) != m.Bytes)
+        {
+            throw new InvalidOperationException($"the receiver got {received} of {m.Bytes} bytes");
+        }
+
+        return m with { MinorFaults = Probe.MinorFaults() - faults };
     }
 
     private static Measurement AnonymousPipe(BenchFiles files)

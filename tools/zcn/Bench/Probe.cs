@@ -14,6 +14,9 @@ internal readonly record struct Measurement(long Bytes, double Seconds, double U
     /// <summary>How much of the read buffer the kernel backed with huge pages after the run (cold-read odirect), or
     /// null when not measured.</summary>
     public HugePageShare? HugePages { get; init; }
+
+    /// <summary>Minor page faults of the process during the run (memory-to-pipe), or null when not counted.</summary>
+    public long? MinorFaults { get; init; }
 }
 
 /// <summary>The bytes of a buffer on transparent huge pages (smaps AnonHugePages), and the buffer's length.</summary>
@@ -91,6 +94,16 @@ internal readonly struct Probe
         }
 
         return (voluntary, involuntary);
+    }
+
+    /// <summary>Minor page faults of this process so far: minflt, field 10 of /proc/self/stat (getrusage's
+    /// ru_minflt for the whole process).</summary>
+    public static long MinorFaults()
+    {
+        string stat = File.ReadAllText("/proc/self/stat");
+        // "pid (comm) state ppid ...": comm may hold spaces, so count from the last ')'; state is field 3.
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[10 - 3], provider: null);
     }
 
     /// <summary>Anonymous resident memory of this process now (RssAnon), in bytes: the part of RSS that is not a

@@ -32,6 +32,7 @@ internal static class Reports
         r.SyscallsPerGiB is double s ? s.ToString("0", Inv) : "n/a",
         r.Method.Copies.ToString() + (r.ResidentBytes is long rb ? $"; resident after: {Cli.Sizes.Format(rb)}" : "") +
         (r.HugePages is HugePageShare h ? $"; huge pages: {h}" : "") +
+        (r.FaultsPerGiB is double f ? $"; faults/GiB {f:0}" : "") +
         (r.Threads is ThreadCount t ? $"; threads {t.Max} max, {t.Before} before, {t.Other} other" : ""),
     ];
 
@@ -212,6 +213,11 @@ internal static class Reports
             if (r.ResidentBytes is long rb)
             {
                 w.WriteNumber("resident_bytes_after", rb);
+            }
+
+            if (r.FaultsPerGiB is double faults)
+            {
+                w.WriteNumber("minor_faults_per_gib", Math.Round(faults));
             }
 
             if (r.HugePages is HugePageShare h)
