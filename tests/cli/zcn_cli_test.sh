@@ -203,7 +203,7 @@ assert c_available, "the C reference was not found"
 expected = {
     "file-to-null": ["readwrite", "sendfile", "splice", "mmap", "bcl-copyto"],
     "file-to-tcp": ["readwrite", "sendfile", "splice", "bcl-sendfile", "bcl-copyto"],
-    "memory-to-pipe": ["readwrite", "vmsplice-read", "vmsplice-splice", "bcl-anonpipe"],
+    "memory-to-pipe": ["readwrite", "vmsplice-read", "vmsplice-null", "vmsplice-file", "vmsplice-tcp", "vmsplice-unsafe-null", "bcl-anonpipe"],
     "file-to-file": ["readwrite", "copy_file_range", "sendfile", "auto", "bcl-filecopy", "bcl-copyto"],
     "scan": ["read", "bcl-randomaccess", "mmap", "mmap-populate", "bcl-mmf-accessor"],
     "cold-read": ["buffered", "odirect", "odirect-4threads"],
