@@ -45,7 +45,7 @@ public sealed partial class Pipe
     public bool MayForwardPages => Volatile.Read(ref _uncopied) != 0;
 
     /// <summary>Bytes consumed through this object (Read, SpliceTo and their async forms).</summary>
-    internal long BytesRead => Interlocked.Read(ref _bytesRead);
+    internal long BytesRead => Volatile.Read(ref _bytesRead);
 
     /// <summary>Notes a handle taken by the caller.</summary>
     private void HandOut(bool reader)

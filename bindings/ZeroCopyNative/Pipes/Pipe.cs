@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading;
 using Microsoft.Win32.SafeHandles;
@@ -180,7 +181,7 @@ public sealed partial class Pipe : IDisposable
             var meter = new TransferMeter(null);
             LoopResult result = SpliceLoop.Run(input.Fd, sourceOffset.HasValue ? &inOffset : null, output.Fd, null, count,
                                                options.ToNative(), ref meter);
-            Interlocked.Add(ref _bytesWritten, result.Moved);
+            AddWritten(result.Moved);
             return result.ThrowIfFailed("splice");
         }
     }
@@ -250,7 +251,7 @@ public sealed partial class Pipe : IDisposable
         lock (destination._writeGate)
         {
             long duplicated = TeeLoop.Run(input.Fd, output.Fd, count, 0).ThrowIfFailed("tee");
-            Interlocked.Add(ref destination._bytesWritten, duplicated);
+            destination.AddWritten(duplicated);
             return duplicated;
         }
     }
@@ -272,7 +273,7 @@ public sealed partial class Pipe : IDisposable
             {
                 var meter = new TransferMeter(null);
                 LoopResult result = ReadWriteLoop.WriteAll(output.Fd, null, start, data.Length, ref meter);
-                Interlocked.Add(ref _bytesWritten, result.Moved);
+                AddWritten(result.Moved);
                 _ = result.ThrowIfFailed("write");
             }
         }
@@ -342,13 +343,19 @@ public sealed partial class Pipe : IDisposable
     }
 
     /// <summary>Bytes written into the pipe through this object.</summary>
-    internal long BytesWritten => Interlocked.Read(ref _bytesWritten);
+    internal long BytesWritten => Volatile.Read(ref _bytesWritten);
 
     /// <summary>The lock that serializes writes.</summary>
     internal object WriteGate => _writeGate;
 
-    /// <summary>Adds <paramref name="count"/> to the bytes written (under <see cref="WriteGate"/>).</summary>
-    internal void AddWritten(long count) => Interlocked.Add(ref _bytesWritten, count);
+    /// <summary>Adds <paramref name="count"/> to the bytes written. Only under <see cref="WriteGate"/>, which every
+    /// write into the pipe holds: the gate orders the additions, so a plain store (atomic for a 64-bit field on the
+    /// 64-bit runtimes the library supports) publishes them without an interlocked instruction of its own.</summary>
+    internal void AddWritten(long count)
+    {
+        Debug.Assert(Monitor.IsEntered(_writeGate), "AddWritten outside the write gate");
+        Volatile.Write(ref _bytesWritten, _bytesWritten + count);
+    }
 
     /// <summary>Borrows one of this pipe's ends, with the pipe's own disposed check.</summary>
     internal DescriptorScope EnterEnd(SafeFileHandle end)
@@ -361,7 +368,9 @@ public sealed partial class Pipe : IDisposable
                 : "The pipe's read end is closed.");
         }
 
-        return DescriptorScope.Enter(end, ReferenceEquals(end, _writer) ? "Writer" : "Reader");
+        // The pipe's own ends are never null or invalid (pipe2 made them) and were just found open: only the reference
+        // count is left to take (DescriptorScope.Enter would check all three again on every call).
+        return DescriptorScope.Borrow(end);
     }
 
     private static void CheckCapacity(int capacity, string paramName)
