@@ -72,7 +72,8 @@ static _Noreturn void usage(const char *text)
             "                  (--file unused; vmsplice-file writes --dest)\n"
             "  file-to-file    readwrite copy_file_range sendfile auto   (--dest required)\n"
             "  scan            read mmap mmap-populate\n"
-            "  cold-read       buffered odirect odirect-4threads\n",
+            "  cold-read       buffered odirect odirect-4threads\n"
+            "  small-blocks    sendfile-4k sendfile-16k splice-4k splice-16k   (--block unused)\n",
             text);
     exit(2);
 }
@@ -469,6 +470,49 @@ static int64_t resident_bytes(const char *path, uint64_t size)
     return bytes > (int64_t)size ? (int64_t)size : bytes;
 }
 
+/* --- small-blocks: one call (or one splice pair) per 4 KiB or 16 KiB block, where the cost per call shows -------- */
+
+/* The block a small-blocks method names: 4 KiB or 16 KiB. */
+static uint64_t small_block(const char *method) { return strstr(method, "16k") != NULL ? 16384 : 4096; }
+
+/* sendfile file -> /dev/null, one call per block: the safe API's SendFile called with one block's count. */
+static uint64_t small_sendfile_loop(int32_t in_fd, int32_t out_fd, uint64_t size, uint64_t block)
+{
+    int64_t offset = 0;
+    uint64_t total = 0;
+    while (total < size) {
+        uint64_t chunk = size - total < block ? size - total : block;
+        count_call();
+        int64_t r = zcn_sendfile(out_fd, in_fd, &offset, chunk);
+        if (r < 0) fail("sendfile", r);
+        if (r == 0) break;
+        total += (uint64_t)r;
+    }
+    return total;
+}
+
+/* file -> pipe -> /dev/null, one block per splice pair: Pipe.SpliceFrom then Pipe.SpliceTo with one block's count. */
+static uint64_t small_splice_loop(int32_t in_fd, int32_t out_fd, const int32_t p[2], uint64_t size, uint64_t block)
+{
+    int64_t offset = 0;
+    uint64_t total = 0;
+    while (total < size) {
+        uint64_t want = size - total < block ? size - total : block;
+        count_call();
+        int64_t in = zcn_splice(in_fd, &offset, p[1], NULL, want, ZCN_SPLICE_F_MOVE | ZCN_SPLICE_F_MORE);
+        if (in < 0) fail("splice", in);
+        if (in == 0) break;
+        for (int64_t left = in; left > 0;) {
+            count_call();
+            int64_t out = zcn_splice(p[0], NULL, out_fd, NULL, (uint64_t)left, ZCN_SPLICE_F_MOVE | ZCN_SPLICE_F_MORE);
+            if (out < 0) fail("splice", out);
+            left -= out;
+        }
+        total += (uint64_t)in;
+    }
+    return total;
+}
+
 int main(int argc, char **argv)
 {
     const char *file = NULL, *dest = NULL;
@@ -526,6 +570,11 @@ int main(int argc, char **argv)
         in_fd = open_or_die(file, flags, 0);
     }
     if (strcmp(g_scenario, "file-to-null") == 0) out_fd = open_or_die("/dev/null", ZCN_O_WRONLY, 0);
+    int small = strcmp(g_scenario, "small-blocks") == 0;
+    if (small) {
+        in_fd = open_or_die(file, ZCN_O_RDONLY, 0);
+        out_fd = open_or_die("/dev/null", ZCN_O_WRONLY, 0);
+    }
     if (strcmp(g_scenario, "file-to-tcp") == 0) out_fd = tcp_connect(&rx, size);
     if (strcmp(g_scenario, "file-to-file") == 0) {
         if (dest == NULL) usage("--dest is required for file-to-file");
@@ -538,6 +587,10 @@ int main(int argc, char **argv)
         if (r < 0) fail("pipe", r);
         pipe_cap = zcn_pipe_set_size(pipe_fds[1], PIPE_CAPACITY);
         if (pipe_cap < 0) pipe_cap = zcn_pipe_get_size(pipe_fds[1]);
+    }
+    if (small && strncmp(g_method, "splice", 6) == 0) { /* the default capacity: a block is far below it */
+        int32_t r = zcn_pipe(pipe_fds, ZCN_PIPE_NONE);
+        if (r < 0) fail("pipe", r);
     }
     if (strcmp(g_scenario, "memory-to-pipe") == 0) {
         int32_t r = zcn_pipe(pipe_fds, ZCN_PIPE_NONE);
@@ -685,6 +738,10 @@ int main(int argc, char **argv)
             if (t > 0) pthread_join(cold_readers[t].thread, NULL);
             bytes += cold_readers[t].bytes;
         }
+    } else if (IS("small-blocks", "sendfile-4k") || IS("small-blocks", "sendfile-16k")) {
+        bytes = small_sendfile_loop(in_fd, out_fd, size, small_block(g_method));
+    } else if (IS("small-blocks", "splice-4k") || IS("small-blocks", "splice-16k")) {
+        bytes = small_splice_loop(in_fd, out_fd, pipe_fds, size, small_block(g_method));
     } else if (IS("cold-read", "buffered")) {
         int64_t off = 0;
         for (;;) {

@@ -118,6 +118,14 @@ internal static class Catalog
             new("odirect", false, ScanMap, "pread(2) with O_DIRECT into a huge-page buffer, one request in flight"),
             new("odirect-4threads", false, ScanMap, "the same from 4 threads, 4 requests in flight"),
         ]),
+        // One call per 4 KiB or 16 KiB block, where the binding's and the safe layer's cost per call shows.
+        new("small-blocks", "sendfile-4k", "a warm file to /dev/null, one call (or splice pair) per small block",
+        [
+            new("sendfile-4k", false, InKernel, "ZeroCopy.SendFile per 4 KiB block → /dev/null"),
+            new("sendfile-16k", false, InKernel, "ZeroCopy.SendFile per 16 KiB block → /dev/null"),
+            new("splice-4k", false, InKernel, "Pipe.SpliceFrom + SpliceTo per 4 KiB block → /dev/null"),
+            new("splice-16k", false, InKernel, "Pipe.SpliceFrom + SpliceTo per 16 KiB block → /dev/null"),
+        ]),
         // 1.6 GiB per run: writing the file and 3 x 6 runs take about 20 s, which would make the default run half as
         // long again, so it runs only when --only names it. No C twin: the C reference has no event loop or thread
         // pool to compare with.

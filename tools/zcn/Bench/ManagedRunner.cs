@@ -45,6 +45,7 @@ internal static unsafe class ManagedRunner
         "file-to-file" => FileToFile(method.Name, files),
         "scan" => Scan(method.Name, files),
         "cold-read" => ColdRead(method.Name, files),
+        "small-blocks" => SmallBlocks.Run(method.Name, files),
         "many-sockets" => ManySockets.Run(method.Name, files),
         _ => throw new InvalidOperationException("unknown scenario " + scenario.Name),
     };

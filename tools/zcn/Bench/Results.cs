@@ -145,6 +145,10 @@ internal static class Goals
         goals.Add(Ratio(results, "memory-to-pipe: vmsplice-null >= 2.5x bcl-anonpipe", "memory-to-pipe", "vmsplice-null", Impl.Managed, "bcl-anonpipe", Impl.Bcl, 2.5));
         goals.Add(Ratio(results, "file-to-file: auto >= 0.95x bcl-filecopy", "file-to-file", "auto", Impl.Managed, "bcl-filecopy", Impl.Bcl, 0.95));
         goals.Add(Ratio(results, "file-to-tcp: sendfile >= 0.95x bcl-sendfile", "file-to-tcp", "sendfile", Impl.Managed, "bcl-sendfile", Impl.Bcl, 0.95));
+        goals.Add(Ratio(results, "small-blocks: sendfile-4k >= 0.95x its C twin", "small-blocks", "sendfile-4k", Impl.Managed, "sendfile-4k", Impl.C, 0.95));
+        goals.Add(Ratio(results, "small-blocks: sendfile-16k >= 0.95x its C twin", "small-blocks", "sendfile-16k", Impl.Managed, "sendfile-16k", Impl.C, 0.95));
+        goals.Add(Ratio(results, "small-blocks: splice-4k >= 0.95x its C twin", "small-blocks", "splice-4k", Impl.Managed, "splice-4k", Impl.C, 0.95));
+        goals.Add(Ratio(results, "small-blocks: splice-16k >= 0.95x its C twin", "small-blocks", "splice-16k", Impl.Managed, "splice-16k", Impl.C, 0.95));
         goals.Add(Ratio(results, "scan: mmap >= 3x bcl-mmf-accessor", "scan", "mmap", Impl.Managed, "bcl-mmf-accessor", Impl.Bcl, 3));
         goals.Add(Ratio(results, "many-sockets: sendfile-async >= 0.95x pool", "many-sockets", "sendfile-async", Impl.Managed, "pool", Impl.Managed, 0.95));
         goals.Add(Ratio(results, "many-sockets: sendfile-async >= bcl-readsend-async", "many-sockets", "sendfile-async", Impl.Managed, "bcl-readsend-async", Impl.Bcl, 1));
