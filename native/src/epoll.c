@@ -32,13 +32,13 @@ int32_t zcn_epoll_ctl(int32_t epfd, int32_t op, int32_t fd, uint32_t events, uin
  * entry i moves from 12*i to 16*i, which never overlaps an entry not yet moved. */
 static void zcn_epoll_spread(zcn_epoll_event *events, int count) {
     if (sizeof(struct epoll_event) == sizeof(zcn_epoll_event)) return;
-    const unsigned char *packed = (const unsigned char *)events;
+    /* Byte copies both ways: the caller's array need not be aligned, and the kernel does not ask it to be. */
+    unsigned char *bytes = (unsigned char *)events;
     for (int i = count - 1; i >= 0; i--) {
         struct epoll_event entry;
-        memcpy(&entry, packed + (size_t)i * sizeof(struct epoll_event), sizeof entry);
-        events[i].events = entry.events;
-        events[i].reserved = 0;
-        events[i].data = entry.data.u64;
+        memcpy(&entry, bytes + (size_t)i * sizeof(struct epoll_event), sizeof entry);
+        zcn_epoll_event spread = {.events = entry.events, .reserved = 0, .data = entry.data.u64};
+        memcpy(bytes + (size_t)i * sizeof(zcn_epoll_event), &spread, sizeof spread);
     }
 }
 
