@@ -17,9 +17,13 @@ namespace ZeroCopyNative;
 /// recorded here under the number it took, with its lease and byte count; the lock is held across the call and its
 /// record, so a completion (read on another thread) always finds the record. The numbering is per socket and
 /// survives the sender: <see cref="SocketNumbering"/> carries it from one sender of a socket to the next.</para>
-/// <para>Waiting: the sends wait for <see cref="Interest.Write"/>; one completion reader (the pump, started by the
-/// first zero-copy send and living until <see cref="Close"/>) waits for <see cref="Interest.ErrorQueue"/>. Both use
-/// one <see cref="WaitableEnd"/>, with the socket's reference count held only during each system call.</para>
+/// <para>Who reads the completions: while a send runs, the send itself, before each call and after each wait (EPOLLERR
+/// also wakes a writer, so a send waiting for room wakes for completions too). Between sends, while any completion is
+/// outstanding, the pump: a loop that reads what has arrived and waits for <see cref="Interest.ErrorQueue"/>, built
+/// on one cached continuation so that it allocates nothing however often it stops and starts. It stops while a send
+/// runs (the send reads instead) and when nothing is outstanding, so steady sending costs no second thread's wake-up
+/// per completion. Both wait on one <see cref="WaitableEnd"/>, with the socket's reference count held only during
+/// each system call.</para>
 /// </remarks>
 internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
 {
@@ -39,11 +43,11 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
     private uint _next;
     private int _outstanding;
     private long _pendingBytes;
-    private bool _pumping;
+    private bool _sending;
+    private PumpState _pump;
     private bool _closing;
     private bool _ended;
     private TaskCompletionSource? _drained;
-    private TaskCompletionSource? _progress;
     private int _polledSequence = -1;
 
     // The event-loop registration: created by the first wait of either side, so guarded.
@@ -51,6 +55,8 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
     private WaitableEnd _end;
     private readonly CancellationTokenSource _stopPump = new();
     private readonly TaskCompletionSource _endedTask = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action _pumpResume;
+    private ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter _pumpWait;
 
     private MsgZeroCopyTransport(SafeHandle handle, IZeroCopyCompletionSink sink, bool waitForRoom, bool available,
                                  SocketNumbering numbering)
@@ -62,6 +68,22 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
         _numbering = numbering;
         _head = _next = numbering.Next;
         _end = new WaitableEnd(handle);
+        _pumpResume = ResumePump;
+    }
+
+    private enum PumpState
+    {
+        /// <summary>Not running: nothing outstanding when it last ran, or never started.</summary>
+        Idle,
+
+        /// <summary>Reading completions, on some thread.</summary>
+        Running,
+
+        /// <summary>Waiting for an EPOLLERR edge.</summary>
+        Parked,
+
+        /// <summary>Stopped because a send runs; the send's end starts it again.</summary>
+        Suspended,
     }
 
     /// <summary>The errno with which the socket refused SO_ZEROCOPY (EOPNOTSUPP for a Unix socket), or 0.</summary>
@@ -109,9 +131,15 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask SendAsync(SendLease lease, bool zeroCopy, CancellationToken cancellationToken)
     {
+        lock (_gate)
+        {
+            _sending = true; // the pump stops at its next round: this send reads the completions meanwhile
+        }
+
         zeroCopy &= _available;
         while (lease.Sent < lease.Length)
         {
+            PollCompletions();
             int seen = _end.Sequence(Interest.Write);
             LoopResult result = zeroCopy ? SendZeroCopyOnce(lease) : SendPlain(lease);
             if (result.Ended)
@@ -130,20 +158,20 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
             }
             else if (result.Error == Errno.ENOBUFS && zeroCopy)
             {
-                // The kernel cannot record another send awaiting completion (net.core.optmem_max): wait for
-                // completions to free room, or send the rest plainly.
-                Task? progress = _waitForRoom ? NextProgress() : null;
-                if (progress != null)
+                // The kernel cannot record another send awaiting completion (net.core.optmem_max). Forced: wait for a
+                // completion to free room (EPOLLERR wakes a writer too), then read it and try again. Adaptive: send the
+                // rest of the buffer plainly.
+                if (!_waitForRoom)
                 {
-                    await progress.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    zeroCopy = false;
                 }
-                else if (_waitForRoom)
+                else if (Volatile.Read(ref _outstanding) > 0)
                 {
-                    throw new ZeroCopyException("send", result.Error, lease.Sent);
+                    await WaitAsync(Interest.Write, seen, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    zeroCopy = false;
+                    throw new ZeroCopyException("send", result.Error, lease.Sent);
                 }
             }
             else
@@ -156,17 +184,29 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
     /// <inheritdoc/>
     public override void EndSend(SendLease lease)
     {
-        bool release;
+        bool release, resume;
         lock (_gate)
         {
             lease.Sending = false;
             release = lease.PendingParts == 0;
+            _sending = false;
+            // Completions still to come are the pump's now.
+            resume = _outstanding > 0 && _pump is (PumpState.Idle or PumpState.Suspended) && !_ended;
+            if (resume)
+            {
+                _pump = PumpState.Running;
+            }
         }
 
         if (release)
         {
             lease.NextReleased = null;
             _sink.Release(lease);
+        }
+
+        if (resume)
+        {
+            RunPump();
         }
     }
 
@@ -186,15 +226,15 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
         }
 
         SendLease? released;
-        TaskCompletionSource? drained, progress;
+        TaskCompletionSource? drained;
         lock (_gate)
         {
             _polledSequence = sequence;
-            released = HarvestLocked(out drained, out progress);
+            released = HarvestLocked(out drained);
         }
 
-        Signal(drained, progress);
-        _sink.Release(released);
+        _sink.Release(released); // before the drained signal: a drained transport has released every owner
+        drained?.TrySetResult();
     }
 
     /// <inheritdoc/>
@@ -224,16 +264,35 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
             }
 
             _closing = true;
-            endNow = !_pumping;
-            if (_pumping && _outstanding == 0)
+            // A running pump sees the flag; a parked one is woken to leave when nothing is outstanding, and leaves by
+            // itself when the last completion arrives otherwise.
+            endNow = _pump is PumpState.Idle or PumpState.Suspended;
+            if (endNow)
             {
-                _stopPump.Cancel(); // the pump ends its registration as it leaves
+                _pump = PumpState.Idle;
+            }
+            else if (_pump == PumpState.Parked && _outstanding == 0)
+            {
+                _stopPump.Cancel();
             }
         }
 
         if (endNow)
         {
-            End();
+            if (Volatile.Read(ref _outstanding) > 0)
+            {
+                // Nothing reads the remaining completions yet (no send ended to start the pump): start it.
+                lock (_gate)
+                {
+                    _pump = PumpState.Running;
+                }
+
+                RunPump();
+            }
+            else
+            {
+                End();
+            }
         }
 
         return _endedTask.Task;
@@ -252,7 +311,6 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
     private unsafe LoopResult SendZeroCopyOnce(SendLease lease)
     {
         LoopResult result;
-        bool startPump = false;
         lock (_gate)
         {
             using DescriptorScope scope = DescriptorScope.Borrow(_handle);
@@ -260,17 +318,10 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
             if (result.Moved > 0)
             {
                 Record(lease, result.Moved);
-                startPump = !_pumping;
-                _pumping = true;
             }
         }
 
         lease.Sent += result.Moved;
-        if (startPump)
-        {
-            StartPump();
-        }
-
         return result;
     }
 
@@ -297,10 +348,9 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
     /// <summary>Reads every completion that has arrived (under the lock); returns the leases now free.</summary>
     /// <exception cref="ObjectDisposedException">The socket was closed.</exception>
     /// <exception cref="ZeroCopyException">recvmsg failed with another errno than EAGAIN.</exception>
-    private unsafe SendLease? HarvestLocked(out TaskCompletionSource? drained, out TaskCompletionSource? progress)
+    private unsafe SendLease? HarvestLocked(out TaskCompletionSource? drained)
     {
         SendLease? released = null;
-        int before = _outstanding;
         ZeroCopyRange* ranges = stackalloc ZeroCopyRange[BatchSize];
         while (_outstanding > 0)
         {
@@ -332,7 +382,7 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
             }
         }
 
-        TakeSignals(before, out drained, out progress);
+        drained = TakeDrained();
         return released;
     }
 
@@ -398,10 +448,9 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
 
     /// <summary>Gives up every outstanding call (under the lock): the socket is closed, so no completion can be read
     /// any more. The kernel may still hold the pages of an unsent tail; nothing can tell when it lets them go.</summary>
-    private SendLease? AbandonLocked(out TaskCompletionSource? drained, out TaskCompletionSource? progress)
+    private SendLease? AbandonLocked(out TaskCompletionSource? drained)
     {
         SendLease? released = null;
-        int before = _outstanding;
         for (uint n = _head; n != _next; n++)
         {
             ref Part part = ref _parts[n & (uint)(_parts.Length - 1)];
@@ -420,46 +469,20 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
         _head = _next;
         _outstanding = 0;
         _pendingBytes = 0;
-        TakeSignals(before, out drained, out progress);
+        drained = TakeDrained();
         return released;
     }
 
-    private void TakeSignals(int before, out TaskCompletionSource? drained, out TaskCompletionSource? progress)
+    private TaskCompletionSource? TakeDrained()
     {
-        progress = null;
-        drained = null;
-        if (_outstanding < before)
+        if (_outstanding != 0)
         {
-            progress = _progress;
-            _progress = null;
+            return null;
         }
 
-        if (_outstanding == 0)
-        {
-            drained = _drained;
-            _drained = null;
-        }
-    }
-
-    private static void Signal(TaskCompletionSource? drained, TaskCompletionSource? progress)
-    {
-        progress?.TrySetResult();
-        drained?.TrySetResult();
-    }
-
-    /// <summary>Completes when the next completion has been read; null when none is outstanding.</summary>
-    private Task? NextProgress()
-    {
-        lock (_gate)
-        {
-            if (_outstanding == 0)
-            {
-                return null;
-            }
-
-            _progress ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _progress.Task;
-        }
+        TaskCompletionSource? drained = _drained;
+        _drained = null;
+        return drained;
     }
 
     private ValueTask WaitAsync(Interest interest, int seen, CancellationToken cancellationToken)
@@ -470,96 +493,145 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
         }
     }
 
-    private void StartPump()
+    /// <summary>The pump, from where it is told to run (state already Running): reads what has arrived, then waits
+    /// for the next EPOLLERR edge, until nothing is outstanding, a send starts, the transport closes or the socket
+    /// closes. Never throws: it runs on the event loop's continuations, where an exception would end the process.</summary>
+    private void RunPump()
     {
-        // The pump outlives the send that started it: it must not carry that caller's execution context.
-        using (ExecutionContext.SuppressFlow())
+        try
         {
-            _ = PumpAsync();
+            PumpRounds();
+        }
+        catch (ObjectDisposedException)
+        {
+            LeaveAbandoned();
+        }
+        catch (Exception e) when (e is ZeroCopyException or InvalidOperationException)
+        {
+            // recvmsg failed with an unexpected errno, or another operation waits on the socket's error queue: the
+            // completions cannot be tracked, so the outstanding buffers are given up as if the socket had closed.
+            LeaveAbandoned();
         }
     }
 
-    /// <summary>The completion reader: reads what has arrived, then waits for the next EPOLLERR edge, until the
-    /// transport closes with nothing outstanding, or the socket closes.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask PumpAsync()
+    private void PumpRounds()
     {
         CancellationToken stop = _stopPump.Token;
         while (true)
         {
             int seen = _end.Sequence(Interest.ErrorQueue);
-            SendLease? released;
-            TaskCompletionSource? drained, progress;
-            bool leave;
-            try
+            SendLease? released = null;
+            TaskCompletionSource? drained = null;
+            bool leave = false, suspend = false;
+            lock (_gate)
             {
-                lock (_gate)
+                if (!(_closing && _outstanding == 0))
                 {
-                    // Closed with nothing outstanding: nothing more is this transport's to read (a next sender on the
-                    // socket may already be sending), so it leaves without reading.
-                    if (_closing && _outstanding == 0)
-                    {
-                        released = null;
-                        drained = progress = null;
-                    }
-                    else
-                    {
-                        released = HarvestLocked(out drained, out progress);
-                    }
+                    released = HarvestLocked(out drained);
+                }
 
-                    leave = _closing && _outstanding == 0;
-                    if (leave)
-                    {
-                        _pumping = false;
-                    }
+                if (_closing && _outstanding == 0)
+                {
+                    leave = true;
+                    _pump = PumpState.Idle;
+                }
+                else if (_sending || _outstanding == 0)
+                {
+                    // A send reads the completions while it runs, and starts the pump again when it ends with any
+                    // outstanding; with nothing outstanding, the next send's end starts it.
+                    suspend = true;
+                    _pump = _sending ? PumpState.Suspended : PumpState.Idle;
+                }
+                else
+                {
+                    _pump = PumpState.Parked;
                 }
             }
-            catch (Exception e) when (e is ObjectDisposedException or ZeroCopyException)
-            {
-                LeaveAbandoned();
-                return;
-            }
 
-            Signal(drained, progress);
             _sink.Release(released);
+            drained?.TrySetResult();
             if (leave)
             {
                 End();
                 return;
             }
 
-            try
+            if (suspend)
             {
-                // Close cancels the token only when nothing is outstanding, and no send starts after Close: the next
-                // round leaves.
-                await WaitAsync(Interest.ErrorQueue, seen, stop).ConfigureAwait(false);
-            }
-            catch (ObjectDisposedException)
-            {
-                LeaveAbandoned();
                 return;
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+
+            // Not on the caller's synchronisation context or scheduler: the continuation runs where the waiter
+            // completes it (the thread pool), and nothing is captured or allocated.
+            ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter wait =
+                WaitAsync(Interest.ErrorQueue, seen, stop).ConfigureAwait(false).GetAwaiter();
+            if (!wait.IsCompleted)
             {
+                _pumpWait = wait;
+                _pumpWait.UnsafeOnCompleted(_pumpResume);
+                return;
             }
+
+            FinishWait(wait, stop);
         }
     }
 
-    /// <summary>The socket closed under the pump: every outstanding call is abandoned and the transport ends.</summary>
+    /// <summary>The pump's continuation after a wait (on the thread pool).</summary>
+    private void ResumePump()
+    {
+        ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter wait = _pumpWait;
+        _pumpWait = default;
+        try
+        {
+            FinishWait(wait, _stopPump.Token);
+        }
+        catch (ObjectDisposedException)
+        {
+            LeaveAbandoned();
+            return;
+        }
+
+        lock (_gate)
+        {
+            _pump = PumpState.Running;
+        }
+
+        RunPump();
+    }
+
+    /// <summary>Ends a wait: an edge, or Close's cancellation (which only comes with nothing outstanding).</summary>
+    /// <exception cref="ObjectDisposedException">The socket was closed under the wait.</exception>
+    private static void FinishWait(ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter wait, CancellationToken stop)
+    {
+        try
+        {
+            wait.GetResult();
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>The socket closed (or the completions cannot be read): every outstanding call is abandoned, and the
+    /// transport ends once it is closed.</summary>
     private void LeaveAbandoned()
     {
         SendLease? released;
-        TaskCompletionSource? drained, progress;
+        TaskCompletionSource? drained;
+        bool end;
         lock (_gate)
         {
-            released = AbandonLocked(out drained, out progress);
-            _pumping = false;
-            _closing = true;
+            released = AbandonLocked(out drained);
+            _pump = _sending ? PumpState.Suspended : PumpState.Idle;
+            end = _closing;
         }
 
-        Signal(drained, progress);
-        _sink.Release(released);
-        End();
+        _sink.Release(released); // before the drained signal: a drained transport has released every owner
+        drained?.TrySetResult();
+        if (end)
+        {
+            End();
+        }
     }
 
     /// <summary>Releases the event-loop registration and hands the socket's numbering to its next sender; once.</summary>
@@ -581,7 +653,6 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
         }
 
         _numbering.Return(_next);
-        _stopPump.Dispose();
         _endedTask.TrySetResult();
     }
 
