@@ -18,12 +18,13 @@ namespace ZeroCopyNative;
 /// record, so a completion (read on another thread) always finds the record. The numbering is per socket and
 /// survives the sender: <see cref="SocketNumbering"/> carries it from one sender of a socket to the next.</para>
 /// <para>Who reads the completions: while a send runs, the send itself, before each call and after each wait (EPOLLERR
-/// also wakes a writer, so a send waiting for room wakes for completions too). Between sends, while any completion is
-/// outstanding, the pump: a loop that reads what has arrived and waits for <see cref="Interest.ErrorQueue"/>, built
-/// on one cached continuation so that it allocates nothing however often it stops and starts. It stops while a send
-/// runs (the send reads instead) and when nothing is outstanding, so steady sending costs no second thread's wake-up
-/// per completion. Both wait on one <see cref="WaitableEnd"/>, with the socket's reference count held only during
-/// each system call.</para>
+/// also wakes a writer, so a send waiting for room wakes for completions too). Between sends, the pump: a loop, started
+/// by the first zero-copy send, that reads what has arrived and waits for <see cref="Interest.ErrorQueue"/>, built on
+/// one cached continuation so that it allocates nothing however often it stops and starts. It stops when an edge finds
+/// a send running (the send reads instead, and starts it again when it ends), so steady zero-copy sending costs no
+/// second thread's wake-up per completion; while the path copies and every send is plain, no edge comes and the pump
+/// stays parked at no cost. Both wait on one <see cref="WaitableEnd"/>, with the socket's reference count held only
+/// during each system call.</para>
 /// </remarks>
 internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
 {
@@ -73,7 +74,7 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
 
     private enum PumpState
     {
-        /// <summary>Not running: nothing outstanding when it last ran, or never started.</summary>
+        /// <summary>Not running: never started (no zero-copy send yet), or the socket closed under it.</summary>
         Idle,
 
         /// <summary>Reading completions, on some thread.</summary>
@@ -535,15 +536,17 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
                     leave = true;
                     _pump = PumpState.Idle;
                 }
-                else if (_sending || _outstanding == 0)
+                else if (_sending)
                 {
-                    // A send reads the completions while it runs, and starts the pump again when it ends with any
-                    // outstanding; with nothing outstanding, the next send's end starts it.
+                    // A send reads the completions while it runs, and starts the pump again when it ends.
                     suspend = true;
-                    _pump = _sending ? PumpState.Suspended : PumpState.Idle;
+                    _pump = PumpState.Suspended;
                 }
                 else
                 {
+                    // Parked also with nothing outstanding: a parked waiter costs nothing until an EPOLLERR edge, and
+                    // no edge comes while nothing is outstanding; the sends that follow then find the pump waiting
+                    // instead of starting it each time.
                     _pump = PumpState.Parked;
                 }
             }
