@@ -191,8 +191,9 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
             lease.Sending = false;
             release = lease.PendingParts == 0;
             _sending = false;
-            // Completions still to come are the pump's now.
-            resume = _outstanding > 0 && _pump is (PumpState.Idle or PumpState.Suspended) && !_ended;
+            // Completions still to come are the pump's now: it goes back to waiting for them (a pump stopped by this
+            // send), or starts when this send left the first of them outstanding.
+            resume = !_ended && (_pump == PumpState.Suspended || (_pump == PumpState.Idle && _outstanding > 0));
             if (resume)
             {
                 _pump = PumpState.Running;

@@ -7,7 +7,6 @@ using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
-using ZeroCopyNative.Interop;
 
 namespace ZeroCopyNative;
 
@@ -157,7 +156,8 @@ public sealed class ZeroCopySender : IDisposable, IAsyncDisposable
     /// exactly once, when the kernel no longer uses the memory.
     /// </summary>
     /// <param name="owner">The memory to send. From this call on, the caller must not touch it.</param>
-    /// <param name="cancellationToken">Cancels the wait for room in the socket.</param>
+    /// <param name="cancellationToken">Cancels the wait for room in the socket (the system calls themselves never
+    /// wait).</param>
     /// <returns>A task that completes when the kernel has taken every byte (not when the completion arrives; the
     /// owner's release follows then).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="owner"/> is null.</exception>
@@ -165,9 +165,10 @@ public sealed class ZeroCopySender : IDisposable, IAsyncDisposable
     /// socket or sender was disposed during the send (from the task).</exception>
     /// <exception cref="InvalidOperationException">Another send has not completed yet, or the
     /// <see cref="ZeroCopyBuffer"/> was already handed over.</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled before any byte was sent.</exception>
-    /// <exception cref="ZeroCopyException">send(2) failed (EPIPE, ECONNRESET when the peer reset the connection, ...),
-    /// or the token was cancelled after some bytes were sent (ECANCELED);
+    /// <exception cref="TransferCanceledException">The token was cancelled (before the send, or while it waited for
+    /// room); <see cref="TransferCanceledException.BytesTransferred"/> holds the bytes of this buffer the kernel took,
+    /// an exact prefix of it (an <see cref="OperationCanceledException"/>).</exception>
+    /// <exception cref="ZeroCopyException">send(2) failed (EPIPE, ECONNRESET when the peer reset the connection, ...);
     /// <see cref="ZeroCopyException.BytesTransferred"/> holds the bytes of this buffer the kernel took.</exception>
     public ValueTask SendAsync(IMemoryOwner<byte> owner, CancellationToken cancellationToken = default) =>
         SendAsync(owner, 0, -1, cancellationToken);
@@ -189,10 +190,11 @@ public sealed class ZeroCopySender : IDisposable, IAsyncDisposable
     /// socket or sender was disposed during the send (from the task).</exception>
     /// <exception cref="InvalidOperationException">Another send has not completed yet, or the
     /// <see cref="ZeroCopyBuffer"/> was already handed over.</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled before any byte was sent.</exception>
-    /// <exception cref="ZeroCopyException">send(2) failed (EPIPE, ECONNRESET, ...), or the token was cancelled after
-    /// some bytes were sent (ECANCELED); <see cref="ZeroCopyException.BytesTransferred"/> holds the bytes of this
-    /// buffer the kernel took.</exception>
+    /// <exception cref="TransferCanceledException">The token was cancelled (before the send, or while it waited for
+    /// room); <see cref="TransferCanceledException.BytesTransferred"/> holds the bytes of this buffer the kernel took,
+    /// an exact prefix of it.</exception>
+    /// <exception cref="ZeroCopyException">send(2) failed (EPIPE, ECONNRESET, ...);
+    /// <see cref="ZeroCopyException.BytesTransferred"/> holds the bytes of this buffer the kernel took.</exception>
     public unsafe ValueTask SendAsync(IMemoryOwner<byte> owner, int start, int length,
                                       CancellationToken cancellationToken = default)
     {
@@ -242,7 +244,7 @@ public sealed class ZeroCopySender : IDisposable, IAsyncDisposable
         {
             _transport.EndSend(lease); // nothing sent: released at once
             FinishSend();
-            return cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : default;
+            return cancellationToken.IsCancellationRequested ? Canceled.Before(cancellationToken) : default;
         }
 
         return SendCoreAsync(lease, cancellationToken);
@@ -331,13 +333,7 @@ public sealed class ZeroCopySender : IDisposable, IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            if (lease.Sent > 0)
-            {
-                throw new ZeroCopyException("send", Errno.ECANCELED, lease.Sent, null,
-                                            $"cancelled after {lease.Sent} of {lease.Length} bytes");
-            }
-
-            throw new OperationCanceledException(cancellationToken);
+            throw new TransferCanceledException(lease.Sent, cancellationToken);
         }
         catch (OperationCanceledException) when (Volatile.Read(ref _disposed) != 0)
         {
