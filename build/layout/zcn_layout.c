@@ -45,6 +45,8 @@ int main(int argc, char **argv) {
     put(out, "sizeof:FdFlags", sizeof(enum zcn_fd_flags));
     put(out, "sizeof:DioSource", sizeof(enum zcn_dio_source));
     put(out, "sizeof:CapabilityFlags", sizeof(enum zcn_capability));
+    put(out, "sizeof:SendFlags", sizeof(enum zcn_send_flags));
+    put(out, "sizeof:ZeroCopyCode", sizeof(enum zcn_zerocopy_code));
     put(out, "sizeof:IoVec", sizeof(struct zcn_iovec));
     put(out, "alignof:IoVec", _Alignof(struct zcn_iovec));
     put(out, "offsetof:IoVec.base", offsetof(struct zcn_iovec, base));
@@ -70,6 +72,12 @@ int main(int argc, char **argv) {
     put(out, "offsetof:FdInfo.block_size", offsetof(struct zcn_fd_info, block_size));
     put(out, "offsetof:FdInfo.device", offsetof(struct zcn_fd_info, device));
     put(out, "offsetof:FdInfo.inode", offsetof(struct zcn_fd_info, inode));
+    put(out, "sizeof:ZeroCopyRange", sizeof(struct zcn_zerocopy_range));
+    put(out, "alignof:ZeroCopyRange", _Alignof(struct zcn_zerocopy_range));
+    put(out, "offsetof:ZeroCopyRange.first", offsetof(struct zcn_zerocopy_range, first));
+    put(out, "offsetof:ZeroCopyRange.last", offsetof(struct zcn_zerocopy_range, last));
+    put(out, "offsetof:ZeroCopyRange.code", offsetof(struct zcn_zerocopy_range, code));
+    put(out, "offsetof:ZeroCopyRange.reserved", offsetof(struct zcn_zerocopy_range, reserved));
     if (ferror(out) || (out != stdout && fclose(out) != 0)) {
         perror(argc > 1 ? argv[1] : "stdout");
         return 1;

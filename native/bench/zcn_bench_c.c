@@ -17,6 +17,8 @@
  *         and for cold-read odirect and odirect-4threads also "huge_page_bytes":H,"huge_page_buffer_bytes":B: how
  *         much of the read buffers the kernel backed with transparent huge pages (smaps AnonHugePages), and their
  *         length.
+ *         The zerocopy-send scenarios add "zerocopy_bytes", "copied_bytes", "plain_bytes", "fallbacks" and
+ *         "probes": what became of each byte, and the adaptive method's decisions.
  * Exit codes: 0 success, 1 runtime error (the message names the errno), 2 usage error.
  */
 #include <arpa/inet.h>
@@ -73,7 +75,8 @@ static _Noreturn void usage(const char *text)
             "  file-to-file    readwrite copy_file_range sendfile auto   (--dest required)\n"
             "  scan            read mmap mmap-populate\n"
             "  cold-read       buffered odirect odirect-4threads\n"
-            "  small-blocks    sendfile-4k sendfile-16k splice-4k splice-16k   (--block unused)\n",
+            "  small-blocks    sendfile-4k sendfile-16k splice-4k splice-16k   (--block unused)\n"
+            "  zerocopy-send-64k, zerocopy-send-1m   send zerocopy zerocopy-forced   (--file unused)\n",
             text);
     exit(2);
 }
@@ -424,6 +427,135 @@ static uint64_t copy_file_range_loop(int32_t in_fd, int32_t out_fd, uint64_t siz
     return total;
 }
 
+/* --- zerocopy-send: messages from memory to loopback TCP, plainly or with MSG_ZEROCOPY ---------------
+ * The same policy as ZeroCopySender: every call non-blocking, poll(2) when the socket is full, completions read
+ * from the error queue (POLLERR) and a buffer of the ring reused only after the completions of its calls. The
+ * adaptive method sends below 10 KiB plainly, probes with one zero-copy send, stays plain until its verdict, and
+ * after a "copied" verdict stays plain for 1024 sends before it probes again. */
+
+#define ZC_RING 64               /* message buffers */
+#define ZC_IDS 65536             /* completion numbers in flight, at most */
+#define ZC_THRESHOLD (10 * 1024)
+#define ZC_PROBE_INTERVAL 1024
+
+typedef struct zc_state {
+    int32_t fd;
+    int adaptive;
+    uint32_t next_id;                /* the number the next zero-copy call takes */
+    uint16_t owner_of[ZC_IDS];       /* completion number (mod ZC_IDS) -> ring slot */
+    int32_t pending[ZC_RING];        /* zero-copy calls of each slot awaiting completion */
+    int64_t pending_calls;
+    int policy;                      /* 0 probe next, 1 probing, 2 zero-copy, 3 plain */
+    int plain_left;
+    uint64_t zerocopy_bytes, copied_bytes, plain_bytes, fallbacks, probes;
+    int32_t call_bytes[ZC_IDS];
+} zc_state;
+
+static void zc_verdict(zc_state *z, int copied)
+{
+    if (!z->adaptive) return;
+    if (copied && (z->policy == 2 || z->policy == 1)) {
+        z->policy = 3;
+        z->plain_left = ZC_PROBE_INTERVAL;
+        z->fallbacks++;
+    } else if (!copied && z->policy == 1) {
+        z->policy = 2;
+    }
+}
+
+/* Reads the completions that have arrived; returns how many calls completed. */
+static int64_t zc_harvest(zc_state *z)
+{
+    int64_t done = 0;
+    for (;;) {
+        zcn_zerocopy_range ranges[16];
+        count_call();
+        int32_t n = zcn_zerocopy_completions(z->fd, ranges, 16);
+        if (n == -ZCN_EAGAIN) break;
+        if (n < 0) fail("recvmsg(MSG_ERRQUEUE)", n);
+        for (int32_t i = 0; i < n; i++) {
+            int copied = (ranges[i].code & ZCN_ZEROCOPY_COPIED) != 0;
+            for (uint32_t id = ranges[i].first;; id++) {
+                z->pending[z->owner_of[id % ZC_IDS]]--;
+                z->pending_calls--;
+                if (copied) z->copied_bytes += (uint64_t)z->call_bytes[id % ZC_IDS];
+                else z->zerocopy_bytes += (uint64_t)z->call_bytes[id % ZC_IDS];
+                done++;
+                if (id == ranges[i].last) break;
+            }
+            zc_verdict(z, copied);
+        }
+        if (n < 16) break;
+    }
+    return done;
+}
+
+/* Waits for room (POLLOUT) or a completion (POLLERR). */
+static void zc_wait(zc_state *z, int want_room)
+{
+    count_call();
+    int32_t r = zcn_poll(z->fd, want_room ? ZCN_POLLOUT : 0, -1);
+    if (r < 0) fail("poll", r);
+    if (r & ZCN_POLLERR) zc_harvest(z);
+}
+
+static void zc_send_message(zc_state *z, int slot, const uint8_t *p, uint64_t n)
+{
+    int zerocopy;
+    if (!z->adaptive) zerocopy = 1;
+    else if (n < ZC_THRESHOLD) zerocopy = 0;
+    else if (z->policy == 2) zerocopy = 1;
+    else if (z->policy == 1) zerocopy = 0;
+    else if (z->policy == 3 && z->plain_left > 0) {
+        z->plain_left--;
+        zerocopy = 0;
+    } else {
+        z->policy = 1;
+        z->probes++;
+        zerocopy = 1;
+    }
+    while (n > 0) {
+        count_call();
+        int64_t r = zcn_send(z->fd, p, n, ZCN_MSG_DONTWAIT | (zerocopy ? ZCN_MSG_ZEROCOPY : 0));
+        if (r == -ZCN_EAGAIN) {
+            zc_wait(z, 1);
+            continue;
+        }
+        if (r == -ZCN_ENOBUFS && zerocopy) {
+            if (z->pending_calls > 0) zc_wait(z, 0);
+            else zerocopy = 0;
+            continue;
+        }
+        if (r <= 0) fail("send", r);
+        if (zerocopy) {
+            if (z->pending_calls >= ZC_IDS) fail("send (too many calls in flight)", -ZCN_ENOBUFS);
+            z->owner_of[z->next_id % ZC_IDS] = (uint16_t)slot;
+            z->call_bytes[z->next_id % ZC_IDS] = (int32_t)r;
+            z->next_id++;
+            z->pending[slot]++;
+            z->pending_calls++;
+        } else {
+            z->plain_bytes += (uint64_t)r;
+        }
+        p += r;
+        n -= (uint64_t)r;
+    }
+}
+
+static uint64_t zerocopy_send_loop(zc_state *z, uint8_t *const *ring, uint64_t message, uint64_t size)
+{
+    uint64_t sent = 0;
+    for (uint64_t i = 0; sent < size; i++) {
+        int slot = (int)(i % ZC_RING);
+        if (z->pending_calls > 0) zc_harvest(z);
+        while (z->pending[slot] > 0) zc_wait(z, 0); /* the slot's memory is still in use by the kernel */
+        uint64_t n = size - sent < message ? size - sent : message;
+        zc_send_message(z, slot, ring[slot], n);
+        sent += n;
+    }
+    return sent;
+}
+
 /* --- the measurement ---------------------------------------------------------------------------- */
 
 static double now_seconds(void)
@@ -541,7 +673,8 @@ int main(int argc, char **argv)
 
     int is = 0;
 #define IS(s, m) (strcmp(g_scenario, s) == 0 && strcmp(g_method, m) == 0 && (is = 1))
-    int needs_file = strcmp(g_scenario, "memory-to-pipe") != 0;
+    int zc_scenario = strcmp(g_scenario, "zerocopy-send-64k") == 0 || strcmp(g_scenario, "zerocopy-send-1m") == 0;
+    int needs_file = strcmp(g_scenario, "memory-to-pipe") != 0 && !zc_scenario;
     if (needs_file && file == NULL) usage("--file is required");
     if (needs_file) {
         int32_t fd = open_or_die(file, ZCN_O_RDONLY, 0);
@@ -620,6 +753,22 @@ int main(int argc, char **argv)
             ring[i] = ring_len >= huge_page_size() ? huge_alloc_or_die(ring_len) : alloc_or_die(ring_len);
             memset(ring[i], 0x5a, ring_len);
         }
+    }
+    zc_state *zc = NULL;
+    uint8_t *zc_ring[ZC_RING] = {0};
+    uint64_t zc_message = strcmp(g_scenario, "zerocopy-send-1m") == 0 ? 1u << 20 : 64u * 1024;
+    if (zc_scenario) {
+        out_fd = tcp_connect(&rx, size);
+        zc = calloc(1, sizeof *zc);
+        if (zc == NULL) fail("calloc", -ZCN_ENOMEM);
+        zc->fd = out_fd;
+        zc->adaptive = strcmp(g_method, "zerocopy") == 0;
+        zc->policy = 0;
+        if (strcmp(g_method, "send") != 0) {
+            int32_t r = zcn_socket_set_zerocopy(out_fd, 1);
+            if (r < 0) fail("setsockopt(SO_ZEROCOPY)", r);
+        }
+        for (int i = 0; i < ZC_RING; i++) zc_ring[i] = alloc_or_die(zc_message);
     }
     if (cold) {
         /* Drop the file's pages (they are clean: zcn bench fsyncs the file it writes). */
@@ -753,13 +902,36 @@ int main(int argc, char **argv)
             if ((uint64_t)r < COLD_BLOCK) break;
         }
     }
+    else if (IS("zerocopy-send-64k", "send") || IS("zerocopy-send-1m", "send")) {
+        /* Socket.Send's loop: blocking send(2) calls until each message is in. */
+        for (uint64_t i = 0; bytes < size; i++) {
+            const uint8_t *p = zc_ring[i % ZC_RING];
+            uint64_t n = size - bytes < zc_message ? size - bytes : zc_message;
+            for (uint64_t done = 0; done < n;) {
+                count_call();
+                int64_t r = zcn_send(out_fd, p + done, n - done, ZCN_MSG_NONE);
+                if (r <= 0) fail("send", r);
+                done += (uint64_t)r;
+            }
+            zc->plain_bytes += n;
+            bytes += n;
+        }
+    } else if (IS("zerocopy-send-64k", "zerocopy") || IS("zerocopy-send-1m", "zerocopy") ||
+               IS("zerocopy-send-64k", "zerocopy-forced") || IS("zerocopy-send-1m", "zerocopy-forced")) {
+        bytes = zerocopy_send_loop(zc, zc_ring, zc_message, size);
+    }
     if (!is) usage("unknown scenario or method");
 
     double t1 = now_seconds();
     getrusage(RUSAGE_SELF, &ru1);
     uint64_t syscalls = atomic_load(&g_syscalls);
 
-    if (strcmp(g_scenario, "file-to-tcp") == 0) {
+    if (zc_scenario) {
+        /* The clock stopped when the last byte was handed over, as for the managed side; the rest of the
+         * completions arrive now, before the ring is freed. */
+        while (zc->pending_calls > 0) zc_wait(zc, 0);
+    }
+    if (strcmp(g_scenario, "file-to-tcp") == 0 || zc_scenario) {
         zcn_close(out_fd);
         pthread_join(rx.thread, NULL);
         close(rx.listen_fd);
@@ -794,6 +966,7 @@ int main(int argc, char **argv)
             zcn_aligned_unmap(cold_readers[t].buf, huge_buf_size);
     else
         zcn_aligned_free(io_buf);
+    for (int i = 0; i < ZC_RING; i++) zcn_aligned_free(zc_ring[i]);
 
     printf("{\"scenario\":\"%s\",\"method\":\"%s\",\"bytes\":%" PRIu64 ",\"seconds\":%.9f,\"user_s\":%.6f,"
            "\"sys_s\":%.6f,\"ctx_voluntary\":%ld,\"ctx_involuntary\":%ld,\"syscalls\":%" PRIu64
@@ -805,6 +978,12 @@ int main(int argc, char **argv)
     if (huge_bytes >= 0)
         printf(",\"huge_page_bytes\":%" PRId64 ",\"huge_page_buffer_bytes\":%" PRIu64, huge_bytes,
                huge_buf_size * (uint64_t)readers);
+    if (zc != NULL) {
+        printf(",\"zerocopy_bytes\":%" PRIu64 ",\"copied_bytes\":%" PRIu64 ",\"plain_bytes\":%" PRIu64
+               ",\"fallbacks\":%" PRIu64 ",\"probes\":%" PRIu64,
+               zc->zerocopy_bytes, zc->copied_bytes, zc->plain_bytes, zc->fallbacks, zc->probes);
+        free(zc);
+    }
     printf("}\n");
     return 0;
 }

@@ -2,7 +2,7 @@
  * zcn.h - the ZeroCopyNative C contract.
  *
  * libzcn is a thin layer over the Linux zero-copy system calls: sendfile, splice, tee, vmsplice,
- * copy_file_range, the mmap family, posix_memalign and O_DIRECT. This header is the only public
+ * copy_file_range, the mmap family, posix_memalign, O_DIRECT and MSG_ZEROCOPY sends. This header is the only public
  * interface; the C# bindings are generated from it, so it follows strict rules:
  *
  *  - Every function returns >= 0 on success (a count, a descriptor, or 0) and -errno on failure.
@@ -1236,6 +1236,113 @@ ZCN_API int32_t zcn_memfd_get_seals(int32_t fd);
  *  @retval -EINVAL the filesystem reports that it does not support Direct I/O for this file. Deliberate
  *          difference: statx succeeds there, with an alignment of 0. */
 ZCN_API int32_t zcn_dio_alignment(int32_t fd, zcn_dio_info *out);
+
+/* ---------------------------------------------------------------------------------------------
+ * Sockets: sends that do not copy (socket.c)
+ *
+ * MSG_ZEROCOPY (Linux 4.14; Documentation/networking/msg_zerocopy.rst): after zcn_socket_set_zerocopy, a
+ * zcn_send with ZCN_MSG_ZEROCOPY pins the caller's pages and sends from them instead of copying them into the
+ * socket. The pages stay in use after the call returns, until the kernel has finished with them (for TCP: the
+ * data was acknowledged). It says so on the socket's error queue, one completion per successful send call, read
+ * with zcn_zerocopy_completions: until the completion of a call has arrived, its buffer must stay allocated and
+ * unchanged, or the peer may receive the change. Each successful zcn_send with ZCN_MSG_ZEROCOPY on a socket
+ * takes the next number of a 32-bit counter that starts at 0 for a new socket (a call that fails takes none);
+ * a completion names a range of those numbers. Where the kernel could not avoid a copy after all (loopback, a
+ * local peer through veth, a device without scatter-gather), the completion carries ZCN_ZEROCOPY_COPIED: the
+ * send cost a copy and the pinning on top, and plain sends are the better choice on that socket.
+ * ------------------------------------------------------------------------------------------- */
+
+/** Flags for zcn_send (MSG_*). */
+typedef enum zcn_send_flags {
+    /** No flags: a plain send, blocking unless the socket is O_NONBLOCK. */
+    ZCN_MSG_NONE = 0,
+    /** MSG_DONTWAIT: do not block on this call; -EAGAIN instead, whatever the socket's O_NONBLOCK. */
+    ZCN_MSG_DONTWAIT = 0x40,
+    /** MSG_NOSIGNAL: no SIGPIPE when the connection is gone; -EPIPE instead. Always in effect; accepted for
+     *  completeness. */
+    ZCN_MSG_NOSIGNAL = 0x4000,
+    /** MSG_MORE: more data follows; TCP holds back a partial segment (like TCP_CORK for this call). */
+    ZCN_MSG_MORE = 0x8000,
+    /** MSG_ZEROCOPY: send from the caller's pages without copying them, and report on the error queue when the
+     *  kernel no longer uses them (zcn_zerocopy_completions). Needs zcn_socket_set_zerocopy first; without it
+     *  the flag is ignored and the data is copied, with no completion. */
+    ZCN_MSG_ZEROCOPY = 0x4000000,
+} zcn_send_flags;
+
+/** Bits of zcn_zerocopy_range.code (SO_EE_CODE_ZEROCOPY_*). */
+typedef enum zcn_zerocopy_code {
+    /** SO_EE_CODE_ZEROCOPY_COPIED: the kernel copied the data after all (loopback, a peer on this host, a
+     *  device that cannot send from user pages). The send was not zero-copy; plain sends cost less here. */
+    ZCN_ZEROCOPY_COPIED = 1,
+} zcn_zerocopy_code;
+
+/** One completion of MSG_ZEROCOPY sends, from zcn_zerocopy_completions: the send calls numbered first to last
+ *  (inclusive, counting modulo 2^32) no longer use their buffers. The kernel merges the completions of
+ *  consecutive calls into one range while they wait on the error queue; the range then carries the code of the
+ *  first of them. */
+typedef struct zcn_zerocopy_range {
+    /** The number of the first send call completed (ee_info). */
+    uint32_t first;
+    /** The number of the last send call completed, inclusive (ee_data); below first when the range wraps. */
+    uint32_t last;
+    /** zcn_zerocopy_code bits (ee_code). */
+    uint32_t code;
+    /** Reserved; always 0. */
+    uint32_t reserved;
+} zcn_zerocopy_range;
+
+/** setsockopt(SO_ZEROCOPY): allows (or stops allowing) ZCN_MSG_ZEROCOPY sends on a socket.
+ *  @param fd A TCP socket (IPv4 or IPv6), or a UDP socket.
+ *  @param enable 1 to allow, 0 to stop; the kernel refuses any other value.
+ *  @return 0, or:
+ *  @retval -EBADF fd is not open.
+ *  @retval -ENOTSOCK fd is not a socket.
+ *  @retval -EOPNOTSUPP the socket cannot send without copying: a Unix, raw, packet or netlink socket.
+ *  @retval -EINVAL enable is neither 0 nor 1.
+ *  @retval -ENOPROTOOPT the kernel predates SO_ZEROCOPY (Linux 4.14). */
+ZCN_API int32_t zcn_socket_set_zerocopy(int32_t fd, int32_t enable);
+
+/** send(2) with MSG_NOSIGNAL always added: a connection that is gone is -EPIPE, never SIGPIPE.
+ *  @param fd A connected socket.
+ *  @param buf The bytes to send. With ZCN_MSG_ZEROCOPY they must stay allocated and unchanged until the call's
+ *         completion has arrived (zcn_zerocopy_completions), even though the call has returned.
+ *  @param len The bytes to send; 0 sends nothing and returns 0.
+ *  @param flags zcn_send_flags. Other bits go to the kernel as they are (MSG_OOB, MSG_CONFIRM, ...).
+ *  @return The bytes sent: on a stream socket possibly fewer than len (non-blocking, or a signal after some
+ *          bytes); a datagram goes whole. Or:
+ *  @retval -EAGAIN the socket is non-blocking (O_NONBLOCK or ZCN_MSG_DONTWAIT) and has no room; or its send
+ *          timeout (SO_SNDTIMEO) passed. With ZCN_MSG_ZEROCOPY, the call took no completion number.
+ *  @retval -EPIPE the connection is shut down for writing, closed by the peer after a reset, or a TCP socket
+ *          was never connected.
+ *  @retval -ECONNRESET the peer reset the connection (the first send after the reset; -EPIPE after that).
+ *  @retval -EDESTADDRREQ a datagram socket has no peer address.
+ *  @retval -EMSGSIZE a datagram is larger than the protocol allows (65507 bytes for UDP over IPv4).
+ *  @retval -EFAULT buf is not readable for len bytes (nothing was sent).
+ *  @retval -ENOBUFS with ZCN_MSG_ZEROCOPY, the kernel could not record one more send awaiting completion (its
+ *          notifications count against net.core.optmem_max): read completions, then send again.
+ *  @retval -EBADF fd is not open.
+ *  @retval -ENOTSOCK fd is not a socket.
+ *  @retval -ENOTCONN a socket type that needs a connection has none (Unix stream). */
+ZCN_API int64_t zcn_send(int32_t fd, const void *buf, uint64_t len, int32_t flags);
+
+/** recvmsg(2) with MSG_ERRQUEUE: reads the completions of ZCN_MSG_ZEROCOPY sends from a socket's error queue.
+ *  Reading never blocks: wait for the queue with zcn_poll or zcn_epoll_wait, where a non-empty error queue reports
+ *  ZCN_POLLERR / ZCN_EPOLLERR (always reported, never asked for).
+ *  @param fd A TCP or UDP socket (IPv4 or IPv6).
+ *  @param out Receives up to max completions, in the order the kernel queued them.
+ *  @param max The capacity of out; at least 1.
+ *  @return The completions stored, after reading messages until out is full or the queue is empty: at least 1,
+ *          or 0 when the queue held only messages of other origins (ICMP errors with IP_RECVERR, transmit
+ *          timestamps), which are read and dropped. Or:
+ *  @retval -EAGAIN the error queue is empty.
+ *  @retval -EBADF fd is not open.
+ *  @retval -ENOTSOCK fd is not a socket.
+ *  @retval -EOPNOTSUPP fd is a socket that is neither IPv4 nor IPv6 (checked with getsockopt(SO_DOMAIN) first).
+ *          Deliberate difference: Linux ignores MSG_ERRQUEUE on a Unix socket and recvmsg would read, and
+ *          consume, the socket's data.
+ *  @retval -EINVAL max is 0 or negative. Deliberate difference: out and max are the library's parameters.
+ *  @retval -EFAULT out is NULL (and max is at least 1). Deliberate difference, as for max. */
+ZCN_API int32_t zcn_zerocopy_completions(int32_t fd, zcn_zerocopy_range *out, int32_t max);
 
 #ifdef __cplusplus
 }

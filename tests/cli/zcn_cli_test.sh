@@ -203,6 +203,8 @@ assert c_available, "the C reference was not found"
 expected = {
     "file-to-null": ["readwrite", "sendfile", "splice", "mmap", "bcl-copyto"],
     "file-to-tcp": ["readwrite", "sendfile", "splice", "bcl-sendfile", "bcl-copyto"],
+    "zerocopy-send-64k": ["send", "zerocopy", "zerocopy-forced"],
+    "zerocopy-send-1m": ["send", "zerocopy", "zerocopy-forced"],
     "memory-to-pipe": ["readwrite", "vmsplice-read", "vmsplice-null", "vmsplice-file", "vmsplice-tcp", "vmsplice-unsafe-null", "bcl-anonpipe"],
     "file-to-file": ["readwrite", "copy_file_range", "sendfile", "auto", "bcl-filecopy", "bcl-copyto"],
     "scan": ["read", "bcl-randomaccess", "mmap", "mmap-populate", "bcl-mmf-accessor"],
@@ -228,6 +230,15 @@ odirect = [r for r in d["results"] if r["scenario"] == "cold-read" and r["method
 assert all(r["resident_bytes_after"] == 0 for r in odirect), "odirect left pages resident"
 for r in odirect:
     assert 0 <= r["huge_page_bytes"] <= r["huge_page_buffer_bytes"], f"odirect/{r['impl']}: huge-page share"
+counters = {(c["scenario"], c["method"], c["impl"]): c for c in d.get("zerocopy_send_counters", [])}
+for s in ("zerocopy-send-64k", "zerocopy-send-1m"):
+    for m in ("zerocopy", "zerocopy-forced"):
+        for impl in ("managed", "c"):
+            c = counters.get((s, m, impl))
+            assert c is not None, f"no counters for {s}/{m}/{impl}"
+            assert c["zerocopy_bytes"] + c["copied_bytes"] + c["plain_bytes"] > 0, f"{s}/{m}/{impl}: empty counters"
+            if m == "zerocopy-forced":
+                assert c["plain_bytes"] == 0, f"{s}/{m}/{impl}: the forced sender sent plainly"
 EOF
 then ok "bench JSON lists every scenario, method and impl with the schema's fields"; else bad "bench JSON content"; fi
 check "bench removed its temporary folder" test -z "$(ls -A "$BENCH_DIR")"

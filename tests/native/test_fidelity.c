@@ -242,6 +242,13 @@ static const value splice_flag_values[] = {
     {"SPLICE_F_GIFT", ZCN_SPLICE_F_GIFT},
     {"1<<4", 0x10},
 };
+static const value send_flag_values[] = {
+    {"MSG_ZEROCOPY", ZCN_MSG_ZEROCOPY},
+    {"MSG_DONTWAIT|MSG_MORE", ZCN_MSG_DONTWAIT | ZCN_MSG_MORE},
+    {"MSG_NOSIGNAL", ZCN_MSG_NOSIGNAL},
+    {"MSG_ZEROCOPY|MSG_DONTWAIT", ZCN_MSG_ZEROCOPY | ZCN_MSG_DONTWAIT},
+    {"1<<30", 0x40000000},
+};
 /* 0x80 is O_NOTIFICATION_PIPE to pipe2: the documented refusal; 4 has no meaning for either. */
 static const value pipe_flag_values[] = {
     {"ZCN_PIPE_PACKET", ZCN_PIPE_PACKET},
@@ -815,6 +822,99 @@ static int64_t call_dio_alignment(fixture *f, const args *a, int raw) {
     return unsupported ? -EINVAL : 0;
 }
 
+/* ---- Sockets: zero-copy sends -------------------------------------------------------------------- */
+
+/* The socket rows make their own connected loopback TCP pair (a base fd of TCP_OF_ROW): non-blocking, SO_ZEROCOPY
+ * on, both ends moved above the fixture's numbers (so that the "closed" descriptor stays closed). The fixture's own
+ * socket is an AF_UNIX pair, which the fd rows still reach. */
+#define TCP_OF_ROW (-1001)
+static int32_t row_tcp(const args *a, int own[2]) {
+    int pair[2];
+    REQUIRE(zcn_xf_tcp_pair(pair) == 0);
+    for (int i = 0; i < 2; i++) {
+        own[i] = fcntl(pair[i], F_DUPFD_CLOEXEC, 512);
+        REQUIRE(own[i] >= 0 && close(pair[i]) == 0);
+    }
+    int one = 1;
+    REQUIRE(zcn_xf_nonblock(own[1]) == 0 && setsockopt(own[1], SOL_SOCKET, SO_ZEROCOPY, &one, sizeof one) == 0);
+    return a->fd_a == TCP_OF_ROW ? own[1] : a->fd_a;
+}
+static void base_socket(const fixture *f, args *a) {
+    (void)f;
+    a->fd_a = TCP_OF_ROW;
+}
+static void base_set_zerocopy(const fixture *f, args *a) {
+    base_socket(f, a);
+    a->flags = 1;
+}
+static int64_t call_socket_set_zerocopy(fixture *f, const args *a, int raw) {
+    (void)f;
+    int own[2];
+    int32_t fd = row_tcp(a, own), enable = (int32_t)a->flags;
+    int64_t result = raw ? sys(syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_ZEROCOPY, &enable, sizeof enable))
+                         : zcn_socket_set_zerocopy(fd, enable);
+    zcn_xf_close_all(own, 2);
+    return result;
+}
+
+static void base_send(const fixture *f, args *a) {
+    base_socket(f, a);
+    a->addr = f->buf;
+    a->len = BASE_COUNT;
+    a->flags = ZCN_MSG_NONE;
+}
+/* The raw twin adds MSG_NOSIGNAL as the library does (a closed peer would otherwise end the run). */
+static int64_t call_send(fixture *f, const args *a, int raw) {
+    (void)f;
+    int own[2];
+    int32_t fd = row_tcp(a, own), flags = (int32_t)a->flags;
+    int64_t result = raw ? sys(syscall(SYS_sendto, fd, a->addr, (size_t)a->len, flags | MSG_NOSIGNAL, NULL, 0))
+                         : zcn_send(fd, a->addr, a->len, flags);
+    zcn_xf_close_all(own, 2);
+    return result;
+}
+
+static void base_completions(const fixture *f, args *a) {
+    base_socket(f, a);
+    a->flags = 4;
+}
+/* The raw twin is the one recvmsg(MSG_ERRQUEUE) the library starts with; every row's queue is empty. */
+static int64_t call_zerocopy_completions(fixture *f, const args *a, int raw) {
+    (void)f;
+    int own[2];
+    int32_t fd = row_tcp(a, own), max = (int32_t)a->flags;
+    int64_t result;
+    if (raw) {
+        char control[128];
+        struct msghdr msg;
+        memset(&msg, 0, sizeof msg);
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        result = sys(syscall(SYS_recvmsg, fd, &msg, MSG_ERRQUEUE));
+    } else {
+        /* Every row's queue is empty, so nothing is written: any max can be passed with a small array. */
+        zcn_zerocopy_range ranges[4];
+        result = zcn_zerocopy_completions(fd, a->ptr == PTR_NULL ? NULL : ranges, max);
+    }
+    zcn_xf_close_all(own, 2);
+    return result;
+}
+/* zcn.h: the descriptor's own refusals (EBADF, ENOTSOCK) come first; a socket that is neither IPv4 nor IPv6 is
+ * -EOPNOTSUPP (recvmsg would read a Unix socket's data); then max below 1 is -EINVAL and a NULL out -EFAULT. */
+static int64_t documented_completions(const args *a, int64_t kernel) {
+    if (kernel == -EBADF || kernel == -ENOTSOCK) return NOT_DOCUMENTED;
+    if (a->fd_a != TCP_OF_ROW) {
+        int family = 0;
+        socklen_t length = sizeof family;
+        if (getsockopt(a->fd_a, SOL_SOCKET, SO_DOMAIN, &family, &length) == 0 && family != AF_INET &&
+            family != AF_INET6)
+            return -EOPNOTSUPP;
+    }
+    if ((int32_t)a->flags <= 0) return -EINVAL;
+    if (a->ptr == PTR_NULL) return -EFAULT;
+    return NOT_DOCUMENTED;
+}
+
 /* ---- The function table --------------------------------------------------------------------------- */
 
 #define EXTRA(list) list, sizeof list / sizeof list[0]
@@ -894,6 +994,12 @@ static const function_under_test functions[] = {
     {"zcn_memfd_get_seals", {[P_FD_A] = "fd"}, DOM_NONE, NULL, 0, base_seals, call_memfd_get_seals, NULL},
     {"zcn_dio_alignment", {[P_FD_A] = "fd", [P_PTR] = "out"}, DOM_OUT, NULL, 0, base_fd_ro, call_dio_alignment,
      documented_out_pointer},
+    {"zcn_socket_set_zerocopy", {[P_FD_A] = "fd", [P_FLAGS] = "enable"}, DOM_NONE, NULL, 0, base_set_zerocopy,
+     call_socket_set_zerocopy, NULL},
+    {"zcn_send", {[P_FD_A] = "fd", [P_ADDR] = "buf", [P_LEN] = "len", [P_FLAGS] = "flags"}, DOM_NONE,
+     EXTRA(send_flag_values), base_send, call_send, NULL},
+    {"zcn_zerocopy_completions", {[P_FD_A] = "fd", [P_PTR] = "out", [P_FLAGS] = "max"}, DOM_OUT, NULL, 0,
+     base_completions, call_zerocopy_completions, documented_completions},
 };
 #define FUNCTION_COUNT (sizeof functions / sizeof functions[0])
 

@@ -708,4 +708,64 @@ public static unsafe partial class Zcn
     [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_dio_alignment", ExactSpelling = true)]
     [return: NativeTypeName("int32_t")]
     public static extern int dio_alignment([NativeTypeName("int32_t")] int fd, [NativeTypeName("zcn_dio_info *")] DioInfo* @out);
+
+    /// <summary>setsockopt(SO_ZEROCOPY): allows (or stops allowing) ZCN_MSG_ZEROCOPY sends on a socket.</summary>
+    /// <param name="fd">A TCP socket (IPv4 or IPv6), or a UDP socket.</param>
+    /// <param name="enable">1 to allow, 0 to stop; the kernel refuses any other value.</param>
+    /// <returns>
+    /// 0, or:
+    /// <list type="bullet">
+    /// <item><description>-EBADF fd is not open.</description></item>
+    /// <item><description>-ENOTSOCK fd is not a socket.</description></item>
+    /// <item><description>-EOPNOTSUPP the socket cannot send without copying: a Unix, raw, packet or netlink socket.</description></item>
+    /// <item><description>-EINVAL enable is neither 0 nor 1.</description></item>
+    /// <item><description>-ENOPROTOOPT the kernel predates SO_ZEROCOPY (Linux 4.14).</description></item>
+    /// </list>
+    /// </returns>
+    [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_socket_set_zerocopy", ExactSpelling = true)]
+    [return: NativeTypeName("int32_t")]
+    public static extern int socket_set_zerocopy([NativeTypeName("int32_t")] int fd, [NativeTypeName("int32_t")] int enable);
+
+    /// <summary>send(2) with MSG_NOSIGNAL always added: a connection that is gone is -EPIPE, never SIGPIPE.</summary>
+    /// <param name="fd">A connected socket.</param>
+    /// <param name="buf">The bytes to send. With ZCN_MSG_ZEROCOPY they must stay allocated and unchanged until the call's completion has arrived (zcn_zerocopy_completions), even though the call has returned.</param>
+    /// <param name="len">The bytes to send; 0 sends nothing and returns 0.</param>
+    /// <param name="flags">zcn_send_flags. Other bits go to the kernel as they are (MSG_OOB, MSG_CONFIRM, ...).</param>
+    /// <returns>
+    /// The bytes sent: on a stream socket possibly fewer than len (non-blocking, or a signal after some bytes); a datagram goes whole. Or:
+    /// <list type="bullet">
+    /// <item><description>-EAGAIN the socket is non-blocking (O_NONBLOCK or ZCN_MSG_DONTWAIT) and has no room; or its send timeout (SO_SNDTIMEO) passed. With ZCN_MSG_ZEROCOPY, the call took no completion number.</description></item>
+    /// <item><description>-EPIPE the connection is shut down for writing, closed by the peer after a reset, or a TCP socket was never connected.</description></item>
+    /// <item><description>-ECONNRESET the peer reset the connection (the first send after the reset; -EPIPE after that).</description></item>
+    /// <item><description>-EDESTADDRREQ a datagram socket has no peer address.</description></item>
+    /// <item><description>-EMSGSIZE a datagram is larger than the protocol allows (65507 bytes for UDP over IPv4).</description></item>
+    /// <item><description>-EFAULT buf is not readable for len bytes (nothing was sent).</description></item>
+    /// <item><description>-ENOBUFS with ZCN_MSG_ZEROCOPY, the kernel could not record one more send awaiting completion (its notifications count against net.core.optmem_max): read completions, then send again.</description></item>
+    /// <item><description>-EBADF fd is not open.</description></item>
+    /// <item><description>-ENOTSOCK fd is not a socket.</description></item>
+    /// <item><description>-ENOTCONN a socket type that needs a connection has none (Unix stream).</description></item>
+    /// </list>
+    /// </returns>
+    [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_send", ExactSpelling = true)]
+    [return: NativeTypeName("int64_t")]
+    public static extern long send([NativeTypeName("int32_t")] int fd, [NativeTypeName("const void *")] void* buf, [NativeTypeName("uint64_t")] ulong len, [NativeTypeName("int32_t")] int flags);
+
+    /// <summary>recvmsg(2) with MSG_ERRQUEUE: reads the completions of ZCN_MSG_ZEROCOPY sends from a socket's error queue. Reading never blocks: wait for the queue with zcn_poll or zcn_epoll_wait, where a non-empty error queue reports ZCN_POLLERR / ZCN_EPOLLERR (always reported, never asked for).</summary>
+    /// <param name="fd">A TCP or UDP socket (IPv4 or IPv6).</param>
+    /// <param name="out">Receives up to max completions, in the order the kernel queued them.</param>
+    /// <param name="max">The capacity of out; at least 1.</param>
+    /// <returns>
+    /// The completions stored, after reading messages until out is full or the queue is empty: at least 1, or 0 when the queue held only messages of other origins (ICMP errors with IP_RECVERR, transmit timestamps), which are read and dropped. Or:
+    /// <list type="bullet">
+    /// <item><description>-EAGAIN the error queue is empty.</description></item>
+    /// <item><description>-EBADF fd is not open.</description></item>
+    /// <item><description>-ENOTSOCK fd is not a socket.</description></item>
+    /// <item><description>-EOPNOTSUPP fd is a socket that is neither IPv4 nor IPv6 (checked with getsockopt(SO_DOMAIN) first). Deliberate difference: Linux ignores MSG_ERRQUEUE on a Unix socket and recvmsg would read, and consume, the socket's data.</description></item>
+    /// <item><description>-EINVAL max is 0 or negative. Deliberate difference: out and max are the library's parameters.</description></item>
+    /// <item><description>-EFAULT out is NULL (and max is at least 1). Deliberate difference, as for max.</description></item>
+    /// </list>
+    /// </returns>
+    [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_zerocopy_completions", ExactSpelling = true)]
+    [return: NativeTypeName("int32_t")]
+    public static extern int zerocopy_completions([NativeTypeName("int32_t")] int fd, [NativeTypeName("zcn_zerocopy_range *")] ZeroCopyRange* @out, [NativeTypeName("int32_t")] int max);
 }

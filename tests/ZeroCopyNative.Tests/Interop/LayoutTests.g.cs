@@ -42,6 +42,8 @@ public sealed unsafe class LayoutTests
         Assert.That((long)sizeof(FdFlags), Is.EqualTo(CLayout.Value("sizeof:FdFlags")), "sizeof(enum zcn_fd_flags)");
         Assert.That((long)sizeof(DioSource), Is.EqualTo(CLayout.Value("sizeof:DioSource")), "sizeof(enum zcn_dio_source)");
         Assert.That((long)sizeof(CapabilityFlags), Is.EqualTo(CLayout.Value("sizeof:CapabilityFlags")), "sizeof(enum zcn_capability)");
+        Assert.That((long)sizeof(SendFlags), Is.EqualTo(CLayout.Value("sizeof:SendFlags")), "sizeof(enum zcn_send_flags)");
+        Assert.That((long)sizeof(ZeroCopyCode), Is.EqualTo(CLayout.Value("sizeof:ZeroCopyCode")), "sizeof(enum zcn_zerocopy_code)");
     }
 
     [Test]
@@ -115,6 +117,24 @@ public sealed unsafe class LayoutTests
         Assert.That((byte*)&s.block_size - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.block_size")), "offsetof(struct zcn_fd_info, block_size)");
         Assert.That((byte*)&s.device - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.device")), "offsetof(struct zcn_fd_info, device)");
         Assert.That((byte*)&s.inode - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.inode")), "offsetof(struct zcn_fd_info, inode)");
+    }
+
+    [Test]
+    public void ZeroCopyRangeHasTheSizeAndAlignmentOfC()
+    {
+        Assert.That((long)sizeof(ZeroCopyRange), Is.EqualTo(CLayout.Value("sizeof:ZeroCopyRange")), "sizeof(struct zcn_zerocopy_range)");
+        Assert.That(CLayout.AlignOf<ZeroCopyRange>(), Is.EqualTo(CLayout.Value("alignof:ZeroCopyRange")), "_Alignof(struct zcn_zerocopy_range)");
+    }
+
+    [Test]
+    public void ZeroCopyRangeHasTheFieldOffsetsOfC()
+    {
+        ZeroCopyRange s = default;
+        byte* start = (byte*)&s;
+        Assert.That((byte*)&s.first - start, Is.EqualTo(CLayout.Value("offsetof:ZeroCopyRange.first")), "offsetof(struct zcn_zerocopy_range, first)");
+        Assert.That((byte*)&s.last - start, Is.EqualTo(CLayout.Value("offsetof:ZeroCopyRange.last")), "offsetof(struct zcn_zerocopy_range, last)");
+        Assert.That((byte*)&s.code - start, Is.EqualTo(CLayout.Value("offsetof:ZeroCopyRange.code")), "offsetof(struct zcn_zerocopy_range, code)");
+        Assert.That((byte*)&s.reserved - start, Is.EqualTo(CLayout.Value("offsetof:ZeroCopyRange.reserved")), "offsetof(struct zcn_zerocopy_range, reserved)");
     }
 }
 

@@ -86,6 +86,7 @@ internal sealed class CReference(string path, Workspace workspace)
 
         using JsonDocument doc = JsonDocument.Parse(output);
         JsonElement r = doc.RootElement;
+        ZeroCopySend.RecordC(scenario, method, r);
         var m = new Measurement(r.GetProperty("bytes").GetInt64(), r.GetProperty("seconds").GetDouble(),
                                 r.GetProperty("user_s").GetDouble(), r.GetProperty("sys_s").GetDouble(),
                                 r.GetProperty("ctx_voluntary").GetInt64(), r.GetProperty("ctx_involuntary").GetInt64(),

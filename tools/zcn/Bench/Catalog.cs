@@ -52,6 +52,8 @@ internal sealed record Scenario(string Name, string Baseline, string What, Metho
 ///  scan by mmap                      1 = 1 DMA + 0 CPU  (user code reads the page cache in place)
 ///  cold read, buffered               2 = 1 DMA + 1 CPU
 ///  cold read, O_DIRECT               1 = 1 DMA + 0 CPU  (the device writes straight into the user buffer)
+///  memory → socket, send(2)          2 = 1 DMA + 1 CPU  (user→socket buffer, buffer→device)
+///  memory → socket, MSG_ZEROCOPY     1 = 1 DMA + 0 CPU  (the device reads the pinned user pages)
 /// </code>
 /// The .NET built-ins are counted by what they do underneath on Linux (FileStream.CopyTo is read + write; Socket.SendFile
 /// and File.Copy use sendfile and copy_file_range).
@@ -85,6 +87,7 @@ internal static class Catalog
             new("bcl-sendfile", true, InKernel, "Socket.SendFile(path)"),
             new("bcl-copyto", true, ReadWrite, "FileStream.CopyTo(NetworkStream)"),
         ]),
+        .. ZeroCopySend.Scenarios,
         new("memory-to-pipe", "readwrite", "one memory block into a 1 MiB pipe, a consumer thread draining",
         [
             new("readwrite", false, PipeReadWrite, "write(2) into the pipe, read(2) out"),

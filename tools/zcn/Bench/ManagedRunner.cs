@@ -39,6 +39,7 @@ internal static unsafe class ManagedRunner
 
     public static Measurement Run(Scenario scenario, Method method, BenchFiles files) => scenario.Name switch
     {
+        ZeroCopySend.Scenario64K or ZeroCopySend.Scenario1M => ZeroCopySend.Run(scenario, method.Name, files),
         "file-to-null" => FileToNull(method.Name, files),
         "file-to-tcp" => FileToTcp(method.Name, files),
         "memory-to-pipe" => MemoryToPipe(method.Name, files),

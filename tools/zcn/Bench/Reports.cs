@@ -73,6 +73,7 @@ internal static class Reports
               .Append(r.ImplName).Append("): ").Append(r.Error).Append('\n');
         }
 
+        ZeroCopySend.AppendCounters(sb, results);
         AppendNotes(sb, info);
         sb.Append("goals:\n");
         foreach (Goal g in goals)
@@ -131,6 +132,7 @@ internal static class Reports
             sb.Append("| ").Append(string.Join(" | ", Row(r))).Append(" |\n");
         }
 
+        ZeroCopySend.AppendCounters(sb, results, markdown: true);
         sb.Append('\n');
         foreach (Goal g in goals)
         {
@@ -244,6 +246,7 @@ internal static class Reports
         }
 
         w.WriteEndArray();
+        ZeroCopySend.WriteJson(w, results);
         w.WriteStartArray("errors");
         foreach (Result r in results.All.Where(r => r.Error != null))
         {

@@ -158,6 +158,7 @@ internal static class Goals
         goals.Add(new Goal("cold-read: odirect leaves 0 resident bytes",
                            odirect?.ResidentBytes is long rb ? $"{rb} bytes" : "not run",
                            odirect?.ResidentBytes is long rb2 ? rb2 == 0 : null));
+        goals.AddRange(ZeroCopySend.Goals(results));
         return goals;
     }
 

@@ -21,6 +21,8 @@ internal static class BenchCommand
         "scenarios (methods):\n" +
         "  file-to-null    readwrite sendfile splice mmap bcl-copyto\n" +
         "  file-to-tcp     readwrite sendfile splice bcl-sendfile bcl-copyto\n" +
+        "  zerocopy-send-64k, zerocopy-send-1m\n" +
+        "                  send zerocopy zerocopy-forced (messages from memory; prints the senders' counters)\n" +
         "  memory-to-pipe  readwrite vmsplice-read vmsplice-splice bcl-anonpipe\n" +
         "  file-to-file    readwrite copy_file_range sendfile auto bcl-filecopy bcl-copyto\n" +
         "  scan            read bcl-randomaccess mmap mmap-populate bcl-mmf-accessor\n" +
