@@ -38,6 +38,10 @@
  * placement, its own argument checks), so a few expectations differ there; each use says why. */
 static inline int zcn_fx_on_valgrind(void) { return RUNNING_ON_VALGRIND ? 1 : 0; }
 
+/* Under a user-mode emulator (the aarch64 suite runs under qemu-user, which sets ZCN_EMULATED): memory-management
+ * advice is accepted and ignored there, so what the kernel does with it is checked natively only. */
+static inline int zcn_fx_emulated(void) { return getenv("ZCN_EMULATED") != NULL; }
+
 /* ---- scratch directory ------------------------------------------------------------------------ */
 
 static char zcn_fx_dir[4096];

@@ -20,7 +20,7 @@ public sealed unsafe class DirectFileHugePageTests : ScratchDirectoryTests
         int length = (3 * huge) + (5 * 4096) + 100;
         File.WriteAllBytes(path, ScratchDirectory.Pattern(length, seed: 11));
         byte[] buffered = File.ReadAllBytes(path);
-        Assert.That(buffered, Has.Length.EqualTo(length));
+        Assert.That(buffered.Length, Is.EqualTo(length));
 
         using DirectFile file = DirectFile.Open(path, FileMode.Open, FileAccess.Read);
         using var buffer = new AlignedBuffer(huge, file.Alignment.BufferAlignment);
