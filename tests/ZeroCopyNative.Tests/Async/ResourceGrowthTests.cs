@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using NUnit.Framework;
+
+namespace ZeroCopyNative.Tests.Async;
+
+/// <summary>
+/// Runs after every other fixture of the suite (the largest [Order]): the descriptors and threads are back to what
+/// <see cref="AsyncSuiteSetUp"/> recorded after its warm-up. Descriptors must be exactly as many, once the pool
+/// of intermediate pipes is put at its fixed size again (its pipes may have been replaced meanwhile, so the count is
+/// compared, and the numbers that differ are listed); threads outside the thread pool must be no more than before,
+/// once they had a few seconds to end (dedicated threads of finished tests, the JIT's tiering worker).
+/// </summary>
+[Category("Async")]
+#pragma warning disable CS0618 // [Order] is obsolete in NUnit 5 and still orders fixtures: see AsyncSuiteSetUp
+[Order(SuiteOrder.Last)]
+#pragma warning restore CS0618
+public sealed class ResourceGrowthTests
+{
+    [Test]
+    public void NoDescriptorOrThreadOutlivesTheSuite()
+    {
+        Assert.That(AsyncSuiteSetUp.BaselineDescriptors, Is.Not.Null, "the suite's set-up recorded a baseline");
+        Dictionary<int, string> baseline = AsyncSuiteSetUp.BaselineDescriptors!;
+
+        // Handles of failed operations are closed by finalizers, and a handle disposed under a waiter is found by the
+        // loop's sweep (250 ms): poll for a few seconds before judging.
+        Dictionary<int, string> now = new();
+        bool same = AsyncKit.Eventually(() =>
+        {
+            ProcessCounts.FillPipePool();
+            ProcessCounts.Settle();
+            now = ProcessCounts.Descriptors();
+            return now.Count == baseline.Count;
+        }, 10);
+        string added = string.Join(", ", now.Where(p => !baseline.ContainsKey(p.Key)).Select(p => $"{p.Key}->{p.Value}"));
+        string gone = string.Join(", ", baseline.Where(p => !now.ContainsKey(p.Key)).Select(p => $"{p.Key}->{p.Value}"));
+        TestContext.Progress.WriteLine($"  async suite end: {now.Count} descriptors (baseline {baseline.Count})");
+        Assert.That(same, Is.True, $"descriptors {baseline.Count} -> {now.Count}; new: [{added}]; gone: [{gone}]");
+
+        int nonPool = 0;
+        bool settled = AsyncKit.Eventually(() => (nonPool = ProcessCounts.NonPoolThreads()) <= AsyncSuiteSetUp.BaselineNonPoolThreads, 15);
+        TestContext.Progress.WriteLine(
+            $"  async suite end: {ProcessCounts.Threads()} threads (baseline {AsyncSuiteSetUp.BaselineThreads}), " +
+            $"{nonPool} outside the thread pool (baseline {AsyncSuiteSetUp.BaselineNonPoolThreads}), " +
+            $"thread pool {System.Threading.ThreadPool.ThreadCount}");
+        Assert.That(settled, Is.True,
+            $"threads outside the thread pool: {AsyncSuiteSetUp.BaselineNonPoolThreads} -> {nonPool} ({ProcessCounts.ThreadNames()})");
+
+        int loops = 0;
+        foreach (string task in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                loops += File.ReadAllText(Path.Combine(task, "comm")).StartsWith("ZeroCopyNative", StringComparison.Ordinal) ? 1 : 0;
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        Assert.That(loops, Is.LessThanOrEqualTo(1), "one event loop thread at most, however many operations ran");
+    }
+}
