@@ -42,6 +42,10 @@ internal sealed class DescriptorRegistration
     /// <summary>The operations attached (guarded by the loop's lock).</summary>
     public int Users { get; set; }
 
+    /// <summary>The handle closed and its descriptor number was registered again for another file while operations
+    /// still held this registration: it is in none of the loop's maps any more (guarded by the loop's lock).</summary>
+    public bool Retired { get; set; }
+
     /// <summary>The readiness edges seen so far for <paramref name="interest"/>: note it before a system call, and pass
     /// it to <see cref="WaitAsync"/> after EAGAIN.</summary>
     public int Sequence(Interest interest) => Volatile.Read(ref _sequence[(int)interest]);
@@ -70,6 +74,9 @@ internal sealed class DescriptorRegistration
                     $"Another asynchronous operation is already waiting to {Describe(interest)} descriptor {Fd}.");
             }
 
+            // Disposed since the operation's last call: no edge will come (the kernel dropped the registration with the
+            // descriptor), and a registration retired for its number's reuse is no longer swept.
+            ObjectDisposedException.ThrowIf(Handle.IsClosed, Handle);
             return waiter.Park(cancellationToken);
         }
     }
@@ -138,6 +145,7 @@ internal sealed class DescriptorRegistration
         Handle = null!;
         Fd = -1;
         Users = 0;
+        Retired = false;
     }
 
     private ReadinessWaiter? Advance(Interest interest)

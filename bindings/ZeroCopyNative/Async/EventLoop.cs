@@ -62,8 +62,10 @@ internal static class EventLoop
                     return existing;
                 }
 
-                // The old handle closed and its number was reused: the kernel dropped that registration already.
-                Forget(existing);
+                // The old handle closed and its number was reused, before the sweep found it: the kernel dropped that
+                // registration already. Its operations may still hold it (one may even be parked on it): end their
+                // waits, and leave it to them, out of the maps, until the last one detaches.
+                Retire(existing);
             }
 
             DescriptorRegistration registration = s_free.Count > 0 ? s_free.Pop() : new DescriptorRegistration();
@@ -98,6 +100,13 @@ internal static class EventLoop
         {
             if (--registration.Users > 0)
             {
+                return;
+            }
+
+            if (registration.Retired)
+            {
+                // Its number belongs to another registration now: nothing to remove from epoll or from the maps.
+                Recycle(registration);
                 return;
             }
 
@@ -153,10 +162,28 @@ internal static class EventLoop
 
     internal static void NoteUnparked() => Interlocked.Decrement(ref s_parked);
 
+    /// <summary>Removes a registration whose last operation detached from the maps, and pools it.</summary>
     private static void Forget(DescriptorRegistration registration)
     {
         s_byFd.Remove(registration.Fd);
         s_byId.Remove(registration.Id);
+        Recycle(registration);
+    }
+
+    /// <summary>Takes the registration of a closed handle out of the maps while operations still hold it, so that its
+    /// descriptor number can be registered again for the file that now has it; fails its parked waiters (the handle is
+    /// disposed), and marks it so that its last <see cref="Detach"/> only pools it. Under the loop's lock.</summary>
+    private static void Retire(DescriptorRegistration registration)
+    {
+        s_byFd.Remove(registration.Fd);
+        s_byId.Remove(registration.Id);
+        registration.Retired = true;
+        registration.FailDisposed();
+    }
+
+    /// <summary>Pools a registration no operation holds any more (it is in no map).</summary>
+    private static void Recycle(DescriptorRegistration registration)
+    {
         registration.Clear();
         s_free.Push(registration);
     }
