@@ -68,7 +68,7 @@ internal sealed class DescriptorRegistration
             }
 
             ReadinessWaiter waiter = _waiters[(int)interest] ??= new ReadinessWaiter(this);
-            if (waiter.IsParked)
+            if (waiter.IsClaimed)
             {
                 throw new InvalidOperationException(
                     $"Another asynchronous operation is already waiting to {Describe(interest)} descriptor {Fd}.");
