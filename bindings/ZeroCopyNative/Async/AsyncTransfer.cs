@@ -110,10 +110,10 @@ internal static class AsyncTransfer
 
                         return Finish(ref pump, source, destination);
                     case AsyncPump.Next.WaitSource:
-                        await sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken).ConfigureAwait(false);
+                        await sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken, destination).ConfigureAwait(false);
                         break;
                     case AsyncPump.Next.WaitDestination:
-                        await destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken).ConfigureAwait(false);
+                        await destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken, source).ConfigureAwait(false);
                         break;
                     case AsyncPump.Next.Failed:
                         TransferEngine.Remember(pump.Step, result.Error, in pump.From, in pump.To);

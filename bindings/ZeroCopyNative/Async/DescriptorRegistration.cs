@@ -56,9 +56,15 @@ internal sealed class DescriptorRegistration
     /// cancelled (OperationCanceledException) or the handle is disposed (ObjectDisposedException). Continuations run
     /// on the thread pool, never on the loop's thread.
     /// </summary>
+    /// <param name="interest">What to wait for.</param>
+    /// <param name="observed">The <see cref="Sequence"/> noted before the system call that answered EAGAIN.</param>
+    /// <param name="cancellationToken">Ends the wait with OperationCanceledException.</param>
+    /// <param name="companion">The operation's other handle, if any: disposing it ends the wait too (found by the
+    /// loop's sweep), as the operation could never use it again.</param>
     /// <exception cref="InvalidOperationException">Another operation is already waiting for the same interest on this
     /// descriptor (concurrent reads, or concurrent writes, of one descriptor are not supported).</exception>
-    public ValueTask WaitAsync(Interest interest, int observed, CancellationToken cancellationToken)
+    /// <exception cref="ObjectDisposedException">The handle, or the companion, is already closed.</exception>
+    public ValueTask WaitAsync(Interest interest, int observed, CancellationToken cancellationToken, SafeHandle? companion = null)
     {
         lock (this)
         {
@@ -77,7 +83,12 @@ internal sealed class DescriptorRegistration
             // Disposed since the operation's last call: no edge will come (the kernel dropped the registration with the
             // descriptor), and a registration retired for its number's reuse is no longer swept.
             ObjectDisposedException.ThrowIf(Handle.IsClosed, Handle);
-            return waiter.Park(cancellationToken);
+            if (companion != null)
+            {
+                ObjectDisposedException.ThrowIf(companion.IsClosed, companion);
+            }
+
+            return waiter.Park(cancellationToken, companion);
         }
     }
 
@@ -107,6 +118,28 @@ internal sealed class DescriptorRegistration
         reader?.Complete(null);
         writer?.Complete(null);
         errors?.Complete(null);
+    }
+
+    /// <summary>For the loop's sweep: completes with ObjectDisposedException every parked waiter whose handle, or
+    /// whose operation's other handle, was disposed under it.</summary>
+    internal void SweepClosed()
+    {
+        for (int i = 0; i < Interests; i++)
+        {
+            ReadinessWaiter? waiter = null;
+            SafeHandle? closed = null;
+            lock (this)
+            {
+                if (_waiters[i] is { IsParked: true } parked)
+                {
+                    closed = Handle.IsClosed ? Handle : parked.Companion is { IsClosed: true } companion ? companion : null;
+                    waiter = closed != null && parked.Unpark() ? parked : null;
+                }
+            }
+
+            waiter?.Complete(new ObjectDisposedException(closed!.GetType().FullName,
+                                                         "The handle was disposed while an asynchronous operation waited on it."));
+        }
     }
 
     /// <summary>Completes every parked waiter with ObjectDisposedException (the handle was disposed under it).</summary>

@@ -21,7 +21,8 @@ namespace ZeroCopyNative;
 /// netpoller).</para>
 /// <para>Operations hold a descriptor's reference count only during their system calls, never while waiting, so
 /// disposing a handle closes its descriptor at once; the kernel then drops the registration, and the loop finds the
-/// waiter whose handle closed within <see cref="SweepInterval"/> and completes it with ObjectDisposedException.</para>
+/// waiter whose handle closed within <see cref="SweepInterval"/> and completes it with ObjectDisposedException. The
+/// same holds for the operation's other handle (a transfer waiting on its source whose destination is disposed).</para>
 /// <para>The loop, its epoll instance and a wake-up pipe are created on first use and live as long as the process:
 /// two descriptors and one thread, named "ZeroCopyNative epoll".</para>
 /// </remarks>
@@ -296,10 +297,7 @@ internal static class EventLoop
         {
             foreach (DescriptorRegistration registration in s_byFd.Values)
             {
-                if (registration.Handle.IsClosed)
-                {
-                    registration.FailDisposed();
-                }
+                registration.SweepClosed();
             }
         }
     }

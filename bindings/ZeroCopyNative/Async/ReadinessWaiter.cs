@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using System.Threading.Tasks.Sources;
@@ -19,6 +20,7 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IThreadPoolWorkItem
     private CancellationTokenRegistration _cancellation;
     private CancellationToken _token;
     private Exception? _failure;
+    private SafeHandle? _companion;
     private bool _parked;
     private volatile bool _claimed;
 
@@ -37,12 +39,18 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IThreadPoolWorkItem
     /// thread and ends the process).</summary>
     public bool IsClaimed => _claimed;
 
+    /// <summary>The operation's other handle while it waits here (the loop's sweep ends the wait if that one is
+    /// disposed, as it does for this registration's own handle); null when there is none (guarded by the
+    /// registration's lock).</summary>
+    public SafeHandle? Companion => _companion;
+
     /// <summary>Takes the waiter for one wait and hooks the cancellation (under the registration's lock, which the
     /// cancellation callback also takes: a token cancelled already calls back at once, on this thread).</summary>
-    public ValueTask Park(CancellationToken cancellationToken)
+    public ValueTask Park(CancellationToken cancellationToken, SafeHandle? companion)
     {
         _core.Reset();
         _failure = null;
+        _companion = companion;
         _claimed = true;
         _parked = true;
         EventLoop.NoteParked();
@@ -56,6 +64,7 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IThreadPoolWorkItem
     public bool Unpark()
     {
         _parked = false;
+        _companion = null;
         EventLoop.NoteUnparked();
         return true;
     }
