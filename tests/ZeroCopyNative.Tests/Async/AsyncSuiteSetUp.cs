@@ -41,12 +41,22 @@ public sealed class AsyncSuiteSetUp
         BaselineNonPoolThreads = ProcessCounts.NonPoolThreads();
         TestContext.Progress.WriteLine(
             $"  async suite baseline: {BaselineDescriptors.Count} descriptors, {BaselineThreads} threads " +
-            $"({BaselineNonPoolThreads} outside the thread pool)");
+            $"({BaselineNonPoolThreads} outside the thread pool and the runtime's services: {ProcessCounts.ThreadNames()})");
     }
 
     /// <summary>One tiny operation of each kind that creates something for the life of the process.</summary>
     internal static void WarmUp()
     {
+        // The runtime's terminal and signal handling (SystemNative_InitializeTerminalAndSignalHandling), which makes a
+        // pipe of its own the first time System.Console or System.Diagnostics.Process needs it, possibly on another
+        // thread after the baseline, or in the tests that run a child process: starting one initializes it now.
+        (int code, string output) = ChildProcess.RunProgram("true");
+        Assert.That(code, Is.Zero, output);
+        Console.Out.Flush();
+
+        // The runtime's timer thread (a time-out on a task that has not finished yet needs it).
+        Task.Delay(1).Wait(TimeSpan.FromSeconds(30));
+
         // The event loop starts on the first wait: a read of an empty pipe parks, then a write wakes it.
         using (Pipe pipe = Pipe.Create())
         {
@@ -56,15 +66,14 @@ public sealed class AsyncSuiteSetUp
             AsyncKit.Result(read, "the warm-up read");
         }
 
-        // The runtime's socket engine (SendFileAsync switches the socket as the runtime's async calls do), the timer
-        // (WaitAsync with a time-out), and a transfer through an intermediate pipe (socket to socket).
+        // The runtime's socket engine (SendFileAsync switches the socket as the runtime's async calls do), and a
+        // transfer through an intermediate pipe (socket to socket).
         using TempFolder folder = TestIo.Folder();
         byte[] data = TestIo.Bytes(4096, 1);
         using SafeFileHandle file = AsyncKit.SourceFile(folder, "warm", data);
         using SocketPair a = TestIo.Tcp();
         using SocketPair b = TestIo.Unix();
-        AsyncKit.Result(ZeroCopy.SendFileAsync(file, 0, a.Client, data.Length).AsTask()
-                                .WaitAsync(TimeSpan.FromSeconds(30)), "the warm-up sendfile");
+        AsyncKit.Result(ZeroCopy.SendFileAsync(file, 0, a.Client, data.Length).AsTask(), "the warm-up sendfile");
         TestIo.Receive(a.Server, data.Length);
         a.Client.Send(data);
         a.Server.Blocking = false;

@@ -41,11 +41,34 @@ internal static class ProcessCounts
     /// <summary>The threads of the process (/proc/self/task entries).</summary>
     public static int Threads() => Directory.GetDirectories("/proc/self/task").Length;
 
-    /// <summary>The threads that are not the thread pool's: every thread minus <see cref="ThreadPool.ThreadCount"/>.
-    /// Thread-pool threads come and go with load (a worker retires after about 20 s idle), so a leak is measured on the
-    /// rest: the event loop, the runtime's socket engine and timer, dedicated (LongRunning) threads, the JIT's
-    /// tiering worker (which exits after a few idle seconds).</summary>
-    public static int NonPoolThreads() => Threads() - ThreadPool.ThreadCount;
+    /// <summary>The threads that are neither the thread pool's nor the runtime's own lazily started services: every
+    /// thread minus <see cref="ThreadPool.ThreadCount"/>, minus the JIT's tiered-compilation worker (".NET Tiered Com",
+    /// which the runtime starts and ends by itself whenever methods are recompiled; there is none under NativeAOT) and
+    /// the GC's background thread (".NET BGC", started by the GC at its first background collection, which the suite's
+    /// allocations may or may not cause, and which no API starts on demand). Thread-pool threads come and go with load
+    /// (a worker retires after about 20 s idle), so a leak is measured on the rest: the event loop, the runtime's
+    /// socket engine and timer, dedicated (LongRunning) threads.</summary>
+    public static int NonPoolThreads() =>
+        Threads() - ThreadPool.ThreadCount - CountNamed(".NET Tiered Com") - CountNamed(".NET BGC");
+
+    /// <summary>The threads whose name (comm, 15 characters at most) starts with <paramref name="prefix"/>.</summary>
+    public static int CountNamed(string prefix)
+    {
+        int count = 0;
+        foreach (string task in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                count += File.ReadAllText(Path.Combine(task, "comm")).StartsWith(prefix, StringComparison.Ordinal) ? 1 : 0;
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+
+        return count;
+    }
 
     /// <summary>The names of the threads (/proc/self/task/*/comm), for messages.</summary>
     public static string ThreadNames()
