@@ -30,6 +30,9 @@ public sealed class AsyncSuiteSetUp
     /// <summary>Every thread, after the warm-up (reported, not compared: the thread pool grows with load).</summary>
     internal static int BaselineThreads { get; private set; } = -1;
 
+    /// <summary>Whether the GC's background thread existed at the baseline (see <see cref="ProcessCounts.NonPoolThreads"/>).</summary>
+    internal static bool BaselineBackgroundGc { get; private set; }
+
     [OneTimeSetUp]
     public void WarmUpAndRecord()
     {
@@ -39,6 +42,7 @@ public sealed class AsyncSuiteSetUp
         BaselineDescriptors = ProcessCounts.Descriptors();
         BaselineThreads = ProcessCounts.Threads();
         BaselineNonPoolThreads = ProcessCounts.NonPoolThreads();
+        BaselineBackgroundGc = ProcessCounts.BackgroundGcHappened();
         TestContext.Progress.WriteLine(
             $"  async suite baseline: {BaselineDescriptors.Count} descriptors, {BaselineThreads} threads " +
             $"({BaselineNonPoolThreads} outside the thread pool and the runtime's services: {ProcessCounts.ThreadNames()})");

@@ -329,34 +329,78 @@ public sealed class CancellationTests
 
     [TestCase(true)]
     [TestCase(false)]
-    public void TransferAsync_SocketToAFullSocket_DeliveredAnExactPrefix_AndTheResumedTransferLosesNoByte(bool intoUnix)
+    public void TransferAsync_SocketToAFullSocket_DeliveredAnExactPrefix(bool intoUnix)
     {
         byte[] data = TestIo.Bytes((2 << 20) + 3, 711);
-        using SocketPair tcp = TestIo.Tcp(16 * 1024);
-        using SocketPair unix = intoUnix ? TestIo.Unix() : TestIo.Tcp(16 * 1024);
-        tcp.Server.Blocking = false;
-        unix.Client.Blocking = false;
-        unix.Client.SendBufferSize = 16 * 1024;
-        Task sender = AsyncKit.SendAndShutdownInBackground(tcp.Client, data);
+        using SocketPair near = TestIo.Tcp(16 * 1024);
+        using SocketPair far = intoUnix ? TestIo.Unix() : TestIo.Tcp(16 * 1024);
+
+        (long delivered, Task sender) = CancelARelayIntoAFullSocket(near, far, data);
+
+        AsyncKit.SameBytes(data.AsSpan(0, (int)delivered), ReceiveExactlyAndNoMore(far.Server, delivered), "what the far end received");
+        near.Server.Dispose();
+        AsyncKit.Finish(sender, "the sender");
+    }
+
+    /// <summary>
+    /// A relay between two sockets goes through an intermediate pipe (splice in, splice out); cancelled while the far
+    /// socket is full, the bytes already taken from the near socket and not yet delivered are dropped with that pipe,
+    /// and no one can read them again: BytesTransferred is exact, but a relay resumed from there skips them (measured:
+    /// 32,741 bytes lost out of 2 MiB, one pipe fill). Unix far ends hide it most of the time (they take a whole pipe
+    /// buffer or nothing); TCP shows it every time. Known library limitation, reported: this test fails until the
+    /// library keeps or returns those bytes (for instance, relaying from a socket with recv(MSG_PEEK) and consuming
+    /// only what was delivered, or naming the dropped count in the exception).
+    /// </summary>
+    [Test]
+    public void TransferAsync_SocketToAFullTcpSocket_TheRelayResumedAfterACancellationLosesNoByte()
+    {
+        byte[] data = TestIo.Bytes((2 << 20) + 3, 712);
+        using SocketPair near = TestIo.Tcp(16 * 1024);
+        using SocketPair far = TestIo.Tcp(16 * 1024);
+
+        (long delivered, Task sender) = CancelARelayIntoAFullSocket(near, far, data);
+
+        AsyncKit.SameBytes(data.AsSpan(0, (int)delivered), ReceiveExactlyAndNoMore(far.Server, delivered), "what the far end received");
+        Task<byte[]> rest = AsyncKit.ReceiveToEndInBackground(far.Server);
+        TransferResult resumed = AsyncKit.Result(ZeroCopy.TransferAsync(near.Server.SafeHandle, far.Client.SafeHandle).AsTask(),
+                                                 "the resumed relay");
+        far.Client.Shutdown(SocketShutdown.Send);
+        AsyncKit.Succeeds(sender, "the sender");
+        Assert.That(delivered + resumed.Bytes, Is.EqualTo(data.Length),
+            $"{data.Length - delivered - resumed.Bytes} bytes taken from the near socket before the cancellation were never delivered");
+        AsyncKit.SameBytes(data.AsSpan((int)delivered), AsyncKit.Result(rest, "the far end"), "what the resumed relay delivered");
+    }
+
+    /// <summary>Starts a relay near.Server → far.Client while a sender fills near.Client, cancels it once far.Client is
+    /// full, and returns the bytes it reported delivered (checked to be a strict, non-empty part of the data).</summary>
+    private static (long Delivered, Task Sender) CancelARelayIntoAFullSocket(SocketPair near, SocketPair far, byte[] data)
+    {
+        near.Server.Blocking = false;
+        far.Client.Blocking = false;
+        far.Client.SendBufferSize = 16 * 1024;
+        Task sender = Task.Factory.StartNew(() =>
+        {
+            near.Client.SendTimeout = 30_000;
+            try
+            {
+                near.Client.Send(data);
+                near.Client.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // The test ended the relay without reading everything.
+            }
+        }, TaskCreationOptions.LongRunning);
         using var cancel = new CancellationTokenSource();
 
-        Task<TransferResult> relay = ZeroCopy.TransferAsync(tcp.Server.SafeHandle, unix.Client.SafeHandle, null, cancel.Token).AsTask();
-        AsyncKit.WaitUntilFull(unix.Client.SafeHandle, "the far socket");
+        Task<TransferResult> relay = ZeroCopy.TransferAsync(near.Server.SafeHandle, far.Client.SafeHandle, null, cancel.Token).AsTask();
+        AsyncKit.WaitUntilFull(far.Client.SafeHandle, "the far socket");
         AsyncKit.StillWaiting(relay, "a relay into a full socket");
         cancel.Cancel();
         long delivered = AsyncKit.Fails<TransferCanceledException>(relay, "the cancelled relay").BytesTransferred;
 
         Assert.That(delivered, Is.GreaterThan(0).And.LessThan(data.Length));
-        TestContext.Progress.WriteLine($"  relay cancelled after {delivered} bytes; source queue {AsyncKit.Queued(tcp.Server.SafeHandle)}");
-        AsyncKit.SameBytes(data.AsSpan(0, (int)delivered), ReceiveExactlyAndNoMore(unix.Server, delivered), "what the far end received");
-        Task<byte[]> rest = AsyncKit.ReceiveToEndInBackground(unix.Server);
-        TransferResult resumed = AsyncKit.Result(ZeroCopy.TransferAsync(tcp.Server.SafeHandle, unix.Client.SafeHandle).AsTask(),
-                                                 "the resumed relay");
-        unix.Client.Shutdown(SocketShutdown.Send);
-        AsyncKit.Succeeds(sender, "the sender");
-        Assert.That(delivered + resumed.Bytes, Is.EqualTo(data.Length),
-            "bytes taken from the source socket before the cancellation and not delivered are lost to the resumed relay");
-        AsyncKit.SameBytes(data.AsSpan((int)delivered), AsyncKit.Result(rest, "the far end"), "what the resumed relay delivered");
+        return (delivered, sender);
     }
 
     // ----- while waiting on an empty source -------------------------------------------------------------------------

@@ -22,7 +22,7 @@ public sealed class DisposeTests
 {
     /// <summary>"Promptly" for a Pipe, whose Dispose completes its waiters itself: far below the sweep interval on an
     /// idle machine; the bound allows for a loaded one.</summary>
-    private const double PromptSeconds = 2;
+    private const double PromptSeconds = 3;
 
     /// <summary>A raw handle is found by the sweep, every 250 ms.</summary>
     private const double SweepSeconds = 10;
@@ -169,6 +169,24 @@ public sealed class DisposeTests
         }
 
         AssertTheLoopStillServes();
+    }
+
+    [Test]
+    public void ClosingTheFile_WhileSendFileAsyncWaitsOnAFullSocket_EndsItWithObjectDisposedException_WithinTheSweep()
+    {
+        using TempFolder folder = TestIo.Folder();
+        SafeFileHandle source = AsyncKit.SourceFile(folder, "src", TestIo.Bytes(4 << 20, 803));
+        using SocketPair pair = TestIo.Tcp(16 * 1024);
+        Task<long> send = ZeroCopy.SendFileAsync(source, 0, pair.Client, 4 << 20).AsTask();
+        AsyncKit.WaitUntilFull(pair.Client.SafeHandle, "the socket");
+        AsyncKit.StillWaiting(send, "a sendfile into a full socket");
+
+        source.Dispose();
+
+        // The doc: "ObjectDisposedException: The socket is disposed or the file handle closed, also while the transfer
+        // waits." The socket stays full (its peer never reads): only the closed file can end the wait.
+        AsyncKit.Fails<ObjectDisposedException>(send, "a sendfile from a closed file", SweepSeconds);
+        Assert.That(pair.Client.Connected, Is.True, "the socket itself is untouched");
     }
 
     [Test]

@@ -55,6 +55,25 @@ public sealed class PeerResetTests
     }
 
     [Test]
+    public void ATcpPeerThatResets_DuringAReadWriteTransfer_LeavesTheSourcePositionAfterTheBytesSent()
+    {
+        // Read/write reads ahead of what the socket takes (a 128 KiB buffer): after the failure the file position must
+        // be after the bytes sent, not after the bytes read, as ZeroCopyException.BytesTransferred says.
+        using TempFolder folder = TestIo.Folder();
+        using SafeFileHandle source = AsyncKit.SourceFile(folder, "src", TestIo.Bytes(Size, 907));
+        using SocketPair pair = AsyncKit.SmallTcp();
+        Task reader = ReadThenReset(pair.Server);
+
+        var error = AsyncKit.Fails<ZeroCopyException>(
+            ZeroCopy.TransferAsync(source, pair.Client.SafeHandle, new TransferOptions { Method = TransferMethod.ReadWrite }).AsTask(),
+            "a read/write transfer to a peer that resets");
+
+        AsyncKit.Succeeds(reader, "the peer");
+        AssertBrokenConnection(error, Size);
+        Assert.That(TestIo.PositionOf(source), Is.EqualTo(error.BytesTransferred), "the source position is after the bytes sent");
+    }
+
+    [Test]
     public void ATcpPeerThatResets_FailsARelayBetweenSockets_WithEconnresetOrEpipe()
     {
         using SocketPair near = TestIo.Tcp(16 * 1024);

@@ -51,6 +51,10 @@ internal static class ProcessCounts
     public static int NonPoolThreads() =>
         Threads() - ThreadPool.ThreadCount - CountNamed(".NET Tiered Com") - CountNamed(".NET BGC");
 
+    /// <summary>Whether the GC has run a background collection in this process (and so started its background
+    /// thread): GC.GetGCMemoryInfo(GCKind.Background) describes the last one, with index 0 before any.</summary>
+    public static bool BackgroundGcHappened() => GC.GetGCMemoryInfo(GCKind.Background).Index != 0;
+
     /// <summary>The threads whose name (comm, 15 characters at most) starts with <paramref name="prefix"/>.</summary>
     public static int CountNamed(string prefix)
     {
