@@ -287,6 +287,17 @@ internal static class AsyncKit
         return result.ToArray();
     }
 
+    /// <summary>Receives exactly <paramref name="count"/> bytes and checks that nothing follows: what a cancelled
+    /// operation reports as sent is all that arrives.</summary>
+    public static byte[] ReceiveExactlyAndNoMore(Socket socket, long count)
+    {
+        socket.Blocking = true;
+        byte[] received = TestIo.Receive(socket, (int)count);
+        Assert.That(received.Length, Is.EqualTo(count), "the peer received every byte reported as moved");
+        Assert.That(socket.Poll(200_000, SelectMode.SelectRead), Is.False, "no byte beyond those reported as moved arrived");
+        return received;
+    }
+
     /// <summary><see cref="ReceiveToEnd"/> on a thread of its own.</summary>
     public static Task<byte[]> ReceiveToEndInBackground(Socket socket) =>
         Task.Factory.StartNew(() => ReceiveToEnd(socket), TaskCreationOptions.LongRunning);
@@ -378,9 +389,6 @@ internal static class AsyncKit
     /// <summary>Extents as text, for messages and comparisons.</summary>
     public static string Describe(List<(long Start, long End)> extents) =>
         string.Join(" ", extents.ConvertAll(e => $"[{e.Start},{e.End})"));
-
-    /// <summary>A cancellation source cancelled by a test at the moment it chooses.</summary>
-    public static CancellationTokenSource Canceller() => new();
 }
 
 /// <summary>Records progress reports synchronously (Progress&lt;T&gt; would post them elsewhere), and can cancel a
