@@ -12,7 +12,8 @@ namespace ZeroCopyNative;
 /// </summary>
 /// <remarks>The steps are those of the synchronous chain that can meet a waiting end: sendfile (from a file),
 /// splice (one end a pipe), splice through a pooled pipe (neither end a pipe), and read/write. copy_file_range needs
-/// two regular files, so it never applies here.</remarks>
+/// two regular files, so the chain never chooses it here; forced, it runs as asked, and the kernel refuses it as it
+/// does for the synchronous transfer (no other method may stand in for a forced one).</remarks>
 internal struct AsyncPump
 {
     private const int BufferSize = 128 * 1024;
@@ -75,6 +76,12 @@ internal struct AsyncPump
         Next next;
         switch (Step)
         {
+            case TransferMethod.CopyFileRange:
+                // Only when forced (a pipe or socket end): copy_file_range refuses the pair (EINVAL), and that refusal
+                // is the transfer's error, as in the synchronous chain.
+                result = CopyFileRangeLoop.Run(From.Fd, input, To.Fd, output, limit, ref Meter);
+                next = Settle(in result, sourceWaits: null);
+                break;
             case TransferMethod.SendFile:
                 result = SendFileLoop.Run(From.Fd, input, To.Fd, limit, ref Meter, wait: false);
                 next = Settle(in result, sourceWaits: false);

@@ -129,10 +129,10 @@ internal static class AsyncTransfer
 
                         return Finish(ref pump, source, destination);
                     case AsyncPump.Next.WaitSource:
-                        await sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken).ConfigureAwait(false);
+                        await sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken, destination).ConfigureAwait(false);
                         break;
                     case AsyncPump.Next.WaitDestination:
-                        await destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken).ConfigureAwait(false);
+                        await destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken, source).ConfigureAwait(false);
                         break;
                     case AsyncPump.Next.Failed:
                         TransferEngine.Remember(pump.Step, result.Error, in pump.From, in pump.To);
@@ -156,8 +156,9 @@ internal static class AsyncTransfer
         {
             sourceEnd.Release();
             destinationEnd.Release();
+            long undelivered = pump.Pending; // read, not delivered: dropped with the pooled pipe or buffer
             pump.Release();
-            SettlePositions(in pump, source, destination);
+            SettlePositions(in pump, undelivered, source, destination);
         }
     }
 
@@ -182,7 +183,11 @@ internal static class AsyncTransfer
 
     /// <summary>Leaves the file positions where the synchronous transfer would: moved past the bytes moved, or back
     /// where they were when the caller gave an offset. A handle disposed meanwhile has no position to settle.</summary>
-    private static void SettlePositions(in AsyncPump pump, SafeHandle source, SafeHandle destination)
+    /// <remarks>A transfer stopped by cancellation or a failure may have read bytes it never delivered
+    /// (<paramref name="undelivered"/>, in the pooled pipe or the read/write buffer, both dropped): the source's offset
+    /// is past them, so the position goes back by that many, to just after the bytes delivered, where a caller resuming
+    /// from the position must start.</remarks>
+    private static void SettlePositions(in AsyncPump pump, long undelivered, SafeHandle source, SafeHandle destination)
     {
         if (source.IsClosed || destination.IsClosed)
         {
@@ -193,7 +198,9 @@ internal static class AsyncTransfer
         {
             using DescriptorScope input = DescriptorScope.Borrow(source);
             using DescriptorScope output = DescriptorScope.Borrow(destination);
-            pump.From.SettlePosition(asDestination: false);
+            TransferEndpoint from = pump.From;
+            from.Offset -= from.Seekable ? undelivered : 0;
+            from.SettlePosition(asDestination: false);
             pump.To.SettlePosition(asDestination: true);
         }
         catch (ObjectDisposedException)

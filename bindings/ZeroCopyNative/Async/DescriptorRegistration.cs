@@ -42,6 +42,10 @@ internal sealed class DescriptorRegistration
     /// <summary>The operations attached (guarded by the loop's lock).</summary>
     public int Users { get; set; }
 
+    /// <summary>The handle closed and its descriptor number was registered again for another file while operations
+    /// still held this registration: it is in none of the loop's maps any more (guarded by the loop's lock).</summary>
+    public bool Retired { get; set; }
+
     /// <summary>The readiness edges seen so far for <paramref name="interest"/>: note it before a system call, and pass
     /// it to <see cref="WaitAsync"/> after EAGAIN.</summary>
     public int Sequence(Interest interest) => Volatile.Read(ref _sequence[(int)interest]);
@@ -52,9 +56,15 @@ internal sealed class DescriptorRegistration
     /// cancelled (OperationCanceledException) or the handle is disposed (ObjectDisposedException). Continuations run
     /// on the thread pool, never on the loop's thread.
     /// </summary>
+    /// <param name="interest">What to wait for.</param>
+    /// <param name="observed">The <see cref="Sequence"/> noted before the system call that answered EAGAIN.</param>
+    /// <param name="cancellationToken">Ends the wait with OperationCanceledException.</param>
+    /// <param name="companion">The operation's other handle, if any: disposing it ends the wait too (found by the
+    /// loop's sweep), as the operation could never use it again.</param>
     /// <exception cref="InvalidOperationException">Another operation is already waiting for the same interest on this
     /// descriptor (concurrent reads, or concurrent writes, of one descriptor are not supported).</exception>
-    public ValueTask WaitAsync(Interest interest, int observed, CancellationToken cancellationToken)
+    /// <exception cref="ObjectDisposedException">The handle, or the companion, is already closed.</exception>
+    public ValueTask WaitAsync(Interest interest, int observed, CancellationToken cancellationToken, SafeHandle? companion = null)
     {
         lock (this)
         {
@@ -64,13 +74,21 @@ internal sealed class DescriptorRegistration
             }
 
             ReadinessWaiter waiter = _waiters[(int)interest] ??= new ReadinessWaiter(this);
-            if (waiter.IsParked)
+            if (waiter.IsClaimed)
             {
                 throw new InvalidOperationException(
                     $"Another asynchronous operation is already waiting to {Describe(interest)} descriptor {Fd}.");
             }
 
-            return waiter.Park(cancellationToken);
+            // Disposed since the operation's last call: no edge will come (the kernel dropped the registration with the
+            // descriptor), and a registration retired for its number's reuse is no longer swept.
+            ObjectDisposedException.ThrowIf(Handle.IsClosed, Handle);
+            if (companion != null)
+            {
+                ObjectDisposedException.ThrowIf(companion.IsClosed, companion);
+            }
+
+            return waiter.Park(cancellationToken, companion);
         }
     }
 
@@ -100,6 +118,28 @@ internal sealed class DescriptorRegistration
         reader?.Complete(null);
         writer?.Complete(null);
         errors?.Complete(null);
+    }
+
+    /// <summary>For the loop's sweep: completes with ObjectDisposedException every parked waiter whose handle, or
+    /// whose operation's other handle, was disposed under it.</summary>
+    internal void SweepClosed()
+    {
+        for (int i = 0; i < Interests; i++)
+        {
+            ReadinessWaiter? waiter = null;
+            SafeHandle? closed = null;
+            lock (this)
+            {
+                if (_waiters[i] is { IsParked: true } parked)
+                {
+                    closed = Handle.IsClosed ? Handle : parked.Companion is { IsClosed: true } companion ? companion : null;
+                    waiter = closed != null && parked.Unpark() ? parked : null;
+                }
+            }
+
+            waiter?.Complete(new ObjectDisposedException(closed!.GetType().FullName,
+                                                         "The handle was disposed while an asynchronous operation waited on it."));
+        }
     }
 
     /// <summary>Completes every parked waiter with ObjectDisposedException (the handle was disposed under it).</summary>
@@ -138,6 +178,7 @@ internal sealed class DescriptorRegistration
         Handle = null!;
         Fd = -1;
         Users = 0;
+        Retired = false;
     }
 
     private ReadinessWaiter? Advance(Interest interest)

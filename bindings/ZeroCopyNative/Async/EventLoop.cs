@@ -21,7 +21,8 @@ namespace ZeroCopyNative;
 /// netpoller).</para>
 /// <para>Operations hold a descriptor's reference count only during their system calls, never while waiting, so
 /// disposing a handle closes its descriptor at once; the kernel then drops the registration, and the loop finds the
-/// waiter whose handle closed within <see cref="SweepInterval"/> and completes it with ObjectDisposedException.</para>
+/// waiter whose handle closed within <see cref="SweepInterval"/> and completes it with ObjectDisposedException. The
+/// same holds for the operation's other handle (a transfer waiting on its source whose destination is disposed).</para>
 /// <para>The loop, its epoll instance and a wake-up pipe are created on first use and live as long as the process:
 /// two descriptors and one thread, named "ZeroCopyNative epoll".</para>
 /// </remarks>
@@ -62,8 +63,10 @@ internal static class EventLoop
                     return existing;
                 }
 
-                // The old handle closed and its number was reused: the kernel dropped that registration already.
-                Forget(existing);
+                // The old handle closed and its number was reused, before the sweep found it: the kernel dropped that
+                // registration already. Its operations may still hold it (one may even be parked on it): end their
+                // waits, and leave it to them, out of the maps, until the last one detaches.
+                Retire(existing);
             }
 
             DescriptorRegistration registration = s_free.Count > 0 ? s_free.Pop() : new DescriptorRegistration();
@@ -98,6 +101,13 @@ internal static class EventLoop
         {
             if (--registration.Users > 0)
             {
+                return;
+            }
+
+            if (registration.Retired)
+            {
+                // Its number belongs to another registration now: nothing to remove from epoll or from the maps.
+                Recycle(registration);
                 return;
             }
 
@@ -153,10 +163,28 @@ internal static class EventLoop
 
     internal static void NoteUnparked() => Interlocked.Decrement(ref s_parked);
 
+    /// <summary>Removes a registration whose last operation detached from the maps, and pools it.</summary>
     private static void Forget(DescriptorRegistration registration)
     {
         s_byFd.Remove(registration.Fd);
         s_byId.Remove(registration.Id);
+        Recycle(registration);
+    }
+
+    /// <summary>Takes the registration of a closed handle out of the maps while operations still hold it, so that its
+    /// descriptor number can be registered again for the file that now has it; fails its parked waiters (the handle is
+    /// disposed), and marks it so that its last <see cref="Detach"/> only pools it. Under the loop's lock.</summary>
+    private static void Retire(DescriptorRegistration registration)
+    {
+        s_byFd.Remove(registration.Fd);
+        s_byId.Remove(registration.Id);
+        registration.Retired = true;
+        registration.FailDisposed();
+    }
+
+    /// <summary>Pools a registration no operation holds any more (it is in no map).</summary>
+    private static void Recycle(DescriptorRegistration registration)
+    {
         registration.Clear();
         s_free.Push(registration);
     }
@@ -269,10 +297,7 @@ internal static class EventLoop
         {
             foreach (DescriptorRegistration registration in s_byFd.Values)
             {
-                if (registration.Handle.IsClosed)
-                {
-                    registration.FailDisposed();
-                }
+                registration.SweepClosed();
             }
         }
     }

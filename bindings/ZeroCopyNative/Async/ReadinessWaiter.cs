@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using System.Threading.Tasks.Sources;
@@ -19,7 +20,9 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IThreadPoolWorkItem
     private CancellationTokenRegistration _cancellation;
     private CancellationToken _token;
     private Exception? _failure;
+    private SafeHandle? _companion;
     private bool _parked;
+    private volatile bool _claimed;
 
     public ReadinessWaiter(DescriptorRegistration registration)
     {
@@ -30,12 +33,25 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IThreadPoolWorkItem
     /// <summary>Whether an operation waits here (guarded by the registration's lock).</summary>
     public bool IsParked => _parked;
 
+    /// <summary>Whether an operation owns this waiter: from <see cref="Park"/> until it has taken the result, so also
+    /// while a completion is queued and not yet seen. Parking again before then would reset the completion under the
+    /// operation that owns it (its continuation lost, or the completion signalled twice, which throws on a thread-pool
+    /// thread and ends the process).</summary>
+    public bool IsClaimed => _claimed;
+
+    /// <summary>The operation's other handle while it waits here (the loop's sweep ends the wait if that one is
+    /// disposed, as it does for this registration's own handle); null when there is none (guarded by the
+    /// registration's lock).</summary>
+    public SafeHandle? Companion => _companion;
+
     /// <summary>Takes the waiter for one wait and hooks the cancellation (under the registration's lock, which the
     /// cancellation callback also takes: a token cancelled already calls back at once, on this thread).</summary>
-    public ValueTask Park(CancellationToken cancellationToken)
+    public ValueTask Park(CancellationToken cancellationToken, SafeHandle? companion)
     {
         _core.Reset();
         _failure = null;
+        _companion = companion;
+        _claimed = true;
         _parked = true;
         EventLoop.NoteParked();
         var task = new ValueTask(this, _core.Version);
@@ -48,6 +64,7 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IThreadPoolWorkItem
     public bool Unpark()
     {
         _parked = false;
+        _companion = null;
         EventLoop.NoteUnparked();
         return true;
     }
@@ -85,7 +102,17 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IThreadPoolWorkItem
         }
     }
 
-    void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+    void IValueTaskSource.GetResult(short token)
+    {
+        try
+        {
+            _core.GetResult(token);
+        }
+        finally
+        {
+            _claimed = false; // the owner has its result: another wait may take the waiter
+        }
+    }
 
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
 

@@ -36,13 +36,17 @@ internal struct WaitableEnd
     /// once, so that the caller tries again with the registration in place; afterwards waits for the next edge after
     /// <paramref name="seen"/>.
     /// </summary>
-    /// <exception cref="System.ObjectDisposedException">The handle is closed.</exception>
+    /// <param name="interest">What to wait for.</param>
+    /// <param name="seen">The sequence noted before the system call.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <param name="companion">The operation's other handle, whose dispose ends the wait too; null for none.</param>
+    /// <exception cref="System.ObjectDisposedException">The handle (or the companion) is closed.</exception>
     /// <exception cref="ZeroCopyException">epoll_ctl failed.</exception>
-    public ValueTask WaitAsync(Interest interest, int seen, CancellationToken cancellationToken)
+    public ValueTask WaitAsync(Interest interest, int seen, CancellationToken cancellationToken, SafeHandle? companion = null)
     {
         if (_registration != null)
         {
-            return _registration.WaitAsync(interest, seen, cancellationToken);
+            return _registration.WaitAsync(interest, seen, cancellationToken, companion);
         }
 
         using DescriptorScope scope = DescriptorScope.Borrow(Handle);

@@ -285,8 +285,9 @@ public sealed partial class Pipe
 
                 if (result.Failed)
                 {
-                    await (sourceReady ? destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken)
-                                       : sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken)).ConfigureAwait(false);
+                    await (sourceReady ? destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken, sourceEnd.Handle)
+                                       : sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken, destinationEnd.Handle))
+                        .ConfigureAwait(false);
                 }
             }
 

@@ -122,8 +122,8 @@ public static partial class ZeroCopy
                     return result.ThrowIfFailed("tee");
                 }
 
-                await (sourceReady ? destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken)
-                                   : sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken)).ConfigureAwait(false);
+                await (sourceReady ? destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken, source)
+                                   : sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken, destination)).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException e) when (e is not TransferCanceledException)
