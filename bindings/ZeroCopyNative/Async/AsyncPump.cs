@@ -151,6 +151,42 @@ internal struct AsyncPump
         }
     }
 
+    /// <summary>Takes out the bytes read from the source and not delivered (from the pooled pipe, which holds them so
+    /// that this read never waits, and from the buffer), for a source that cannot be read again; empty otherwise.
+    /// Allocates, once, on the cancellation path only.</summary>
+    public unsafe byte[] TakeUndelivered()
+    {
+        if (From.Seekable || Pending == 0)
+        {
+            return Array.Empty<byte>();
+        }
+
+        var undelivered = new byte[Pending];
+        int taken = _pendingEnd - _pendingStart;
+        _buffer.AsSpan(_pendingStart, taken).CopyTo(undelivered);
+        _pendingStart = _pendingEnd = 0;
+        if (_inPipe > 0 && _through != null)
+        {
+            using DescriptorScope reader = _through.EnterEnd(_through.Reader);
+            fixed (byte* start = undelivered)
+            {
+                while (_inPipe > 0)
+                {
+                    LoopResult read = ReadWriteLoop.ReadOnce(reader.Fd, null, start + taken, _inPipe, wait: false);
+                    if (read.Moved == 0)
+                    {
+                        break;
+                    }
+
+                    taken += (int)read.Moved;
+                    _inPipe -= read.Moved;
+                }
+            }
+        }
+
+        return taken == undelivered.Length ? undelivered : undelivered.AsSpan(0, taken).ToArray();
+    }
+
     /// <summary>Returns the pooled pipe and buffer. Bytes still pending are lost with the pipe, which the pool then
     /// closes: the caller reports the failure that stopped the transfer.</summary>
     public void Release()

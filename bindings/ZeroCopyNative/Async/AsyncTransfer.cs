@@ -104,7 +104,7 @@ internal static class AsyncTransfer
 
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    throw new TransferCanceledException(pump.Meter.Moved, cancellationToken);
+                    throw new TransferCanceledException(pump.Meter.Moved, pump.TakeUndelivered(), cancellationToken);
                 }
 
                 int sourceSeen = sourceEnd.Sequence(Interest.Read);
@@ -150,7 +150,7 @@ internal static class AsyncTransfer
         }
         catch (OperationCanceledException e) when (e is not TransferCanceledException)
         {
-            throw new TransferCanceledException(pump.Meter.Moved, cancellationToken);
+            throw new TransferCanceledException(pump.Meter.Moved, pump.TakeUndelivered(), cancellationToken);
         }
         finally
         {

@@ -17,13 +17,37 @@ public sealed class TransferCanceledException : OperationCanceledException
     /// <param name="bytesTransferred">The bytes moved before the cancellation.</param>
     /// <param name="token">The token that was cancelled.</param>
     public TransferCanceledException(long bytesTransferred, CancellationToken token)
-        : base($"The transfer was canceled after {bytesTransferred} bytes.", token)
+        : this(bytesTransferred, ReadOnlyMemory<byte>.Empty, token)
+    {
+    }
+
+    /// <summary>Creates the exception for a transfer cancelled by <paramref name="token"/> after
+    /// <paramref name="bytesTransferred"/> bytes, holding <paramref name="undelivered"/> bytes it had taken from its
+    /// source and not yet written.</summary>
+    /// <param name="bytesTransferred">The bytes moved before the cancellation.</param>
+    /// <param name="undelivered">The bytes taken from a source that cannot be read again, and not written.</param>
+    /// <param name="token">The token that was cancelled.</param>
+    public TransferCanceledException(long bytesTransferred, ReadOnlyMemory<byte> undelivered, CancellationToken token)
+        : base(undelivered.IsEmpty
+                   ? $"The transfer was canceled after {bytesTransferred} bytes."
+                   : $"The transfer was canceled after {bytesTransferred} bytes, with {undelivered.Length} more taken from the source and not delivered (see Undelivered).",
+               token)
     {
         BytesTransferred = bytesTransferred;
+        Undelivered = undelivered;
     }
 
     /// <summary>The bytes moved before the cancellation; they stay moved.</summary>
     public long BytesTransferred { get; }
+
+    /// <summary>
+    /// Bytes the transfer had already taken from a source that cannot be read again (a pipe or a socket, read ahead
+    /// through the splice-through-a-pipe or read/write step) and had not yet written when it was cancelled: they come
+    /// right after the <see cref="BytesTransferred"/> bytes. A relay that resumes writes them first, and loses
+    /// nothing. Empty when nothing was pending, and for sources that can be read again (a file's position is put back
+    /// after the delivered bytes instead).
+    /// </summary>
+    public ReadOnlyMemory<byte> Undelivered { get; }
 }
 
 /// <summary>Results for an operation asked to start with a token that is already cancelled.</summary>
