@@ -1147,6 +1147,12 @@ static void on_alarm(int sig) {
 
 static void test_every_row_equals_the_kernel_or_is_documented(void) {
     for (size_t i = 0; i < FUNCTION_COUNT; i++) {
+        /* qemu-user (the aarch64 suite) forwards neither SO_ZEROCOPY nor send(2) on a non-socket faithfully: it turns
+         * the latter into a write that raises SIGPIPE. Those rows would test the emulator; they run natively. */
+        const char *name = functions[i].name;
+        if (zcn_fx_emulated() && (strcmp(name, "zcn_send") == 0 || strcmp(name, "zcn_socket_set_zerocopy") == 0 ||
+                                  strcmp(name, "zcn_zerocopy_completions") == 0))
+            continue;
         alarm(60);
         run_function(&functions[i]);
     }
