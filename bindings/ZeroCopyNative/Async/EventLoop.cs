@@ -28,7 +28,7 @@ namespace ZeroCopyNative;
 /// </remarks>
 internal static class EventLoop
 {
-    /// <summary>How often waiters are checked for a handle disposed under them, while any waiter is parked.</summary>
+    /// <summary>How often waiters are checked for a handle disposed under them, while any descriptor is registered.</summary>
     public static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(250);
 
     private const ulong WakeId = 0;
@@ -42,7 +42,7 @@ internal static class EventLoop
     private static int s_epoll = -1;
     private static int s_wakeReader = -1;
     private static int s_wakeWriter = -1;
-    private static int s_parked;
+    private static int s_active; // registrations not yet pooled: while any exists, the loop wakes to sweep
     private static int s_sleepingIndefinitely;
 
     /// <summary>The registration of <paramref name="handle"/>'s descriptor <paramref name="fd"/> (held open by the
@@ -89,6 +89,13 @@ internal static class EventLoop
             registration.Users = 1;
             s_byFd.Add(fd, registration);
             s_byId.Add(registration.Id, registration);
+            // The first registration wakes a loop that sleeps without a timeout, so that it starts sweeping. Counted
+            // per registration, not per wait: an operation that waits many times costs no wake-up per wait.
+            if (Interlocked.Increment(ref s_active) == 1 && Volatile.Read(ref s_sleepingIndefinitely) == 1)
+            {
+                Wake();
+            }
+
             return registration;
         }
     }
@@ -152,17 +159,6 @@ internal static class EventLoop
         }
     }
 
-    /// <summary>Counts a parked waiter; the first one wakes a loop sleeping without a timeout, so that it sweeps.</summary>
-    internal static void NoteParked()
-    {
-        if (Interlocked.Increment(ref s_parked) == 1 && Volatile.Read(ref s_sleepingIndefinitely) == 1)
-        {
-            Wake();
-        }
-    }
-
-    internal static void NoteUnparked() => Interlocked.Decrement(ref s_parked);
-
     /// <summary>Removes a registration whose last operation detached from the maps, and pools it.</summary>
     private static void Forget(DescriptorRegistration registration)
     {
@@ -185,6 +181,7 @@ internal static class EventLoop
     /// <summary>Pools a registration no operation holds any more (it is in no map).</summary>
     private static void Recycle(DescriptorRegistration registration)
     {
+        Interlocked.Decrement(ref s_active);
         registration.Clear();
         s_free.Push(registration);
     }
@@ -244,10 +241,10 @@ internal static class EventLoop
         long nextSweep = Environment.TickCount64 + sweepMs;
         while (true)
         {
-            // Announce an indefinite sleep first, then look for parked waiters: a waiter that parks after the look
-            // sees the announcement and wakes the loop (both sides use full fences).
+            // Announce an indefinite sleep first, then look for registrations: one made after the look sees the
+            // announcement and wakes the loop (both sides use full fences).
             Interlocked.Exchange(ref s_sleepingIndefinitely, 1);
-            int timeout = Volatile.Read(ref s_parked) > 0 ? (int)Math.Max(0, nextSweep - Environment.TickCount64) : -1;
+            int timeout = Volatile.Read(ref s_active) > 0 ? (int)Math.Max(0, nextSweep - Environment.TickCount64) : -1;
             if (timeout >= 0)
             {
                 Interlocked.Exchange(ref s_sleepingIndefinitely, 0);

@@ -53,7 +53,6 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IThreadPoolWorkItem
         _companion = companion;
         _claimed = true;
         _parked = true;
-        EventLoop.NoteParked();
         var task = new ValueTask(this, _core.Version);
         _token = cancellationToken;
         _cancellation = cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(s_cancel, this) : default;
@@ -65,7 +64,6 @@ internal sealed class ReadinessWaiter : IValueTaskSource, IThreadPoolWorkItem
     {
         _parked = false;
         _companion = null;
-        EventLoop.NoteUnparked();
         return true;
     }
 
