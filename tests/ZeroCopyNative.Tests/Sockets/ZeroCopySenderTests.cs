@@ -344,16 +344,11 @@ public sealed class ZeroCopySenderTests
             Report.Figure($"{mode}: {atOnce} of {Measured} sends taken at once, {atOnceBytes} bytes allocated by them; " +
                           $"{(double)process / Measured:0.0} bytes per send in the whole process; {sender.Counters}");
             Assert.That(atOnce, Is.GreaterThan(Measured / 10), "the reader keeps up: most sends complete at once");
-            if (mode == ZeroCopySendMode.Adaptive)
-            {
-                Assert.That(atOnceBytes, Is.Zero);
-            }
-            else
-            {
-                // Forced: a lease waits for its completion after its send, so the lease pool grows whenever more sends
-                // than ever before are in flight at once (96 bytes a lease); never per send.
-                Assert.That((double)atOnceBytes / atOnce, Is.LessThan(16.0));
-            }
+            // A zero-copy send's lease waits for its completion after the send (every send when forced, the probes
+            // when adaptive), so the lease pool grows whenever more of them than ever before are in flight at once
+            // (96 bytes a lease, measured once at 120 bytes over 2,997 adaptive sends); never per send: one object
+            // per send would be 24 bytes or more each.
+            Assert.That((double)atOnceBytes / atOnce, Is.LessThan(16.0));
         }
 
         pair.Client.Shutdown(SocketShutdown.Send);
