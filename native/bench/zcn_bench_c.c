@@ -238,14 +238,14 @@ static uint64_t read_write_loop(int32_t in_fd, int32_t out_fd, uint8_t *buf, uin
     return total;
 }
 
-/* The safe API's SendFile loop: explicit offset, the whole remainder per call (the kernel caps a call). */
-static uint64_t sendfile_loop(int32_t in_fd, int32_t out_fd, uint64_t size)
+/* The safe API's SendFile loop: explicit offset, at most `block` bytes per call (MAX_RW_CHUNK: the whole remainder,
+ * which the kernel caps; small-blocks: one block per call, as a caller with small buffers makes them). */
+static uint64_t sendfile_loop(int32_t in_fd, int32_t out_fd, uint64_t size, uint64_t block)
 {
     int64_t offset = 0;
     uint64_t total = 0;
     while (total < size) {
-        uint64_t chunk = size - total;
-        if (chunk > MAX_RW_CHUNK) chunk = MAX_RW_CHUNK;
+        uint64_t chunk = size - total < block ? size - total : block;
         count_call();
         int64_t r = zcn_sendfile(out_fd, in_fd, &offset, chunk);
         if (r < 0) fail("sendfile", r);
@@ -256,13 +256,13 @@ static uint64_t sendfile_loop(int32_t in_fd, int32_t out_fd, uint64_t size)
 }
 
 /* file -> pipe -> destination: as many bytes as the pipe (capacity `cap`) holds per round. */
-static uint64_t splice_loop(int32_t in_fd, int32_t out_fd, const int32_t p[2], int32_t cap, uint64_t size)
+static uint64_t splice_loop(int32_t in_fd, int32_t out_fd, const int32_t p[2], uint64_t cap, uint64_t size)
 {
     int64_t offset = 0;
     uint64_t total = 0;
     while (total < size) {
         uint64_t want = size - total;
-        if (want > (uint64_t)cap) want = (uint64_t)cap;
+        if (want > cap) want = cap;
         count_call();
         int64_t in = zcn_splice(in_fd, &offset, p[1], NULL, want, ZCN_SPLICE_F_MOVE | ZCN_SPLICE_F_MORE);
         if (in < 0) fail("splice", in);
@@ -607,44 +607,6 @@ static int64_t resident_bytes(const char *path, uint64_t size)
 /* The block a small-blocks method names: 4 KiB or 16 KiB. */
 static uint64_t small_block(const char *method) { return strstr(method, "16k") != NULL ? 16384 : 4096; }
 
-/* sendfile file -> /dev/null, one call per block: the safe API's SendFile called with one block's count. */
-static uint64_t small_sendfile_loop(int32_t in_fd, int32_t out_fd, uint64_t size, uint64_t block)
-{
-    int64_t offset = 0;
-    uint64_t total = 0;
-    while (total < size) {
-        uint64_t chunk = size - total < block ? size - total : block;
-        count_call();
-        int64_t r = zcn_sendfile(out_fd, in_fd, &offset, chunk);
-        if (r < 0) fail("sendfile", r);
-        if (r == 0) break;
-        total += (uint64_t)r;
-    }
-    return total;
-}
-
-/* file -> pipe -> /dev/null, one block per splice pair: Pipe.SpliceFrom then Pipe.SpliceTo with one block's count. */
-static uint64_t small_splice_loop(int32_t in_fd, int32_t out_fd, const int32_t p[2], uint64_t size, uint64_t block)
-{
-    int64_t offset = 0;
-    uint64_t total = 0;
-    while (total < size) {
-        uint64_t want = size - total < block ? size - total : block;
-        count_call();
-        int64_t in = zcn_splice(in_fd, &offset, p[1], NULL, want, ZCN_SPLICE_F_MOVE | ZCN_SPLICE_F_MORE);
-        if (in < 0) fail("splice", in);
-        if (in == 0) break;
-        for (int64_t left = in; left > 0;) {
-            count_call();
-            int64_t out = zcn_splice(p[0], NULL, out_fd, NULL, (uint64_t)left, ZCN_SPLICE_F_MOVE | ZCN_SPLICE_F_MORE);
-            if (out < 0) fail("splice", out);
-            left -= out;
-        }
-        total += (uint64_t)in;
-    }
-    return total;
-}
-
 int main(int argc, char **argv)
 {
     const char *file = NULL, *dest = NULL;
@@ -807,9 +769,9 @@ int main(int argc, char **argv)
     if (IS("file-to-null", "readwrite") || IS("file-to-tcp", "readwrite") || IS("file-to-file", "readwrite")) {
         bytes = read_write_loop(in_fd, out_fd, io_buf, block);
     } else if (IS("file-to-null", "sendfile") || IS("file-to-tcp", "sendfile") || IS("file-to-file", "sendfile")) {
-        bytes = sendfile_loop(in_fd, out_fd, size);
+        bytes = sendfile_loop(in_fd, out_fd, size, MAX_RW_CHUNK);
     } else if (IS("file-to-null", "splice") || IS("file-to-tcp", "splice")) {
-        bytes = splice_loop(in_fd, out_fd, pipe_fds, pipe_cap, size);
+        bytes = splice_loop(in_fd, out_fd, pipe_fds, (uint64_t)pipe_cap, size);
     } else if (IS("file-to-null", "mmap")) {
         bytes = mmap_write_loop(in_fd, out_fd, size, block);
     } else if (IS("file-to-file", "copy_file_range")) {
@@ -818,7 +780,7 @@ int main(int argc, char **argv)
         /* Transfer's chain for two regular files: copy_file_range, then sendfile, then read/write. */
         int refused = 0;
         bytes = copy_file_range_loop(in_fd, out_fd, size, &refused);
-        if (refused) bytes = sendfile_loop(in_fd, out_fd, size);
+        if (refused) bytes = sendfile_loop(in_fd, out_fd, size, MAX_RW_CHUNK);
     } else if (IS("memory-to-pipe", "readwrite") || IS("memory-to-pipe", "vmsplice-read") ||
                IS("memory-to-pipe", "vmsplice-null") || IS("memory-to-pipe", "vmsplice-file") ||
                IS("memory-to-pipe", "vmsplice-tcp") || IS("memory-to-pipe", "vmsplice-unsafe-null")) {
@@ -888,9 +850,9 @@ int main(int argc, char **argv)
             bytes += cold_readers[t].bytes;
         }
     } else if (IS("small-blocks", "sendfile-4k") || IS("small-blocks", "sendfile-16k")) {
-        bytes = small_sendfile_loop(in_fd, out_fd, size, small_block(g_method));
+        bytes = sendfile_loop(in_fd, out_fd, size, small_block(g_method));
     } else if (IS("small-blocks", "splice-4k") || IS("small-blocks", "splice-16k")) {
-        bytes = small_splice_loop(in_fd, out_fd, pipe_fds, size, small_block(g_method));
+        bytes = splice_loop(in_fd, out_fd, pipe_fds, small_block(g_method), size);
     } else if (IS("cold-read", "buffered")) {
         int64_t off = 0;
         for (;;) {
