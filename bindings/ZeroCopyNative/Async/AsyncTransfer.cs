@@ -163,12 +163,22 @@ internal static class AsyncTransfer
     }
 
     /// <summary>A pipe or socket end must be non-blocking, or a call on it could hold the thread.</summary>
-    private static void RequireNonBlocking(in TransferEndpoint end, string paramName)
+    private static void RequireNonBlocking(in TransferEndpoint end, string paramName) =>
+        RequireNonBlocking(end.Kind, end.NonBlocking, paramName);
+
+    /// <summary>Whether an end of this kind and mode would hold a thread in an asynchronous operation: it can wait (a
+    /// pipe or socket) and is in blocking mode.</summary>
+    public static bool WouldBlock(in FdInfo info) =>
+        CanWait((FdKind)unchecked((uint)info.kind)) && (info.status_flags & (int)OpenFlags.NONBLOCK) == 0;
+
+    /// <summary>Throws ArgumentException, naming <paramref name="paramName"/>, for a pipe or socket end in blocking
+    /// mode.</summary>
+    public static void RequireNonBlocking(FdKind kind, bool nonBlocking, string paramName)
     {
-        if (CanWait(end.Kind) && !end.NonBlocking)
+        if (CanWait(kind) && !nonBlocking)
         {
             throw new ArgumentException(
-                $"An asynchronous transfer needs its {(end.Kind == FdKind.SOCKET ? "socket" : "pipe")} ends in non-blocking " +
+                $"An asynchronous transfer needs its {(kind == FdKind.SOCKET ? "socket" : "pipe")} ends in non-blocking " +
                 "mode (O_NONBLOCK), or a call on them could hold a thread: open it non-blocking, create the Pipe with " +
                 "nonBlocking: true (Pipe's own async methods switch it), or pass the Socket or NetworkStream, which the " +
                 "runtime switches.", paramName);

@@ -242,11 +242,8 @@ public sealed partial class Pipe
             NoteDestination(other, info); // before any byte moves: a socket or pipe marks the pipe
         }
 
-        if (AsyncTransfer.CanWait((FdKind)unchecked((uint)info.kind)) && (info.status_flags & (int)OpenFlags.NONBLOCK) == 0)
-        {
-            throw new ArgumentException("An asynchronous splice needs a socket or pipe in non-blocking mode (O_NONBLOCK), " +
-                                        "or a call on it could hold a thread.", into ? "source" : "destination");
-        }
+        AsyncTransfer.RequireNonBlocking((FdKind)unchecked((uint)info.kind), (info.status_flags & (int)OpenFlags.NONBLOCK) != 0,
+                                         into ? "source" : "destination");
 
         return SpliceAsyncCore(other, offset, count, options.ToNative() | SpliceFlags.NONBLOCK, into, cancellationToken);
     }

@@ -189,12 +189,7 @@ public static partial class ZeroCopy
 
     /// <summary>Whether an asynchronous transfer can use this descriptor without holding a thread: it cannot wait
     /// (a file or device), or it waits in non-blocking mode.</summary>
-    private static bool CanWaitFor(SafeHandle handle)
-    {
-        Interop.FdInfo info = NativeFile.Query(handle);
-        return !AsyncTransfer.CanWait((Interop.FdKind)unchecked((uint)info.kind)) ||
-               (info.status_flags & (int)Interop.OpenFlags.NONBLOCK) != 0;
-    }
+    private static bool CanWaitFor(SafeHandle handle) => !AsyncTransfer.WouldBlock(NativeFile.Query(handle));
 
     private static bool IsAppend(SafeHandle handle) =>
         (NativeFile.Query(handle).status_flags & (int)Interop.OpenFlags.APPEND) != 0;
