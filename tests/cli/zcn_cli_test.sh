@@ -47,6 +47,15 @@ expect_exit "bench --only unknown scenario" 2 "$ZCN" bench --only nowhere
 expect_exit "bench --size without a value" 2 "$ZCN" bench --size
 expect_exit "bench --only an unknown method" 2 "$ZCN" bench --only scan/nothing
 expect_exit "bench with an argument" 2 "$ZCN" bench extra
+expect_exit "bench --only a family with an unknown method" 2 "$ZCN" bench --only zerocopy-send/nothing
+expect_exit "bench --only a prefix that names no family" 2 "$ZCN" bench --only zerocopy
+"$ZCN" bench --help >"$WORK/out" 2>&1
+check "bench --help lists every scenario of the catalog" grep -q "small-blocks  *sendfile-4k" "$WORK/out"
+timeout 60 "$ZCN" bench --only zerocopy-send/send --size 1M --runs 1 --json - >"$WORK/family.json" 2>/dev/null
+check "bench --only zerocopy-send runs both message sizes and nothing else" python3 -c '
+import json, sys
+rows = {(r["scenario"], r["method"]) for r in json.load(open(sys.argv[1]))["results"]}
+sys.exit(rows != {("zerocopy-send-64k", "send"), ("zerocopy-send-1m", "send")})' "$WORK/family.json"
 expect_exit "bench --json=- with --size=1K (too small)" 2 "$ZCN" bench --json=- --size=1K
 expect_exit "info --json=x (a flag takes no value)" 2 "$ZCN" info --json=x
 expect_exit "info with two paths" 2 "$ZCN" info / /

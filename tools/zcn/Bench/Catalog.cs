@@ -36,6 +36,10 @@ internal sealed record Scenario(string Name, string Baseline, string What, Metho
 
     /// <summary>Whether zcn-bench-c has the scenario, so that its non-bcl methods get a C row.</summary>
     public bool HasC { get; init; } = true;
+
+    /// <summary>The name --only also accepts for this scenario and its siblings (zerocopy-send for both message
+    /// sizes), or null.</summary>
+    public string? Family { get; init; }
 }
 
 /// <summary>
@@ -140,10 +144,45 @@ internal static class Catalog
         ]) { OptIn = true, HasC = false },
     ];
 
+    /// <summary>The scenarios and their methods, for the help text: a line or more each, opt-in ones marked.</summary>
+    public static string MethodList { get; } = DescribeMethods();
+
+    private static string DescribeMethods()
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (Scenario s in Scenarios)
+        {
+            const int Indent = 21, Width = 112;
+            string names = string.Join(' ', Array.ConvertAll(s.Methods, m => m.Name)) + (s.OptIn ? " (only with --only)" : "");
+            string line = "  " + s.Name.PadRight(Indent - 3) + " ";
+            if (line.Length > Indent)
+            {
+                sb.Append(line.TrimEnd()).Append('\n');
+                line = new string(' ', Indent);
+            }
+
+            foreach (string word in names.Split(' '))
+            {
+                if (line.Length + word.Length > Width && line.Length > Indent)
+                {
+                    sb.Append(line.TrimEnd()).Append('\n');
+                    line = new string(' ', Indent);
+                }
+
+                line += word + " ";
+            }
+
+            sb.Append(line.TrimEnd()).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
     public static Scenario? Find(string name) => Array.Find(Scenarios, s => s.Name == name);
 
-    /// <summary>Parses --only: scenario names and "scenario/method" pairs, comma-separated. Without it, every
-    /// scenario but the opt-in ones.</summary>
+    /// <summary>Parses --only: scenario names, family names (<see cref="Scenario.Family"/>) and "scenario/method" or
+    /// "family/method" pairs, comma-separated.
+    /// Without it, every scenario but the opt-in ones.</summary>
     public static Func<Scenario, Method, bool> ParseOnly(string? only)
     {
         if (string.IsNullOrWhiteSpace(only))
@@ -155,17 +194,25 @@ internal static class Catalog
         foreach (string item in only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             int slash = item.IndexOf('/');
-            string scenario = slash < 0 ? item : item[..slash];
+            string name = slash < 0 ? item : item[..slash];
             string? method = slash < 0 ? null : item[(slash + 1)..];
-            Scenario? s = Find(scenario) ?? throw new Cli.UsageException(
-                $"--only: unknown scenario '{scenario}' (known: {string.Join(", ", Array.ConvertAll(Scenarios, x => x.Name))})");
-            if (method != null && Array.Find(s.Methods, m => m.Name == method) == null)
+            Scenario[] named = Find(name) is { } exact ? [exact] : Array.FindAll(Scenarios, s => s.Family == name);
+            if (named.Length == 0)
             {
                 throw new Cli.UsageException(
-                    $"--only: scenario '{scenario}' has no method '{method}' (it has: {string.Join(", ", Array.ConvertAll(s.Methods, m => m.Name))})");
+                    $"--only: unknown scenario '{name}' (known: {string.Join(", ", Array.ConvertAll(Scenarios, x => x.Name))})");
             }
 
-            wanted.Add((scenario, method));
+            foreach (Scenario s in named)
+            {
+                if (method != null && Array.Find(s.Methods, m => m.Name == method) == null)
+                {
+                    throw new Cli.UsageException(
+                        $"--only: scenario '{s.Name}' has no method '{method}' (it has: {string.Join(", ", Array.ConvertAll(s.Methods, m => m.Name))})");
+                }
+
+                wanted.Add((s.Name, method));
+            }
         }
 
         return (s, m) => wanted.Exists(w => w.Scenario == s.Name && (w.Method == null || w.Method == m.Name));

@@ -26,6 +26,9 @@ internal static class ZeroCopySend
     public const string Scenario64K = "zerocopy-send-64k";
     public const string Scenario1M = "zerocopy-send-1m";
 
+    /// <summary>Both scenarios, for --only.</summary>
+    public const string Family = "zerocopy-send";
+
     private static readonly Copies Plain = new(1, 1);
     private static readonly Copies NoCopy = new(1, 0);
 
@@ -35,8 +38,10 @@ internal static class ZeroCopySend
 
     public static Scenario[] Scenarios { get; } =
     [
-        new(Scenario64K, "send", "64 KiB messages from memory to loopback TCP, a receiver thread draining", Methods()),
-        new(Scenario1M, "send", "1 MiB messages from memory to loopback TCP, a receiver thread draining", Methods()),
+        new(Scenario64K, "send", "64 KiB messages from memory to loopback TCP, a receiver thread draining", Methods())
+            { Family = Family },
+        new(Scenario1M, "send", "1 MiB messages from memory to loopback TCP, a receiver thread draining", Methods())
+            { Family = Family },
     ];
 
     public static bool Owns(string scenario) => scenario is Scenario64K or Scenario1M;

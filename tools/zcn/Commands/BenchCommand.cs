@@ -10,7 +10,7 @@ namespace ZeroCopyNative.Tool.Commands;
 /// <summary>zcn bench: every zero-copy path against read/write, the .NET built-ins and the C reference.</summary>
 internal static class BenchCommand
 {
-    public const string Help =
+    public static readonly string Help =
         "usage: zcn bench [--size 256M] [--runs 5] [--only LIST] [--quick] [--json FILE|-] [--markdown FILE]\n" +
         "                 [--svg FILE] [--block 128K] [--c-bench PATH] [--dir DIR]\n" +
         "\n" +
@@ -19,21 +19,12 @@ internal static class BenchCommand
         "context switches/GiB, syscalls/GiB and the copies each method makes.\n" +
         "\n" +
         "scenarios (methods):\n" +
-        "  file-to-null    readwrite sendfile splice mmap bcl-copyto\n" +
-        "  file-to-tcp     readwrite sendfile splice bcl-sendfile bcl-copyto\n" +
-        "  zerocopy-send-64k, zerocopy-send-1m\n" +
-        "                  send zerocopy zerocopy-forced (messages from memory; prints the senders' counters)\n" +
-        "  memory-to-pipe  readwrite vmsplice-read vmsplice-splice bcl-anonpipe\n" +
-        "  file-to-file    readwrite copy_file_range sendfile auto bcl-filecopy bcl-copyto\n" +
-        "  scan            read bcl-randomaccess mmap mmap-populate bcl-mmf-accessor\n" +
-        "  cold-read       buffered odirect odirect-4threads\n" +
-        "  many-sockets    pool sendfile-async bcl-readsend-async (only with --only: 200 connections x 8 MiB,\n" +
-        "                  a 1.6 GiB file; reports threads too)\n" +
-        "\n" +
+        Catalog.MethodList + "\n" +
         "  --size N        bytes per run (default 256M; --quick: 64M); many-sockets: 200 x 8M (--quick: 200 x 1M),\n" +
         "                  or N split over its 200 connections\n" +
         "  --runs N        runs per method (default 5; --quick: 3)\n" +
-        "  --only LIST     scenarios or scenario/method pairs, comma-separated (file-to-tcp,scan/mmap)\n" +
+        "  --only LIST     scenarios, scenario/method pairs or a family (zerocopy-send: both message sizes),\n" +
+        "                  comma-separated (file-to-tcp,scan/mmap)\n" +
         "  --quick         the short run (about 30 s or less)\n" +
         "  --json FILE     write JSON results ('-': to stdout, with no table and no progress)\n" +
         "  --markdown FILE write a Markdown table\n" +
