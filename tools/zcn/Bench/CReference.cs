@@ -60,7 +60,7 @@ internal sealed class CReference(string path, Workspace workspace)
         foreach (string arg in new[]
                  {
                      "--scenario", scenario.Name, "--method", method.Name, "--file", file, "--dest", files.Destination,
-                     "--size", files.Size.ToString(CultureInfo.InvariantCulture),
+                     "--size", (ZeroCopySend.Owns(scenario.Name) ? ZeroCopySend.Volume(files) : files.Size).ToString(CultureInfo.InvariantCulture),
                      "--block", files.Block.ToString(CultureInfo.InvariantCulture),
                  })
         {
