@@ -49,6 +49,7 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
     private bool _closing;
     private bool _ended;
     private TaskCompletionSource? _drained;
+    private int _releasing; // lists of leases taken out under the lock and not yet released: drain waits for them
     private int _polledSequence = -1;
 
     // The event-loop registration: created by the first wait of either side, so guarded.
@@ -190,6 +191,11 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
         {
             lease.Sending = false;
             release = lease.PendingParts == 0;
+            if (release)
+            {
+                _releasing++;
+            }
+
             _sending = false;
             // Completions still to come are the pump's now: it goes back to waiting for them (a pump stopped by this
             // send), or starts when this send left the first of them outstanding.
@@ -203,7 +209,7 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
         if (release)
         {
             lease.NextReleased = null;
-            _sink.Release(lease);
+            Release(lease);
         }
 
         if (resume)
@@ -235,7 +241,7 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
             released = HarvestLocked(out drained);
         }
 
-        _sink.Release(released); // before the drained signal: a drained transport has released every owner
+        Release(released);
         drained?.TrySetResult();
     }
 
@@ -244,7 +250,7 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
     {
         lock (_gate)
         {
-            if (_outstanding == 0)
+            if (_outstanding == 0 && _releasing == 0)
             {
                 return Task.CompletedTask;
             }
@@ -384,6 +390,11 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
             }
         }
 
+        if (released != null)
+        {
+            _releasing++;
+        }
+
         drained = TakeDrained();
         return released;
     }
@@ -471,13 +482,18 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
         _head = _next;
         _outstanding = 0;
         _pendingBytes = 0;
+        if (released != null)
+        {
+            _releasing++;
+        }
+
         drained = TakeDrained();
         return released;
     }
 
     private TaskCompletionSource? TakeDrained()
     {
-        if (_outstanding != 0)
+        if (_outstanding != 0 || _releasing != 0)
         {
             return null;
         }
@@ -485,6 +501,34 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
         TaskCompletionSource? drained = _drained;
         _drained = null;
         return drained;
+    }
+
+    /// <summary>Releases a list of leases taken out under the lock (counted in <see cref="_releasing"/> there), then
+    /// signals drain if nothing is outstanding and no other list is still being released: a drained transport has
+    /// released every owner, so WaitForCompletionsAsync never completes while an owner's release is still running
+    /// on another thread.</summary>
+    private void Release(SendLease? released)
+    {
+        if (released == null)
+        {
+            return;
+        }
+
+        try
+        {
+            _sink.Release(released);
+        }
+        finally
+        {
+            TaskCompletionSource? drained;
+            lock (_gate)
+            {
+                _releasing--;
+                drained = TakeDrained();
+            }
+
+            drained?.TrySetResult();
+        }
     }
 
     private ValueTask WaitAsync(Interest interest, int seen, CancellationToken cancellationToken)
@@ -552,7 +596,7 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
                 }
             }
 
-            _sink.Release(released);
+            Release(released);
             drained?.TrySetResult();
             if (leave)
             {
@@ -630,7 +674,7 @@ internal sealed class MsgZeroCopyTransport : ZeroCopyTransport
             end = _closing;
         }
 
-        _sink.Release(released); // before the drained signal: a drained transport has released every owner
+        Release(released);
         drained?.TrySetResult();
         if (end)
         {

@@ -66,6 +66,40 @@ public sealed class ZeroCopySenderLifetimeTests
     }
 
     [Test]
+    public void WaitingForCompletionsEndsOnlyAfterTheLastOwnerHasBeenReleased()
+    {
+        // The owner's release runs on the thread that read its last completion (here the completion reader, on the
+        // thread pool), outside the sender's lock. The wait for completions must not end while that release is still
+        // running, though no completion is outstanding any more: the release is held until the test has seen the wait
+        // still pending. A send cancelled while the peer does not read leaves its completions outstanding (loopback
+        // completes a send only when the receiver takes its data).
+        using SocketPair pair = TestIo.Tcp(64 * 1024);
+        using var sender = new ZeroCopySender(pair.Client, Forced());
+        using var releasing = new ManualResetEventSlim();
+        using var mayFinish = new ManualResetEventSlim();
+        var owner = new CountingOwner(TestIo.Bytes(Big, 40), _ =>
+        {
+            releasing.Set();
+            mayFinish.Wait(Bound);
+        });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        TransferCanceledException e = Fails<TransferCanceledException>(sender.SendAsync(owner, cancel.Token));
+        Assert.That(sender.Counters.PendingBytes, Is.GreaterThan(0L), "the peer has not read: completions are outstanding");
+        Assert.That(releasing.IsSet, Is.False);
+
+        _ = TestIo.Receive(pair.Server, (int)e.BytesTransferred);
+        Assert.That(releasing.Wait(Bound), Is.True, "the owner's release started (its completions were read)");
+        Assert.That(sender.Counters.OutstandingCompletions, Is.Zero, "nothing outstanding: only the release runs");
+        Task drained = sender.WaitForCompletionsAsync().AsTask();
+        Thread.Sleep(200);
+        Assert.That(drained.IsCompleted, Is.False, "the wait ended while the owner's release was still running");
+
+        mayFinish.Set();
+        Wait(drained);
+        Assert.That(owner.Disposals, Is.EqualTo(1));
+    }
+
+    [Test]
     public void DisposeWaitsBoundedForOutstandingCompletionsAndEveryOwnerIsReleasedOnce()
     {
         using SocketPair pair = TestIo.Tcp(64 * 1024);
