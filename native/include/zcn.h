@@ -25,6 +25,12 @@
  *    process that does not ignore it. The .NET runtime ignores it; a C caller must do the same
  *    (signal(SIGPIPE, SIG_IGN)) to receive -EPIPE instead.
  *
+ *  - Not cancellation points: the calls on a transfer's path (read, write, pread, pwrite, send, the completions'
+ *    recvmsg, splice, tee, vmsplice) enter the kernel directly, not through the C library's cancellable wrappers,
+ *    which in a multi-threaded process (every .NET process) pay cancellation bookkeeping on every call. A thread
+ *    cancelled with pthread_cancel in deferred mode is therefore not cancelled inside them; the waits
+ *    (zcn_poll_wait, zcn_epoll_wait) remain cancellation points.
+ *
  * Every function is thread-safe. The only global state is a set of cached capability flags and, once a guarded copy
  * (zcn_mapped_read, zcn_mapped_write) has run, the library's SIGBUS handler, which passes every SIGBUS it does not
  * own to the handler installed before it.

@@ -131,25 +131,25 @@ int32_t zcn_close(int32_t fd) {
 
 int64_t zcn_read(int32_t fd, void *buf, uint64_t count) {
     ssize_t result;
-    ZCN_RETRY_EINTR(result, read(fd, buf, (size_t)count));
+    ZCN_RETRY_EINTR(result, ZCN_SYS_READ(fd, buf, (size_t)count));
     return zcn_result64(result);
 }
 
 int64_t zcn_write(int32_t fd, const void *buf, uint64_t count) {
     ssize_t result;
-    ZCN_RETRY_EINTR(result, write(fd, buf, (size_t)count));
+    ZCN_RETRY_EINTR(result, ZCN_SYS_WRITE(fd, buf, (size_t)count));
     return zcn_result64(result);
 }
 
 int64_t zcn_pread(int32_t fd, void *buf, uint64_t count, int64_t offset) {
     ssize_t result;
-    ZCN_RETRY_EINTR(result, pread(fd, buf, (size_t)count, (off_t)offset));
+    ZCN_RETRY_EINTR(result, ZCN_SYS_PREAD(fd, buf, (size_t)count, (off_t)offset));
     return zcn_result64(result);
 }
 
 int64_t zcn_pwrite(int32_t fd, const void *buf, uint64_t count, int64_t offset) {
     ssize_t result;
-    ZCN_RETRY_EINTR(result, pwrite(fd, buf, (size_t)count, (off_t)offset));
+    ZCN_RETRY_EINTR(result, ZCN_SYS_PWRITE(fd, buf, (size_t)count, (off_t)offset));
     return zcn_result64(result);
 }
 

@@ -22,7 +22,7 @@ int32_t zcn_socket_set_zerocopy(int32_t fd, int32_t enable) {
 
 int64_t zcn_send(int32_t fd, const void *buf, uint64_t len, int32_t flags) {
     ssize_t result;
-    ZCN_RETRY_EINTR(result, send(fd, buf, (size_t)len, flags | MSG_NOSIGNAL));
+    ZCN_RETRY_EINTR(result, ZCN_SYS_SEND(fd, buf, (size_t)len, flags | MSG_NOSIGNAL));
     return zcn_result64(result);
 }
 
@@ -69,7 +69,7 @@ int32_t zcn_zerocopy_completions(int32_t fd, zcn_zerocopy_range *out, int32_t ma
         msg.msg_controllen = sizeof control.bytes;
         ssize_t result;
         /* MSG_ERRQUEUE never waits: an empty queue is EAGAIN whatever the socket's O_NONBLOCK. */
-        ZCN_RETRY_EINTR(result, recvmsg(fd, &msg, MSG_ERRQUEUE));
+        ZCN_RETRY_EINTR(result, ZCN_SYS_RECVMSG(fd, &msg, MSG_ERRQUEUE));
         if (result < 0) return read_any ? count : -(int32_t)errno;
         read_any = 1;
         count += zcn_zerocopy_range_of(&msg, &out[count]);

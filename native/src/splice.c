@@ -21,19 +21,19 @@ _Static_assert(sizeof(loff_t) == sizeof(int64_t), "loff_t must be 64 bits");
 
 int64_t zcn_splice(int32_t fd_in, int64_t *off_in, int32_t fd_out, int64_t *off_out, uint64_t len, uint32_t flags) {
     ssize_t result;
-    ZCN_RETRY_EINTR(result, splice(fd_in, (loff_t *)off_in, fd_out, (loff_t *)off_out, (size_t)len, flags));
+    ZCN_RETRY_EINTR(result, ZCN_SYS_SPLICE(fd_in, (loff_t *)off_in, fd_out, (loff_t *)off_out, (size_t)len, flags));
     return zcn_result64(result);
 }
 
 int64_t zcn_tee(int32_t fd_in, int32_t fd_out, uint64_t len, uint32_t flags) {
     ssize_t result;
-    ZCN_RETRY_EINTR(result, tee(fd_in, fd_out, (size_t)len, flags));
+    ZCN_RETRY_EINTR(result, ZCN_SYS_TEE(fd_in, fd_out, (size_t)len, flags));
     return zcn_result64(result);
 }
 
 int64_t zcn_vmsplice(int32_t fd, const zcn_iovec *iov, uint64_t nr_segs, uint32_t flags) {
     ssize_t result;
-    ZCN_RETRY_EINTR(result, vmsplice(fd, (const struct iovec *)(const void *)iov, (size_t)nr_segs, flags));
+    ZCN_RETRY_EINTR(result, ZCN_SYS_VMSPLICE(fd, (const struct iovec *)(const void *)iov, (size_t)nr_segs, flags));
     /* The kernel returns 0 for zero segments once it has checked the rest; the contract calls that a caller
      * error. Only that success is replaced, so every refusal of the kernel comes through unchanged. */
     if (result == 0 && nr_segs == 0) return -EINVAL;
