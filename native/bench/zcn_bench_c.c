@@ -19,6 +19,8 @@
  *         length.
  *         The zerocopy-send scenarios add "zerocopy_bytes", "copied_bytes", "plain_bytes", "fallbacks" and
  *         "probes": what became of each byte, and the adaptive method's decisions.
+ * The process always runs a second, idle thread, as every .NET process has several (bench_idle_thread.h says why).
+ *
  * Exit codes: 0 success, 1 runtime error (the message names the errno), 2 usage error.
  */
 #include <arpa/inet.h>
@@ -37,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_idle_thread.h"
 #include "zcn.h"
 
 #define PIPE_CAPACITY (1 << 20)
@@ -632,6 +635,7 @@ int main(int argc, char **argv)
     if (*g_scenario == '\0' || *g_method == '\0') usage("--scenario and --method are required");
     if (block == 0) usage("--block must be above 0");
     signal(SIGPIPE, SIG_IGN);
+    if (zcn_bench_start_idle_thread() != 0) fail("pthread_create", -EAGAIN);
 
     int is = 0;
 #define IS(s, m) (strcmp(g_scenario, s) == 0 && strcmp(g_method, m) == 0 && (is = 1))

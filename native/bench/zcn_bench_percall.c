@@ -8,7 +8,8 @@
  * at offset 0, so every call reads the page cache) to /dev/null, and through a pipe to /dev/null.
  *   sendfile     one zcn_sendfile per operation
  *   splice-pair  zcn_splice file -> pipe, then zcn_splice pipe -> /dev/null
- * Each round times N operations with CLOCK_MONOTONIC; the methods alternate round by round and the median round
+ * A second thread waits idle all along, as in every .NET process (bench_idle_thread.h). Each round times N
+ * operations with CLOCK_MONOTONIC; the methods alternate round by round and the median round
  * is printed, in nanoseconds per operation, one JSON line:
  *   {"block":B,"calls":N,"rounds":R,"sendfile_ns":S,"splice_pair_ns":P}
  * Exit codes: 0 success, 1 a call failed (the message names the errno), 2 usage error.
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_idle_thread.h"
 #include "zcn.h"
 
 #define MAX_ROUNDS 101
@@ -93,6 +95,7 @@ int main(int argc, char **argv)
     }
     if (file == NULL) usage("--file is required");
     if (block == 0 || calls <= 0 || rounds <= 0 || rounds > MAX_ROUNDS) usage("bad --block, --calls or --rounds");
+    if (zcn_bench_start_idle_thread() != 0) fail("pthread_create", -ZCN_EAGAIN);
 
     int32_t in_fd = zcn_open(file, ZCN_O_RDONLY, 0);
     if (in_fd < 0) fail("open", in_fd);
