@@ -29,6 +29,13 @@ public static class Program
         var rest = new List<string>(args);
         string? cBench = TakeOption(rest, "--c-bench") ?? Environment.GetEnvironmentVariable("ZCN_BENCH_PERCALL");
         bool longRun = rest.Remove("--long");
+        if (!rest.Exists(a => a.StartsWith("--filter", StringComparison.Ordinal)))
+        {
+            // Every benchmark unless --filter picks some: without a filter the switcher asks on the console, and with
+            // no console to answer it selects nothing.
+            rest.AddRange(["--filter", "*"]);
+        }
+
         string folder = Directory.CreateTempSubdirectory("zcn-micro-").FullName;
         DataFile = Path.Combine(folder, "data");
         try
@@ -38,8 +45,14 @@ public static class Program
             File.WriteAllBytes(DataFile, data);
             Job job = (longRun ? Job.Default : Job.ShortRun).WithToolchain(InProcessEmitToolchain.Instance);
             IConfig config = DefaultConfig.Instance.AddJob(job.AsDefault()).WithOptions(ConfigOptions.DisableLogFile);
-            Summary summary = BenchmarkSwitcher.FromTypes([typeof(PerCallBenchmarks)])
-                .Run(rest.ToArray(), config).Single();
+            Summary? summary = BenchmarkSwitcher.FromTypes([typeof(PerCallBenchmarks)])
+                .Run(rest.ToArray(), config).SingleOrDefault();
+            if (summary == null)
+            {
+                Console.Error.WriteLine("zcn-micro: no benchmark matched the arguments.");
+                return 2;
+            }
+
             PrintOverC(summary, cBench ?? Locate());
             return 0;
         }
