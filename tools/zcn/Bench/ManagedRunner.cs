@@ -97,24 +97,9 @@ internal static unsafe class ManagedRunner
             case "splice":
             {
                 using Pipe pipe = Pipe.Create(PipeCapacity);
-                int capacity = pipe.Capacity;
-                SafeHandle destination = socket?.SafeHandle ?? output;
                 Probe probe = Probe.Start();
-                long offset = 0;
-                while (offset < size)
-                {
-                    syscalls += 2;
-                    long n = pipe.SpliceFrom(input, offset, Math.Min(capacity, size - offset), MoveMore);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-
-                    pipe.SpliceTo(destination, null, n, MoveMore);
-                    offset += n;
-                }
-
-                return probe.Stop(offset, syscalls);
+                long moved = SplicePairs(pipe, input, socket?.SafeHandle ?? output, size, pipe.Capacity, ref syscalls);
+                return probe.Stop(moved, syscalls);
             }
             case "mmap":
             {
@@ -220,6 +205,28 @@ internal static unsafe class ManagedRunner
         }
 
         return m;
+    }
+
+    /// <summary>The splice methods' loop (file-to-null, file-to-tcp, small-blocks): one Pipe.SpliceFrom + SpliceTo
+    /// pair per block of at most <paramref name="block"/> bytes, from the start of <paramref name="input"/> until
+    /// <paramref name="size"/> bytes went or the file ended; returns the bytes moved, counting two calls per pair.</summary>
+    internal static long SplicePairs(Pipe pipe, SafeHandle input, SafeHandle output, long size, long block, ref long syscalls)
+    {
+        long offset = 0;
+        while (offset < size)
+        {
+            syscalls += 2;
+            long n = pipe.SpliceFrom(input, offset, Math.Min(block, size - offset), MoveMore);
+            if (n == 0)
+            {
+                break;
+            }
+
+            pipe.SpliceTo(output, null, n, MoveMore);
+            offset += n;
+        }
+
+        return offset;
     }
 
     // ---- memory-to-pipe -----------------------------------------------------------------------------------------

@@ -13,8 +13,6 @@ namespace ZeroCopyNative.Tool.Bench;
 /// </summary>
 internal static class SmallBlocks
 {
-    private const SpliceOptions MoveMore = SpliceOptions.Move | SpliceOptions.More;
-
     /// <summary>The block a method names: 4 KiB or 16 KiB.</summary>
     public static int BlockOf(string method) => method.EndsWith("16k", StringComparison.Ordinal) ? 16 << 10 : 4 << 10;
 
@@ -46,19 +44,7 @@ internal static class SmallBlocks
 
         using Pipe pipe = Pipe.Create();
         Probe spliceProbe = Probe.Start();
-        while (offset < size)
-        {
-            syscalls += 2;
-            long n = pipe.SpliceFrom(input, offset, Math.Min(block, size - offset), MoveMore);
-            if (n == 0)
-            {
-                break;
-            }
-
-            pipe.SpliceTo(output, null, n, MoveMore);
-            offset += n;
-        }
-
-        return spliceProbe.Stop(offset, syscalls);
+        long moved = ManagedRunner.SplicePairs(pipe, input, output, size, block, ref syscalls);
+        return spliceProbe.Stop(moved, syscalls);
     }
 }
