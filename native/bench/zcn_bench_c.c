@@ -130,16 +130,19 @@ static uint8_t *alloc_or_die(uint64_t size)
     return p;
 }
 
-/* The transparent huge-page size (2 MiB on x86-64), as AlignedBuffer.HugePageSize reads it. */
+/* The transparent huge-page size (2 MiB on x86-64), as AlignedBuffer.HugePageSize reads it; read once. */
 static uint64_t huge_page_size(void)
 {
+    static uint64_t cached;
+    if (cached != 0) return cached;
     FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
     unsigned long long n = 0;
     if (f != NULL) {
         if (fscanf(f, "%llu", &n) != 1) n = 0;
         fclose(f);
     }
-    return n != 0 && (n & (n - 1)) == 0 && n <= (1ull << 30) ? n : 2ull << 20;
+    cached = n != 0 && (n & (n - 1)) == 0 && n <= (1ull << 30) ? n : 2ull << 20;
+    return cached;
 }
 
 /* The buffer AlignedBuffer gives for HugePageSize bytes or more: a mapping of its own aligned to the huge-page
@@ -716,8 +719,7 @@ int main(int argc, char **argv)
         ring_count = strcmp(g_method, "readwrite") == 0 ? 1 : PIPE_CAPACITY / ring_len + 2;
         if (ring_count > RING_MAX) ring_count = RING_MAX;
         for (uint64_t i = 0; i < ring_count; i++) {
-            ring[i] = ring_len >= huge_page_size() ? huge_alloc_or_die(ring_len) : alloc_or_die(ring_len);
-            memset(ring[i], 0x5a, ring_len);
+            ring[i] = ring_len >= huge_page_size() ? huge_alloc_or_die(ring_len) : alloc_or_die(ring_len); /* touched */
         }
     }
     zc_state *zc = NULL;

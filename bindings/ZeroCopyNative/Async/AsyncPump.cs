@@ -167,7 +167,7 @@ internal struct AsyncPump
         _pendingStart = _pendingEnd = 0;
         if (_inPipe > 0 && _through != null)
         {
-            using DescriptorScope reader = _through.EnterEnd(_through.Reader);
+            using DescriptorScope reader = _through.EnterReader();
             fixed (byte* start = undelivered)
             {
                 while (_inPipe > 0)
@@ -219,8 +219,8 @@ internal struct AsyncPump
     private unsafe Next ThroughPipe(long* input, long* output, long limit, out LoopResult result)
     {
         _through ??= PipePool.Rent();
-        using DescriptorScope reader = _through.EnterEnd(_through.Reader);
-        using DescriptorScope writer = _through.EnterEnd(_through.Writer);
+        using DescriptorScope reader = _through.EnterReader();
+        using DescriptorScope writer = _through.EnterWriter();
         if (_inPipe == 0)
         {
             // The pipe is empty: only the source can make this wait.

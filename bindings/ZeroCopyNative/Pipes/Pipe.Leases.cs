@@ -59,7 +59,13 @@ public sealed partial class Pipe
     }
 
     /// <summary>Marks the pipe: bytes may leave without a copy. Called before the system call that could take pages.</summary>
-    private void MarkUncopied() => Interlocked.Exchange(ref _uncopied, 1);
+    private void MarkUncopied()
+    {
+        if (Volatile.Read(ref _uncopied) == 0)
+        {
+            Interlocked.Exchange(ref _uncopied, 1);
+        }
+    }
 
     /// <summary>Notes a capacity the kernel granted or reported.</summary>
     private void NoteCapacity(int capacity)
@@ -81,14 +87,7 @@ public sealed partial class Pipe
             return;
         }
 
-        if (IsCopyingDestination(NativeFile.Query(fd)))
-        {
-            Volatile.Write(ref _copyingDestination, destination);
-        }
-        else
-        {
-            MarkUncopied();
-        }
+        NoteDestination(destination, NativeFile.Query(fd));
     }
 
     /// <summary>The same decision for a destination already queried.</summary>

@@ -345,10 +345,7 @@ public sealed partial class Pipe : IDisposable
     /// <summary>Bytes written into the pipe through this object.</summary>
     internal long BytesWritten => Volatile.Read(ref _bytesWritten);
 
-    /// <summary>The lock that serializes writes.</summary>
-    internal object WriteGate => _writeGate;
-
-    /// <summary>Adds <paramref name="count"/> to the bytes written. Only under <see cref="WriteGate"/>, which every
+    /// <summary>Adds <paramref name="count"/> to the bytes written. Only under the write gate (<c>_writeGate</c>), which every
     /// write into the pipe holds: the gate orders the additions, so a plain store (atomic for a 64-bit field on the
     /// 64-bit runtimes the library supports) publishes them without an interlocked instruction of its own.</summary>
     internal void AddWritten(long count)
@@ -356,6 +353,13 @@ public sealed partial class Pipe : IDisposable
         Debug.Assert(Monitor.IsEntered(_writeGate), "AddWritten outside the write gate");
         Volatile.Write(ref _bytesWritten, _bytesWritten + count);
     }
+
+    /// <summary>Borrows the read end for the library's own use: unlike <see cref="Reader"/>, this hands nothing out,
+    /// so a pipe the library uses internally (a pooled one) keeps proving drain from byte counts.</summary>
+    internal DescriptorScope EnterReader() => EnterEnd(_reader);
+
+    /// <summary>Borrows the write end for the library's own use, handing nothing out (see <see cref="EnterReader"/>).</summary>
+    internal DescriptorScope EnterWriter() => EnterEnd(_writer);
 
     /// <summary>Borrows one of this pipe's ends, with the pipe's own disposed check.</summary>
     internal DescriptorScope EnterEnd(SafeFileHandle end)

@@ -56,8 +56,9 @@ public sealed class PipeBufferRing : IDisposable
         }
 
         _pipe = pipe;
+        int capacity = count == null ? pipe.Capacity : 0; // before the first rent: a disposed pipe throws here
         PipeBuffer first = PipeBuffer.Rent(leaseLength);
-        int leases = count ?? (pipe.Capacity / first.Length) + 2;
+        int leases = count ?? (capacity / first.Length) + 2;
         _leases = new PipeBuffer[leases];
         _leases[0] = first;
         try
@@ -92,11 +93,7 @@ public sealed class PipeBufferRing : IDisposable
     public PipeBuffer Next(CancellationToken cancellationToken = default)
     {
         PipeBuffer lease = Advance();
-        if (lease.IsLocked)
-        {
-            _pipe.WaitUntilDrained(lease, cancellationToken);
-        }
-
+        _pipe.WaitUntilDrained(lease, cancellationToken); // returns at once for a lease proved drained
         return lease;
     }
 

@@ -67,8 +67,8 @@ internal static partial class TransferEngine
         Pipe pipe = PipePool.Rent();
         try
         {
-            using DescriptorScope reader = pipe.EnterEnd(pipe.Reader);
-            using DescriptorScope writer = pipe.EnterEnd(pipe.Writer);
+            using DescriptorScope reader = pipe.EnterReader();
+            using DescriptorScope writer = pipe.EnterWriter();
             long moved = 0;
             while (moved < count)
             {

@@ -165,17 +165,6 @@ internal static class AsyncKit
                     (first < common ? $" (expected {expected[first]}, got {actual[first]})" : " (one is a prefix of the other)"));
     }
 
-    /// <summary>FNV-1a, 64 bits: the checksum of the many-operations tests.</summary>
-    public static ulong Checksum(ReadOnlySpan<byte> data, ulong hash = 14695981039346656037UL)
-    {
-        foreach (byte b in data)
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-
-        return hash;
-    }
-
     /// <summary>A file of <paramref name="data"/> in <paramref name="folder"/>, open for reading.</summary>
     public static SafeFileHandle SourceFile(TempFolder folder, string name, byte[] data)
     {
@@ -208,8 +197,6 @@ internal static class AsyncKit
     public static bool Readable(SafeHandle handle) =>
         (Zcn.poll(Fd(handle), (int)PollEvents.POLLIN, 0) & (int)PollEvents.POLLIN) != 0;
 
-    /// <summary>The bytes queued for reading in a pipe or socket (FIONREAD).</summary>
-    public static int Queued(SafeHandle handle) => Zcn.bytes_available(Fd(handle));
 
     /// <summary>Waits (bounded) until a socket or pipe end can no longer take a write: the operation writing into it is
     /// then parked on it.</summary>

@@ -38,7 +38,7 @@ public sealed class AsyncSuiteSetUp
     {
         WarmUp();
         ProcessCounts.FillPipePool();
-        ProcessCounts.Settle();
+        Reliability.ProcessState.Settle();
         BaselineDescriptors = ProcessCounts.Descriptors();
         BaselineThreads = ProcessCounts.Threads();
         BaselineNonPoolThreads = ProcessCounts.NonPoolThreads();

@@ -73,7 +73,7 @@ public sealed class CancellationTests
         Assert.That(pipe.BytesAvailable, Is.EqualTo(1000), "nothing left the first pipe");
         Assert.That(other.BytesAvailable, Is.Zero, "nothing entered the second pipe");
         Assert.That(new FileInfo(folder.File("dst")).Length, Is.Zero, "nothing reached the file");
-        Assert.That(AsyncKit.Queued(pair.Server.SafeHandle) + AsyncKit.Queued(streamPair.Server.SafeHandle), Is.Zero,
+        Assert.That(Reliability.Fds.Queued(pair.Server.SafeHandle) + Reliability.Fds.Queued(streamPair.Server.SafeHandle), Is.Zero,
                     "nothing reached the sockets");
         Assert.That(lease.IsLocked, Is.False, "the lease was not handed over");
     }

@@ -193,7 +193,7 @@ public sealed class ConcurrencyTests
         for (int m = 0; m < count; m++)
         {
             byte[] expected = Message(lane, m);
-            ulong hash = AsyncKit.Checksum(ReadOnlySpan<byte>.Empty);
+            ulong hash = Reliability.Data.Fnv(ReadOnlySpan<byte>.Empty);
             int got = 0;
             while (got < expected.Length)
             {
@@ -213,11 +213,11 @@ public sealed class ConcurrencyTests
                     return matched;
                 }
 
-                hash = AsyncKit.Checksum(buffer.AsSpan(0, n), hash);
+                hash = Reliability.Data.Fnv(buffer.AsSpan(0, n), hash);
                 got += n;
             }
 
-            matched += hash == AsyncKit.Checksum(expected) ? 1 : 0;
+            matched += hash == Reliability.Data.Fnv(expected) ? 1 : 0;
         }
 
         return matched;

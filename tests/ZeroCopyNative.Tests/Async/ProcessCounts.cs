@@ -94,18 +94,6 @@ internal static class ProcessCounts
         return string.Join(", ", names);
     }
 
-    /// <summary>Collects garbage and runs finalizers twice, so that counts reflect steady state.</summary>
-    public static void Settle()
-    {
-        for (int i = 0; i < 2; i++)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-        }
-
-        GC.Collect();
-    }
-
     /// <summary>
     /// Puts the library's pool of intermediate pipes (PipePool: at most four, kept by design between transfers) at
     /// exactly four, so that descriptor counts taken at two moments compare the library's leaks, not the cache's fill

@@ -49,7 +49,7 @@ public sealed class ResourceGrowthTests
         bool same = AsyncKit.Eventually(() =>
         {
             ProcessCounts.FillPipePool();
-            ProcessCounts.Settle();
+            Reliability.ProcessState.Settle();
             now = ProcessCounts.Descriptors();
             return now.Count == baseline.Count;
         }, 10);

@@ -104,7 +104,7 @@ public sealed class SpliceAsyncTests
 
         Assert.That(error.Errno, Is.EqualTo(Errno.EINVAL));
         Assert.That(error.BytesTransferred, Is.Zero);
-        Assert.That(AsyncKit.Queued(pair.Server.SafeHandle), Is.Zero);
+        Assert.That(Reliability.Fds.Queued(pair.Server.SafeHandle), Is.Zero);
     }
 
     [Test]

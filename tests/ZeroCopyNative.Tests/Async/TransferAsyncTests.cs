@@ -351,7 +351,7 @@ public sealed class TransferAsyncTests
         Assert.That(error, Is.TypeOf<ZeroCopyException>(), $"the async transfer: {error}");
         Assert.That(((ZeroCopyException)error).Errno, Is.EqualTo(sync.Errno), "the same errno as the synchronous transfer");
         Assert.That(((ZeroCopyException)error).BytesTransferred, Is.Zero);
-        Assert.That(AsyncKit.Queued(pair.Server.SafeHandle), Is.Zero, "nothing was sent another way");
+        Assert.That(Reliability.Fds.Queued(pair.Server.SafeHandle), Is.Zero, "nothing was sent another way");
     }
 
     [Test]
@@ -368,14 +368,14 @@ public sealed class TransferAsyncTests
             Exception into = Assert.Throws<ArgumentException>(() => ZeroCopy.TransferAsync(source, writer))!;
             Assert.That(into, Is.TypeOf<ArgumentException>());
             Assert.That(((ArgumentException)into).ParamName, Is.EqualTo("destination"));
-            Assert.That(AsyncKit.Queued(reader), Is.Zero, "nothing entered the pipe");
+            Assert.That(Reliability.Fds.Queued(reader), Is.Zero, "nothing entered the pipe");
             Assert.That(TestIo.PositionOf(source), Is.Zero, "nothing was read");
 
             ZeroCopy.Transfer(source, writer, new TransferOptions { Count = 10 }); // something to read, synchronously
             Exception outOf = Assert.Throws<ArgumentException>(() => ZeroCopy.TransferAsync(reader, file))!;
             Assert.That(outOf, Is.TypeOf<ArgumentException>());
             Assert.That(((ArgumentException)outOf).ParamName, Is.EqualTo("source"));
-            Assert.That(AsyncKit.Queued(reader), Is.EqualTo(10), "nothing left the pipe");
+            Assert.That(Reliability.Fds.Queued(reader), Is.EqualTo(10), "nothing left the pipe");
             Assert.That(AsyncKit.IsNonBlocking(reader) || AsyncKit.IsNonBlocking(writer), Is.False, "the ends were not switched");
         }
     }
@@ -394,7 +394,7 @@ public sealed class TransferAsyncTests
         Assert.That(pair.Client.Blocking, Is.True);
         Assert.That(AsyncKit.IsNonBlocking(pair.Client.SafeHandle), Is.False, "a raw handle is never switched behind the socket");
         Assert.That(TestIo.PositionOf(source), Is.Zero, "nothing was read");
-        Assert.That(AsyncKit.Queued(pair.Server.SafeHandle), Is.Zero, "nothing was sent");
+        Assert.That(Reliability.Fds.Queued(pair.Server.SafeHandle), Is.Zero, "nothing was sent");
     }
 
     [Test]

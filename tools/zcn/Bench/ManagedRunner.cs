@@ -318,7 +318,7 @@ internal static unsafe class ManagedRunner
 
         long syscalls = 0;
         Measurement m;
-        long faults = Probe.MinorFaults();
+        long faults; // read in each branch, once its probe has started
         try
         {
             if (method == "readwrite")
@@ -374,7 +374,6 @@ internal static unsafe class ManagedRunner
                 }
                 finally
                 {
-                    consumer.Release();
                     foreach (AlignedBuffer buffer in ring)
                     {
                         buffer.Dispose();
@@ -426,7 +425,6 @@ internal static unsafe class ManagedRunner
         finally
         {
             consumer.Release();
-            receiver?.Release();
             receiver?.Dispose();
             peer?.Dispose();
         }
