@@ -45,6 +45,7 @@ int main(int argc, char **argv) {
     put(out, "sizeof:FdFlags", sizeof(enum zcn_fd_flags));
     put(out, "sizeof:DioSource", sizeof(enum zcn_dio_source));
     put(out, "sizeof:CapabilityFlags", sizeof(enum zcn_capability));
+    put(out, "sizeof:UsageWho", sizeof(enum zcn_usage_who));
     put(out, "sizeof:SendFlags", sizeof(enum zcn_send_flags));
     put(out, "sizeof:ZeroCopyCode", sizeof(enum zcn_zerocopy_code));
     put(out, "sizeof:IoVec", sizeof(struct zcn_iovec));
@@ -72,6 +73,15 @@ int main(int argc, char **argv) {
     put(out, "offsetof:FdInfo.block_size", offsetof(struct zcn_fd_info, block_size));
     put(out, "offsetof:FdInfo.device", offsetof(struct zcn_fd_info, device));
     put(out, "offsetof:FdInfo.inode", offsetof(struct zcn_fd_info, inode));
+    put(out, "sizeof:ResourceUsage", sizeof(struct zcn_usage));
+    put(out, "alignof:ResourceUsage", _Alignof(struct zcn_usage));
+    put(out, "offsetof:ResourceUsage.user_us", offsetof(struct zcn_usage, user_us));
+    put(out, "offsetof:ResourceUsage.system_us", offsetof(struct zcn_usage, system_us));
+    put(out, "offsetof:ResourceUsage.minor_faults", offsetof(struct zcn_usage, minor_faults));
+    put(out, "offsetof:ResourceUsage.major_faults", offsetof(struct zcn_usage, major_faults));
+    put(out, "offsetof:ResourceUsage.voluntary_switches", offsetof(struct zcn_usage, voluntary_switches));
+    put(out, "offsetof:ResourceUsage.involuntary_switches", offsetof(struct zcn_usage, involuntary_switches));
+    put(out, "offsetof:ResourceUsage.max_resident_kib", offsetof(struct zcn_usage, max_resident_kib));
     put(out, "sizeof:ZeroCopyRange", sizeof(struct zcn_zerocopy_range));
     put(out, "alignof:ZeroCopyRange", _Alignof(struct zcn_zerocopy_range));
     put(out, "offsetof:ZeroCopyRange.first", offsetof(struct zcn_zerocopy_range, first));

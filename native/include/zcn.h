@@ -680,6 +680,48 @@ ZCN_API const char *zcn_errno_message(int32_t error);
 ZCN_API int32_t zcn_capabilities(void);
 
 /* ---------------------------------------------------------------------------------------------
+ * Resource usage (usage.c)
+ * ------------------------------------------------------------------------------------------- */
+
+/** Whose usage zcn_getrusage reports: getrusage(2)'s who, with the kernel's values. */
+typedef enum zcn_usage_who {
+    /** The calling process: every thread, those that have exited included (RUSAGE_SELF). */
+    ZCN_USAGE_SELF = 0,
+    /** The children that have ended and been waited for, and their waited-for descendants (RUSAGE_CHILDREN). */
+    ZCN_USAGE_CHILDREN = -1,
+    /** The calling thread alone (RUSAGE_THREAD). */
+    ZCN_USAGE_THREAD = 1
+} zcn_usage_who;
+
+/** What a process, its children or a thread has used so far: the fields of struct rusage that Linux fills. */
+typedef struct zcn_usage {
+    /** CPU time spent in user mode, in microseconds (ru_utime). */
+    int64_t user_us;
+    /** CPU time spent in the kernel, in microseconds (ru_stime). */
+    int64_t system_us;
+    /** Page faults served without I/O (ru_minflt). */
+    int64_t minor_faults;
+    /** Page faults that needed I/O (ru_majflt). */
+    int64_t major_faults;
+    /** Context switches because the task waited (ru_nvcsw). */
+    int64_t voluntary_switches;
+    /** Context switches because the scheduler preempted the task (ru_nivcsw). */
+    int64_t involuntary_switches;
+    /** The largest resident set so far, in KiB (ru_maxrss). */
+    int64_t max_resident_kib;
+} zcn_usage;
+
+/** getrusage(2): CPU time, page faults and context switches so far. Unlike the per-thread counts in
+ *  /proc/self/task/N/status, ZCN_USAGE_SELF keeps the counts of threads that have exited.
+ *  @param who A zcn_usage_who value.
+ *  @param out Receives the usage; zeroed on failure.
+ *  @return 0, or:
+ *  @retval -EINVAL who is not a zcn_usage_who value (the kernel's answer).
+ *  @retval -EFAULT out is NULL. Deliberate difference: out is the library's parameter; getrusage is always given a
+ *          buffer of the library's own. */
+ZCN_API int32_t zcn_getrusage(int32_t who, zcn_usage *out);
+
+/* ---------------------------------------------------------------------------------------------
  * Transfers (sendfile.c, splice.c, copy_file_range.c)
  * ------------------------------------------------------------------------------------------- */
 

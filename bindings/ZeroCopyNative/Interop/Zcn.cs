@@ -38,6 +38,20 @@ public static unsafe partial class Zcn
     [return: NativeTypeName("int32_t")]
     public static extern int capabilities();
 
+    /// <summary>getrusage(2): CPU time, page faults and context switches so far. Unlike the per-thread counts in /proc/self/task/N/status, ZCN_USAGE_SELF keeps the counts of threads that have exited.</summary>
+    /// <param name="who">A zcn_usage_who value.</param>
+    /// <param name="out">Receives the usage; zeroed on failure.</param>
+    /// <returns>
+    /// 0, or:
+    /// <list type="bullet">
+    /// <item><description>-EINVAL who is not a zcn_usage_who value (the kernel's answer).</description></item>
+    /// <item><description>-EFAULT out is NULL. Deliberate difference: out is the library's parameter; getrusage is always given a buffer of the library's own.</description></item>
+    /// </list>
+    /// </returns>
+    [DllImport("libzcn", CallingConvention = CallingConvention.Cdecl, EntryPoint = "zcn_getrusage", ExactSpelling = true)]
+    [return: NativeTypeName("int32_t")]
+    public static extern int getrusage([NativeTypeName("int32_t")] int who, [NativeTypeName("zcn_usage *")] ResourceUsage* @out);
+
     /// <summary>sendfile(2): copies up to count bytes from in_fd to out_fd inside the kernel.</summary>
     /// <param name="out_fd">The destination: any file, pipe or socket open for writing.</param>
     /// <param name="in_fd">The source: a file that supports mmap-like reads (a regular file, a block device).</param>

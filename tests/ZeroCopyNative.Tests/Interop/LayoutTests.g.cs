@@ -42,6 +42,7 @@ public sealed unsafe class LayoutTests
         Assert.That((long)sizeof(FdFlags), Is.EqualTo(CLayout.Value("sizeof:FdFlags")), "sizeof(enum zcn_fd_flags)");
         Assert.That((long)sizeof(DioSource), Is.EqualTo(CLayout.Value("sizeof:DioSource")), "sizeof(enum zcn_dio_source)");
         Assert.That((long)sizeof(CapabilityFlags), Is.EqualTo(CLayout.Value("sizeof:CapabilityFlags")), "sizeof(enum zcn_capability)");
+        Assert.That((long)sizeof(UsageWho), Is.EqualTo(CLayout.Value("sizeof:UsageWho")), "sizeof(enum zcn_usage_who)");
         Assert.That((long)sizeof(SendFlags), Is.EqualTo(CLayout.Value("sizeof:SendFlags")), "sizeof(enum zcn_send_flags)");
         Assert.That((long)sizeof(ZeroCopyCode), Is.EqualTo(CLayout.Value("sizeof:ZeroCopyCode")), "sizeof(enum zcn_zerocopy_code)");
     }
@@ -117,6 +118,27 @@ public sealed unsafe class LayoutTests
         Assert.That((byte*)&s.block_size - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.block_size")), "offsetof(struct zcn_fd_info, block_size)");
         Assert.That((byte*)&s.device - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.device")), "offsetof(struct zcn_fd_info, device)");
         Assert.That((byte*)&s.inode - start, Is.EqualTo(CLayout.Value("offsetof:FdInfo.inode")), "offsetof(struct zcn_fd_info, inode)");
+    }
+
+    [Test]
+    public void ResourceUsageHasTheSizeAndAlignmentOfC()
+    {
+        Assert.That((long)sizeof(ResourceUsage), Is.EqualTo(CLayout.Value("sizeof:ResourceUsage")), "sizeof(struct zcn_usage)");
+        Assert.That(CLayout.AlignOf<ResourceUsage>(), Is.EqualTo(CLayout.Value("alignof:ResourceUsage")), "_Alignof(struct zcn_usage)");
+    }
+
+    [Test]
+    public void ResourceUsageHasTheFieldOffsetsOfC()
+    {
+        ResourceUsage s = default;
+        byte* start = (byte*)&s;
+        Assert.That((byte*)&s.user_us - start, Is.EqualTo(CLayout.Value("offsetof:ResourceUsage.user_us")), "offsetof(struct zcn_usage, user_us)");
+        Assert.That((byte*)&s.system_us - start, Is.EqualTo(CLayout.Value("offsetof:ResourceUsage.system_us")), "offsetof(struct zcn_usage, system_us)");
+        Assert.That((byte*)&s.minor_faults - start, Is.EqualTo(CLayout.Value("offsetof:ResourceUsage.minor_faults")), "offsetof(struct zcn_usage, minor_faults)");
+        Assert.That((byte*)&s.major_faults - start, Is.EqualTo(CLayout.Value("offsetof:ResourceUsage.major_faults")), "offsetof(struct zcn_usage, major_faults)");
+        Assert.That((byte*)&s.voluntary_switches - start, Is.EqualTo(CLayout.Value("offsetof:ResourceUsage.voluntary_switches")), "offsetof(struct zcn_usage, voluntary_switches)");
+        Assert.That((byte*)&s.involuntary_switches - start, Is.EqualTo(CLayout.Value("offsetof:ResourceUsage.involuntary_switches")), "offsetof(struct zcn_usage, involuntary_switches)");
+        Assert.That((byte*)&s.max_resident_kib - start, Is.EqualTo(CLayout.Value("offsetof:ResourceUsage.max_resident_kib")), "offsetof(struct zcn_usage, max_resident_kib)");
     }
 
     [Test]

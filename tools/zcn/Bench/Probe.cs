@@ -1,6 +1,8 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using ZeroCopyNative.Interop;
+using ZeroCopyNative.Tool.Cli;
 
 namespace ZeroCopyNative.Tool.Bench;
 
@@ -27,83 +29,43 @@ internal readonly record struct HugePageShare(long Bytes, long BufferBytes)
 }
 
 /// <summary>
-/// Process-wide counters around a measured loop, the managed twin of the C reference's getrusage(RUSAGE_SELF):
-/// CPU time from <see cref="Environment.CpuUsage"/> (getrusage underneath, microseconds), context switches summed over
-/// every thread in /proc/self/task/*/status. Threads a method starts are kept alive until the end sample, so their
-/// switches are counted like getrusage counts them.
+/// Process-wide counters around a measured loop, the managed twin of the C reference's getrusage(RUSAGE_SELF), through
+/// the same call (zcn_getrusage): CPU time, context switches and page faults of every thread, those that exit during
+/// the loop included. Summing /proc/self/task/*/status instead would lose the switches of a thread that exits in the
+/// loop (a thread-pool worker retiring), and could even go negative.
 /// </summary>
 internal readonly struct Probe
 {
     private readonly long _start;
-    private readonly TimeSpan _user;
-    private readonly TimeSpan _sys;
-    private readonly long _voluntary;
-    private readonly long _involuntary;
+    private readonly ResourceUsage _usage;
 
-    private Probe(long start, TimeSpan user, TimeSpan sys, long voluntary, long involuntary)
+    private Probe(long start, ResourceUsage usage)
     {
         _start = start;
-        _user = user;
-        _sys = sys;
-        _voluntary = voluntary;
-        _involuntary = involuntary;
+        _usage = usage;
     }
 
-    public static Probe Start()
-    {
-        (long v, long i) = ContextSwitches();
-        Environment.ProcessCpuUsage cpu = Environment.CpuUsage;
-        return new Probe(Stopwatch.GetTimestamp(), cpu.UserTime, cpu.PrivilegedTime, v, i);
-    }
+    public static Probe Start() => new(Stopwatch.GetTimestamp(), Usage());
 
     /// <summary>Ends the sample; the wall time stops first, so reading the counters is not timed.</summary>
     public Measurement Stop(long bytes, long syscalls, long residentBytes = -1)
     {
         long end = Stopwatch.GetTimestamp();
-        Environment.ProcessCpuUsage cpu = Environment.CpuUsage;
-        (long v, long i) = ContextSwitches();
+        ResourceUsage now = Usage();
         return new Measurement(bytes, Stopwatch.GetElapsedTime(_start, end).TotalSeconds,
-                               (cpu.UserTime - _user).TotalSeconds, (cpu.PrivilegedTime - _sys).TotalSeconds,
-                               v - _voluntary, i - _involuntary, syscalls, residentBytes);
+                               (now.user_us - _usage.user_us) / 1e6, (now.system_us - _usage.system_us) / 1e6,
+                               now.voluntary_switches - _usage.voluntary_switches,
+                               now.involuntary_switches - _usage.involuntary_switches, syscalls, residentBytes);
     }
 
-    private static (long Voluntary, long Involuntary) ContextSwitches()
-    {
-        long voluntary = 0, involuntary = 0;
-        foreach (string task in Directory.EnumerateDirectories("/proc/self/task"))
-        {
-            try
-            {
-                using var reader = new StreamReader(Path.Combine(task, "status"));
-                while (reader.ReadLine() is { } line)
-                {
-                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal))
-                    {
-                        voluntary += long.Parse(line.AsSpan(24).Trim(), provider: null);
-                    }
-                    else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
-                    {
-                        involuntary += long.Parse(line.AsSpan(27).Trim(), provider: null);
-                    }
-                }
-            }
-            catch (IOException)
-            {
-                // the thread exited between the listing and the read
-            }
-        }
+    /// <summary>Minor page faults of this process so far (getrusage's ru_minflt, every thread).</summary>
+    public static long MinorFaults() => Usage().minor_faults;
 
-        return (voluntary, involuntary);
-    }
-
-    /// <summary>Minor page faults of this process so far: minflt, field 10 of /proc/self/stat (getrusage's
-    /// ru_minflt for the whole process).</summary>
-    public static long MinorFaults()
+    private static unsafe ResourceUsage Usage()
     {
-        string stat = File.ReadAllText("/proc/self/stat");
-        // "pid (comm) state ppid ...": comm may hold spaces, so count from the last ')'; state is field 3.
-        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[10 - 3], provider: null);
+        ResourceUsage usage;
+        Errors.Check(Zcn.getrusage((int)UsageWho.SELF, &usage), "getrusage");
+        return usage;
     }
 
     /// <summary>Anonymous resident memory of this process now (RssAnon), in bytes: the part of RSS that is not a
