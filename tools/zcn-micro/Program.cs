@@ -14,10 +14,11 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 namespace ZeroCopyNative.Micro;
 
 /// <summary>
-/// Runs <see cref="PerCallBenchmarks"/> in this process (a short job: 3 warm-up and 3 measured iterations; --long for
-/// the default job), then zcn-bench-percall, the same operations written in C, and prints each managed operation's
-/// cost over C in nanoseconds. zcn-bench-percall is found through --c-bench PATH, the environment variable
-/// ZCN_BENCH_PERCALL, or out/release/zcn/ under the repository; without it only the managed table is printed.
+/// Runs <see cref="PerCallBenchmarks"/> and <see cref="SafetyFloorBenchmarks"/> in this process (a short job: 3
+/// warm-up and 3 measured iterations; --long for the default job), then zcn-bench-percall, the same operations written
+/// in C, and prints each per-call operation's cost over C in nanoseconds (the safety floor's parts have no C twin).
+/// zcn-bench-percall is found through --c-bench PATH, the environment variable ZCN_BENCH_PERCALL, or out/release/zcn/
+/// under the repository; without it only the managed tables are printed.
 /// </summary>
 public static class Program
 {
@@ -45,15 +46,22 @@ public static class Program
             File.WriteAllBytes(DataFile, data);
             Job job = (longRun ? Job.Default : Job.ShortRun).WithToolchain(InProcessEmitToolchain.Instance);
             IConfig config = DefaultConfig.Instance.AddJob(job.AsDefault()).WithOptions(ConfigOptions.DisableLogFile);
-            Summary? summary = BenchmarkSwitcher.FromTypes([typeof(PerCallBenchmarks)])
-                .Run(rest.ToArray(), config).SingleOrDefault();
-            if (summary == null)
+            Summary[] summaries = BenchmarkSwitcher.FromTypes([typeof(PerCallBenchmarks), typeof(SafetyFloorBenchmarks)])
+                .Run(rest.ToArray(), config).ToArray();
+            if (summaries.Length == 0)
             {
                 Console.Error.WriteLine("zcn-micro: no benchmark matched the arguments.");
                 return 2;
             }
 
-            PrintOverC(summary, cBench ?? Locate());
+            // The floor's parts have no C twin: their means are the figures.
+            Summary? perCall = summaries.FirstOrDefault(
+                s => s.BenchmarksCases.Any(c => c.Descriptor.Type == typeof(PerCallBenchmarks)));
+            if (perCall != null)
+            {
+                PrintOverC(perCall, cBench ?? Locate());
+            }
+
             return 0;
         }
         finally
