@@ -26,6 +26,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -230,6 +231,11 @@ static const value memfd_flag_values[] = {
     {"MFD_HUGETLB|MFD_HUGE_1GB", ZCN_MFD_HUGETLB | ZCN_MFD_HUGE_1GB},
     {"MFD_HUGETLB|MFD_HUGE_64KB", ZCN_MFD_HUGETLB | ZCN_MFD_HUGE_64KB},
     {"MFD_HUGE_2MB", ZCN_MFD_HUGE_2MB},
+};
+static const value usage_who_values[] = {
+    {"RUSAGE_CHILDREN", (uint64_t)(int64_t)ZCN_USAGE_CHILDREN},
+    {"RUSAGE_THREAD", ZCN_USAGE_THREAD},
+    {"2", 2},
 };
 static const value seal_values[] = {
     {"F_SEAL_EXEC", ZCN_SEAL_EXEC},
@@ -689,6 +695,21 @@ static int64_t call_fd_query(fixture *f, const args *a, int raw) {
     struct stat st;
     return sys(syscall(SYS_fstat, a->fd_a, &st));
 }
+/* zcn_getrusage is getrusage(2); the row's who is a flags value (its extremes and the three RUSAGE_* values). */
+static void base_getrusage(const fixture *f, args *a) {
+    (void)f;
+    a->flags = ZCN_USAGE_SELF;
+}
+static int64_t call_getrusage(fixture *f, const args *a, int raw) {
+    (void)f;
+    int32_t who = (int32_t)a->flags;
+    if (!raw) {
+        zcn_usage usage;
+        return zcn_getrusage(who, a->ptr == PTR_NULL ? NULL : &usage);
+    }
+    struct rusage usage;
+    return sys(syscall(SYS_getrusage, who, &usage));
+}
 static void base_set_nonblocking(const fixture *f, args *a) {
     a->fd_a = f->file_ro;
     a->flags = 1;
@@ -981,6 +1002,8 @@ static const function_under_test functions[] = {
      NULL, 0, base_fd_ro, call_fadvise, NULL},
     {"zcn_fd_query", {[P_FD_A] = "fd", [P_PTR] = "out"}, DOM_OUT, NULL, 0, base_fd_ro, call_fd_query,
      documented_out_pointer},
+    {"zcn_getrusage", {[P_FLAGS] = "who", [P_PTR] = "out"}, DOM_OUT, EXTRA(usage_who_values), base_getrusage,
+     call_getrusage, documented_out_pointer},
     {"zcn_set_nonblocking", {[P_FD_A] = "fd", [P_FLAGS] = "enable"}, DOM_NONE, NULL, 0, base_set_nonblocking,
      call_set_nonblocking, NULL},
     {"zcn_poll", {[P_FD_A] = "fd", [P_FLAGS] = "events", [P_FLAGS2] = "timeout_ms"}, DOM_NONE, NULL, 0, base_poll,
