@@ -91,8 +91,7 @@ internal struct AsyncPump
                                         wait: false);
                 // EAGAIN does not say which end was short: ask (only then) which one is not ready.
                 next = Settle(in result, sourceWaits: result.Error != Errno.EAGAIN ? null
-                                                     : !Readiness.IsReady(From.Fd, PollEvents.POLLIN) ? true
-                                                     : !Readiness.IsReady(To.Fd, PollEvents.POLLOUT) ? false : null);
+                                                     : Readiness.SourceWaits(From.Fd, To.Fd));
                 break;
             case TransferMethod.SpliceThroughPipe:
                 next = ThroughPipe(input, output, limit, out result);

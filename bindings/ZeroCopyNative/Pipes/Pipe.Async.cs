@@ -268,7 +268,7 @@ public sealed partial class Pipe
                 int sourceSeen = sourceEnd.Sequence(Interest.Read);
                 int destinationSeen = destinationEnd.Sequence(Interest.Write);
                 LoopResult result = SpliceSome(other, ref offset, Math.Min(count - moved, AsyncTransfer.Chunk), flags, into,
-                                               out bool sourceReady);
+                                               out bool? sourceWaits);
                 moved += result.Moved;
                 if (result.Ended)
                 {
@@ -280,10 +280,10 @@ public sealed partial class Pipe
                     throw new ZeroCopyException("splice", result.Error, moved);
                 }
 
-                if (result.Failed)
+                if (result.Failed && sourceWaits is bool source)
                 {
-                    await (sourceReady ? destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken, sourceEnd.Handle)
-                                       : sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken, destinationEnd.Handle))
+                    await (source ? sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken, destinationEnd.Handle)
+                                  : destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken, sourceEnd.Handle))
                         .ConfigureAwait(false);
                 }
             }
@@ -304,7 +304,7 @@ public sealed partial class Pipe
     /// <summary>One bounded splice loop between the pipe and <paramref name="other"/>, without waiting; on EAGAIN also
     /// says whether the source has data (so the destination is the end to wait for).</summary>
     private unsafe LoopResult SpliceSome(SafeHandle other, ref long? offset, long count, SpliceFlags flags, bool into,
-                                         out bool sourceReady)
+                                         out bool? sourceWaits)
     {
         using DescriptorScope outside = DescriptorScope.Borrow(other);
         using DescriptorScope mine = EnterEnd(into ? _writer : _reader);
@@ -327,7 +327,8 @@ public sealed partial class Pipe
         }
 
         offset = offset.HasValue ? position : null;
-        sourceReady = result.Error != Errno.EAGAIN || Readiness.IsReady(into ? outside.Fd : mine.Fd, PollEvents.POLLIN);
+        sourceWaits = result.Error != Errno.EAGAIN ? null
+                    : into ? Readiness.SourceWaits(outside.Fd, mine.Fd) : Readiness.SourceWaits(mine.Fd, outside.Fd);
         return result;
     }
 

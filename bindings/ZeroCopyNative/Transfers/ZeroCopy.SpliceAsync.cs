@@ -109,12 +109,12 @@ public static partial class ZeroCopy
                 int sourceSeen = sourceEnd.Sequence(Interest.Read);
                 int destinationSeen = destinationEnd.Sequence(Interest.Write);
                 LoopResult result;
-                bool sourceReady;
+                bool? sourceWaits;
                 using (DescriptorScope input = DescriptorScope.Borrow(source))
                 using (DescriptorScope output = DescriptorScope.Borrow(destination))
                 {
                     result = TeeLoop.Run(input.Fd, output.Fd, count, flags, wait: false);
-                    sourceReady = result.Error != Errno.EAGAIN || Readiness.IsReady(input.Fd, PollEvents.POLLIN);
+                    sourceWaits = result.Error != Errno.EAGAIN ? null : Readiness.SourceWaits(input.Fd, output.Fd);
                 }
 
                 if (result.Error != Errno.EAGAIN)
@@ -122,8 +122,12 @@ public static partial class ZeroCopy
                     return result.ThrowIfFailed("tee");
                 }
 
-                await (sourceReady ? destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken, source)
-                                   : sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken, destination)).ConfigureAwait(false);
+                if (sourceWaits is bool sourceShort)
+                {
+                    await (sourceShort ? sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken, destination)
+                                       : destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken, source))
+                        .ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException e) when (e is not TransferCanceledException)

@@ -100,6 +100,31 @@ public sealed class PipeAsyncTests
     }
 
     [Test]
+    public void SpliceToAsync_AFile_WhileAProducerKeepsRefillingTheEmptyPipe_NeverWaitsOnTheFile()
+    {
+        // Each time the consumer empties the pipe, splice answers EAGAIN, and the library asks which end was short.
+        // When the producer's next write lands between the two, both ends are ready: the file must not be waited on
+        // (epoll refuses a regular file with EPERM), the splice is simply made again. Thousands of such windows.
+        using TempFolder folder = TestIo.Folder();
+        byte[] data = TestIo.Bytes(16 << 20, 605);
+        using Pipe pipe = Pipe.Create(nonBlocking: true);
+        using SafeFileHandle file = TestIo.Create(folder.File("dst"));
+        Task producer = Task.Factory.StartNew(() =>
+        {
+            for (int at = 0; at < data.Length; at += 4096)
+            {
+                pipe.Write(data.AsSpan(at, 4096));
+                Thread.SpinWait(at / 4096 % 7 * 50);
+            }
+        }, TaskCreationOptions.LongRunning);
+
+        Assert.That(AsyncKit.Result(pipe.SpliceToAsync(file, null, data.Length).AsTask(), "splice to the file"),
+                    Is.EqualTo(data.Length));
+        AsyncKit.Succeeds(producer, "the producer");
+        AsyncKit.SameBytes(data, File.ReadAllBytes(folder.File("dst")), "the file");
+    }
+
+    [Test]
     public void VmSpliceAsync_HandsALeaseOver_WaitingWhileThePipeIsFull_AndTheLeaseUnlocksOnceDrained()
     {
         using Pipe pipe = Pipe.Create(capacity: 16384);
