@@ -122,7 +122,14 @@ internal sealed class DescriptorRegistration
 
     /// <summary>For the loop's sweep: completes with ObjectDisposedException every parked waiter whose handle, or
     /// whose operation's other handle, was disposed under it.</summary>
-    internal void SweepClosed()
+    internal void SweepClosed() => FailParked(everyOne: false);
+
+    /// <summary>Completes every parked waiter with ObjectDisposedException (the handle was disposed under it).</summary>
+    internal void FailDisposed() => FailParked(everyOne: true);
+
+    /// <summary>Unparks and fails the parked waiters: all of them when <paramref name="everyOne"/>, else those whose
+    /// handle or companion handle is closed. Each completes outside the lock, with the disposed handle named.</summary>
+    private void FailParked(bool everyOne)
     {
         for (int i = 0; i < Interests; i++)
         {
@@ -132,28 +139,14 @@ internal sealed class DescriptorRegistration
             {
                 if (_waiters[i] is { IsParked: true } parked)
                 {
-                    closed = Handle.IsClosed ? Handle : parked.Companion is { IsClosed: true } companion ? companion : null;
+                    closed = everyOne || Handle.IsClosed ? Handle
+                        : parked.Companion is { IsClosed: true } companion ? companion : null;
                     waiter = closed != null && parked.Unpark() ? parked : null;
                 }
             }
 
             waiter?.Complete(new ObjectDisposedException(closed!.GetType().FullName,
                                                          "The handle was disposed while an asynchronous operation waited on it."));
-        }
-    }
-
-    /// <summary>Completes every parked waiter with ObjectDisposedException (the handle was disposed under it).</summary>
-    internal void FailDisposed()
-    {
-        for (int i = 0; i < Interests; i++)
-        {
-            ReadinessWaiter? waiter;
-            lock (this)
-            {
-                waiter = _waiters[i] is { IsParked: true } parked && parked.Unpark() ? parked : null;
-            }
-
-            waiter?.Complete(new ObjectDisposedException(Handle.GetType().FullName, "The handle was disposed while an asynchronous operation waited on it."));
         }
     }
 

@@ -103,8 +103,7 @@ public sealed unsafe class AlignedBuffer : MemoryManager<byte>
         if (mapped)
         {
             _mappedSize = length;
-            // EINVAL: a kernel without transparent huge pages. The buffer works the same on base pages.
-            HugePagesAdvised = Zcn.madvise(block, (ulong)length, (int)MemoryAdvice.HUGEPAGE) == 0;
+            HugePagesAdvised = HugePages.Advise(block, length);
         }
         else if (zeroFill)
         {

@@ -1,12 +1,13 @@
 using System;
 using System.Globalization;
 using System.IO;
+using ZeroCopyNative.Interop;
 
 namespace ZeroCopyNative;
 
 /// <summary>
-/// Transparent huge pages as the kernel reports them: the huge-page size (sysfs) and how much of a range of this
-/// process's memory lies on huge pages (procfs). Managed readers of kernel text files; no system call of libzcn.
+/// Transparent huge pages: the huge-page size (sysfs), the advice that asks for them (madvise(2) MADV_HUGEPAGE), and
+/// how much of a range of this process's memory lies on them (procfs).
 /// </summary>
 internal static class HugePages
 {
@@ -21,6 +22,15 @@ internal static class HugePages
     /// <see cref="DefaultSize"/> when that file is missing (a kernel without transparent huge pages) or holds no
     /// power of two the buffers could be aligned to (above the page size, at most 1 GiB). Read once.</summary>
     public static readonly int Size = ReadSize();
+
+    /// <summary>Advises [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>) for
+    /// transparent huge pages: madvise(2) MADV_HUGEPAGE. The one place the library asks for them, for every mapping of
+    /// its own that is aligned to <see cref="Size"/> (an <see cref="AlignedBuffer"/> or a <see cref="PipeBuffer"/>
+    /// lease, again after each give-away).</summary>
+    /// <returns>Whether the kernel took the advice. False with EINVAL from a kernel without transparent huge pages:
+    /// the memory then works the same on base pages, so the refusal is an answer, not an error.</returns>
+    public static unsafe bool Advise(void* start, long length) =>
+        Zcn.madvise(start, (ulong)length, (int)MemoryAdvice.HUGEPAGE) == 0;
 
     /// <summary>
     /// The bytes of [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>) that the kernel

@@ -157,8 +157,7 @@ public sealed unsafe class PipeBuffer : IDisposable
         {
             void* block;
             NativeResult.Check(Zcn.aligned_map(&block, (ulong)HugePages.Size, (ulong)length), "mmap");
-            // EINVAL: a kernel without transparent huge pages; the lease works the same on base pages.
-            _ = Zcn.madvise(block, (ulong)length, (int)MemoryAdvice.HUGEPAGE);
+            _ = HugePages.Advise(block, length);
             return new PipeBuffer((byte*)block, length, hugeMapping: true);
         }
 
@@ -290,7 +289,7 @@ public sealed unsafe class PipeBuffer : IDisposable
 
         if (_hugeMapping)
         {
-            _ = Zcn.madvise(address, (ulong)_length, (int)MemoryAdvice.HUGEPAGE);
+            _ = HugePages.Advise(address, _length);
         }
 
         _pagesGiven = true;

@@ -172,20 +172,6 @@ internal static class AsyncKit
         return TestIo.OpenRead(folder.File(name));
     }
 
-    /// <summary>A raw pipe as two owned handles, blocking or not (for tests that need a pipe end the library does not
-    /// own: a SafeFileHandle over a descriptor, disposed or closed on purpose).</summary>
-    public static unsafe (SafeFileHandle Reader, SafeFileHandle Writer) RawPipe(bool nonBlocking, int? capacity = null)
-    {
-        int* fds = stackalloc int[2];
-        Assert.That(Zcn.pipe(fds, (uint)(nonBlocking ? PipeFlags.NONBLOCK : PipeFlags.NONE)), Is.Zero, "pipe2");
-        if (capacity is int size)
-        {
-            Assert.That(Zcn.pipe_set_size(fds[1], size), Is.GreaterThanOrEqualTo(size), "F_SETPIPE_SZ");
-        }
-
-        return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
-    }
-
     /// <summary>The descriptor number of an open handle (for poll and fdinfo look-ups only).</summary>
     public static int Fd(SafeHandle handle) => (int)handle.DangerousGetHandle();
 
@@ -203,31 +189,6 @@ internal static class AsyncKit
     public static void WaitUntilFull(SafeHandle handle, string what)
     {
         Assert.That(Eventually(() => !Writable(handle)), Is.True, $"{what} never filled");
-    }
-
-    /// <summary>Writes into a non-blocking descriptor until EAGAIN; returns the bytes written.</summary>
-    public static unsafe long FillUntilFull(SafeHandle handle, byte value = 0x5a)
-    {
-        byte[] chunk = new byte[4096];
-        Array.Fill(chunk, value);
-        long total = 0;
-        fixed (byte* p = chunk)
-        {
-            for (int i = 0; i < 100_000; i++)
-            {
-                long n = Zcn.write(Fd(handle), p, (ulong)chunk.Length);
-                if (n == -(long)Errno.EAGAIN)
-                {
-                    return total;
-                }
-
-                Assert.That(n, Is.GreaterThan(0), "filling a non-blocking descriptor");
-                total += n;
-            }
-        }
-
-        Assert.Fail("the descriptor never filled");
-        return total;
     }
 
     /// <summary>Writes all of <paramref name="data"/> with write(2) (the descriptor must have room).</summary>

@@ -231,7 +231,7 @@ public sealed class CancellationWhileWaitingTests
         using Pipe source = Pipe.Create(nonBlocking: true);
         using Pipe destination = Pipe.Create(capacity: 4096, nonBlocking: true);
         source.Write(new byte[] { 1, 2, 3, 4 });
-        long filled = AsyncKit.FillUntilFull(destination.Writer);
+        long filled = Reliability.Fds.FillUntilFull(destination.Writer);
         using var cancel = new CancellationTokenSource();
 
         Task<long> tee = ZeroCopy.TeeAsync(source.Reader, destination.Writer, 4, SpliceOptions.None, cancel.Token).AsTask();

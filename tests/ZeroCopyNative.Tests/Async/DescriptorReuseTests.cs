@@ -40,7 +40,7 @@ public sealed class DescriptorReuseTests
         using TempFolder folder = TestIo.Folder();
         using SafeFileHandle first = TestIo.Create(folder.File("first"));
         using SafeFileHandle second = TestIo.Create(folder.File("second"));
-        (SafeFileHandle oldReader, SafeFileHandle oldWriter) = AsyncKit.RawPipe(nonBlocking: true);
+        (SafeFileHandle oldReader, SafeFileHandle oldWriter) = Reliability.Fds.RawPipe(nonBlocking: true);
         var spare = new List<SafeFileHandle>();
         try
         {
@@ -53,7 +53,7 @@ public sealed class DescriptorReuseTests
             SafeFileHandle? newReader = null, newWriter = null;
             for (int i = 0; i < 64 && newReader == null; i++)
             {
-                (SafeFileHandle r, SafeFileHandle w) = AsyncKit.RawPipe(nonBlocking: true);
+                (SafeFileHandle r, SafeFileHandle w) = Reliability.Fds.RawPipe(nonBlocking: true);
                 if (AsyncKit.Fd(r) == number)
                 {
                     (newReader, newWriter) = (r, w);

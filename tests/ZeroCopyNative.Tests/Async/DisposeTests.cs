@@ -76,7 +76,7 @@ public sealed class DisposeTests
         using Pipe source = Pipe.Create(nonBlocking: true);
         var destination = Pipe.Create(capacity: 4096, nonBlocking: true);
         source.Write(new byte[] { 1, 2, 3 });
-        AsyncKit.FillUntilFull(destination.Writer);
+        Reliability.Fds.FillUntilFull(destination.Writer);
         Task<long> tee = ZeroCopy.TeeAsync(source.Reader, destination.Writer, 3).AsTask();
         AsyncKit.StillWaiting(tee, "a tee into a full pipe");
 
@@ -91,7 +91,7 @@ public sealed class DisposeTests
     {
         using TempFolder folder = TestIo.Folder();
         using SafeFileHandle destination = TestIo.Create(folder.File("dst"));
-        (SafeFileHandle reader, SafeFileHandle writer) = AsyncKit.RawPipe(nonBlocking: true);
+        (SafeFileHandle reader, SafeFileHandle writer) = Reliability.Fds.RawPipe(nonBlocking: true);
         using (writer)
         {
             Task<TransferResult> transfer = ZeroCopy.TransferAsync(reader, destination).AsTask();
@@ -110,8 +110,8 @@ public sealed class DisposeTests
     [Test]
     public void DisposingTheOtherEnd_WhileATransferWaitsOnItsSource_EndsItWithObjectDisposedException_WithinTheSweep()
     {
-        (SafeFileHandle sourceReader, SafeFileHandle sourceWriter) = AsyncKit.RawPipe(nonBlocking: true);
-        (SafeFileHandle destinationReader, SafeFileHandle destinationWriter) = AsyncKit.RawPipe(nonBlocking: true);
+        (SafeFileHandle sourceReader, SafeFileHandle sourceWriter) = Reliability.Fds.RawPipe(nonBlocking: true);
+        (SafeFileHandle destinationReader, SafeFileHandle destinationWriter) = Reliability.Fds.RawPipe(nonBlocking: true);
         using (sourceReader)
         using (sourceWriter)
         using (destinationReader)

@@ -147,7 +147,7 @@ public sealed class PeerResetTests
     {
         using TempFolder folder = TestIo.Folder();
         using SafeFileHandle source = AsyncKit.SourceFile(folder, "src", TestIo.Bytes(1 << 20, 906));
-        (SafeFileHandle reader, SafeFileHandle writer) = AsyncKit.RawPipe(nonBlocking: true, capacity: 65536);
+        (SafeFileHandle reader, SafeFileHandle writer) = Reliability.Fds.RawPipe(nonBlocking: true, capacity: 65536);
         using (writer)
         {
             Task<TransferResult> transfer = ZeroCopy.TransferAsync(source, writer).AsTask();

@@ -38,7 +38,7 @@ public sealed class TeeAsyncTests
         using Pipe destination = Pipe.Create(capacity: 4096, nonBlocking: true);
         byte[] data = TestIo.Bytes(3000, 402);
         source.Write(data);
-        long filled = AsyncKit.FillUntilFull(destination.Writer);
+        long filled = Reliability.Fds.FillUntilFull(destination.Writer);
 
         Task<long> tee = ZeroCopy.TeeAsync(source.Reader, destination.Writer, data.Length).AsTask();
         AsyncKit.StillWaiting(tee, "a tee into a full pipe");

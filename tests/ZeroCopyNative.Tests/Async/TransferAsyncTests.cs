@@ -360,7 +360,7 @@ public sealed class TransferAsyncTests
         using TempFolder folder = TestIo.Folder();
         using SafeFileHandle source = AsyncKit.SourceFile(folder, "src", TestIo.Bytes(100_000, 126));
         using SafeFileHandle file = TestIo.Create(folder.File("dst"));
-        (SafeFileHandle reader, SafeFileHandle writer) = AsyncKit.RawPipe(nonBlocking: false);
+        (SafeFileHandle reader, SafeFileHandle writer) = Reliability.Fds.RawPipe(nonBlocking: false);
         using (reader)
         using (writer)
         {

@@ -151,12 +151,18 @@ internal static unsafe class Fds
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 
-    /// <summary>A raw pipe as two owned handles (for tests that close one end on purpose).</summary>
-    public static (SafeFileHandle Reader, SafeFileHandle Writer) RawPipe(bool nonBlocking = false)
+    /// <summary>A raw pipe as two owned handles, blocking or not, with a capacity when given (for tests that need
+    /// a pipe end the library does not own: a SafeFileHandle over a descriptor, disposed or closed on purpose).</summary>
+    public static (SafeFileHandle Reader, SafeFileHandle Writer) RawPipe(bool nonBlocking = false, int? capacity = null)
     {
         int* fds = stackalloc int[2];
         int result = Zcn.pipe(fds, (uint)(nonBlocking ? PipeFlags.NONBLOCK : PipeFlags.NONE));
         Assert.That(result, Is.Zero, "pipe2");
+        if (capacity is int size)
+        {
+            Assert.That(Zcn.pipe_set_size(fds[1], size), Is.GreaterThanOrEqualTo(size), "F_SETPIPE_SZ");
+        }
+
         return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
     }
 
@@ -168,14 +174,16 @@ internal static unsafe class Fds
         return writer;
     }
 
-    /// <summary>Writes into a non-blocking descriptor until it is full (EAGAIN); returns the bytes written.</summary>
-    public static long FillUntilFull(SafeHandle handle)
+    /// <summary>Writes <paramref name="value"/> bytes into a non-blocking descriptor until it is full (EAGAIN);
+    /// returns the bytes written.</summary>
+    public static long FillUntilFull(SafeHandle handle, byte value = 0x5a)
     {
         byte[] chunk = new byte[4096];
+        Array.Fill(chunk, value);
         long total = 0;
         fixed (byte* p = chunk)
         {
-            for (int i = 0; i < 65536; i++)
+            for (int i = 0; i < 100_000; i++)
             {
                 long n = Zcn.write((int)handle.DangerousGetHandle(), p, (ulong)chunk.Length);
                 if (n == -(long)Errno.EAGAIN)

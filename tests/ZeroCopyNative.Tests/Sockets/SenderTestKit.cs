@@ -77,23 +77,6 @@ internal static class SenderTestKit
         return null!;
     }
 
-    /// <summary>Polls <paramref name="condition"/> every 10 ms until it holds or <paramref name="seconds"/> pass.</summary>
-    public static bool Eventually(Func<bool> condition, double seconds = 20)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed.TotalSeconds > seconds)
-            {
-                return false;
-            }
-
-            Thread.Sleep(10);
-        }
-
-        return true;
-    }
-
     /// <summary>Reads exactly <paramref name="count"/> bytes on a thread of its own, pausing
     /// <paramref name="pauseMs"/> ms after every 64 KiB (a slow reader keeps the sender's queue full).</summary>
     public static Task<byte[]> ReceiveInBackground(Socket socket, int count, int pauseMs = 0) =>

@@ -7,6 +7,7 @@ using NUnit.Framework;
 using ZeroCopyNative.Interop;
 using Report = ZeroCopyNative.Tests.Reliability.Report;
 using ZeroCopyNative.Tests.Transfers;
+using static ZeroCopyNative.Tests.Async.AsyncKit;
 using static ZeroCopyNative.Tests.Sockets.SenderTestKit;
 
 namespace ZeroCopyNative.Tests.Sockets;

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using NUnit.Framework;
 using Report = ZeroCopyNative.Tests.Reliability.Report;
 using ZeroCopyNative.Tests.Transfers;
+using static ZeroCopyNative.Tests.Async.AsyncKit;
 using static ZeroCopyNative.Tests.Sockets.SenderTestKit;
 
 namespace ZeroCopyNative.Tests.Sockets;
