@@ -175,9 +175,17 @@ for m in readwrite sendfile splice copy_file_range; do
   timeout 20 "$ZCN" copy --method $m "$WORK/sparse-src" "$WORK/sparse-$m" >/dev/null 2>&1
   check "--method $m keeps holes (under 1 MiB allocated)" test "$(stat -c %b "$WORK/sparse-$m")" -lt 2048
 done
+# A name that is not valid UTF-8 among cat's files: refused as cat refuses a file it cannot open, the others written.
+printf 'a\n' >"$WORK/fa"; printf 'b\n' >"$WORK/fb"
+"$ZCN" cat "$WORK/fa" "$WORK/caf"$'\xe9' "$WORK/fb" >"$WORK/cat-out" 2>"$WORK/cat-err"; cat_rc=$?
+check "cat goes on past a name that is not UTF-8 (exit 1, got $cat_rc)" test "$cat_rc" -eq 1
+check "cat writes the other files" test "$(cat "$WORK/cat-out")" = $'a\nb'
+check "cat names the refused file and EILSEQ" grep -q 'caf\\xe9.*EILSEQ' "$WORK/cat-err"
 head -c 3000000 /dev/urandom > "$WORK/big-pipe"
 timeout 20 "$ZCN" copy "$WORK/big-pipe" /dev/stdout 2>"$WORK/err-pipe" | head -c 10 >/dev/null
+pipe_rc=${PIPESTATUS[0]}
 check "copy into a pipe closed early says nothing" test ! -s "$WORK/err-pipe"
+check "copy into a pipe closed early exits 141, as cat killed by SIGPIPE shows (got $pipe_rc)" test "$pipe_rc" -eq 141
 
 # ---- progress: drawn on a terminal, plain lines in a log ----------------------------------------------------
 "$ZCN" copy "$WORK/src" "$WORK/progress-log" --progress 2>"$WORK/err"

@@ -434,6 +434,20 @@ T=10 both 'timeout 5 cat /dev/zero | head -c 1048576' 'timeout 5 "$Z" cat /dev/z
 same_exit; same_content -
 done_row
 
+# A FIFO named twice: cp finds them the same file before it opens either; an open for reading first would wait for a
+# writer that never comes.
+row 3k "copy FIFO onto itself"
+setup 'mkfifo p; ln -s p l'
+both 'cp p p' '"$Z" copy p p'
+same_exit; zcn_says 'same file' p
+done_row
+
+row 3l "copy FIFO onto a symlink to it"
+setup 'mkfifo p; ln -s p l'
+both 'cp p l' '"$Z" copy p l'
+same_exit; zcn_says 'same file' p
+done_row
+
 # ---- 4. sparse source: 64 MiB apparent, two 4-byte extents ----------------------------------------------------------
 row 4a "copy sparse 64M s d"
 setup 'truncate -s 64M s; printf data | dd of=s bs=1 seek=1M conv=notrunc status=none
@@ -641,6 +655,16 @@ row 10g "cat f >/dev/full"
 setup 'seq 1 10 >f'
 both 'cat f >/dev/full' '"$Z" cat f >/dev/full'
 same_exit; zcn_says ENOSPC
+done_row
+
+# The reader leaves early. SIGPIPE is set to its default first (it may be ignored in the environment, which makes cat
+# report EPIPE and exit 1 instead): cat is then killed by it, which the shell reports as 141; zcn, whose runtime ignores
+# SIGPIPE, sees EPIPE and exits 141 quietly.
+row 10h "cat 4M | head -c 10 (the reader leaves)"
+T=10 both "env --default-signal=PIPE bash -c 'cat \"\$DATA/rand4m\" | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}'" \
+  "env --default-signal=PIPE bash -c '\"\$Z\" cat \"\$DATA/rand4m\" | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}'"
+same_exit 141
+if [ -s "$RD/zcn.err" ]; then bad "zcn printed: $(shorten "$(head -n 1 "$RD/zcn.err")")"; else ok "zcn printed nothing"; fi
 done_row
 
 # ---- the table -------------------------------------------------------------------------------------------------------

@@ -10,13 +10,18 @@ namespace ZeroCopyNative.Tool;
 
 /// <summary>
 /// zcn: zero-copy I/O from the command line. Exit codes: 0 success, 1 runtime error (the message names the errno),
-/// 2 usage error.
+/// 2 usage error, 141 the reader of the output went away.
 /// </summary>
 internal static class Program
 {
     public const int Success = 0;
     public const int RuntimeError = 1;
     public const int UsageError = 2;
+
+    /// <summary>The reader of the output went away (zcn cat f | head): the status a shell reports for cat, which
+    /// SIGPIPE kills (128 + 13), so that scripts which accept that status for cat accept it for zcn. zcn itself is
+    /// never killed: the runtime ignores SIGPIPE, the write fails with EPIPE, and zcn exits quietly with this.</summary>
+    public const int ReaderGone = 141;
 
     private const string Usage =
         "zcn - Linux zero-copy I/O (sendfile, splice, vmsplice, copy_file_range, mmap, O_DIRECT)\n" +
@@ -33,7 +38,7 @@ internal static class Program
         "  --version   print the version\n" +
         "  --help      print this help; 'zcn <command> --help' for a command\n" +
         "\n" +
-        "exit codes: 0 success, 1 runtime error, 2 usage error\n";
+        "exit codes: 0 success, 1 runtime error, 2 usage error, 141 the reader of the output went away\n";
 
     /// <summary>"--version" and "-V", on zcn itself (not on its commands).</summary>
     private static readonly Option<bool> VersionOption = new("--version", "-V") { Arity = ArgumentArity.Zero };
@@ -45,7 +50,12 @@ internal static class Program
         {
             // First: a closed standard descriptor is noticed before anything of ours can be opened into its number.
             StandardStreams.Claim();
-            if (RawArguments.FirstInvalid(args) is { } invalid)
+            if (args is ["cat", ..])
+            {
+                // cat refuses such a name as it refuses a file it cannot open, and goes on with the others.
+                RawArguments.RememberInvalid(args);
+            }
+            else if (RawArguments.FirstInvalid(args) is { } invalid)
             {
                 // A name .NET cannot pass unchanged: refused, rather than reading or creating a different file.
                 Errors.WriteLine("zcn", $"'{invalid}': {Errors.Name(Interop.Errno.EILSEQ)}: zcn can only take names " +

@@ -44,6 +44,7 @@ public static partial class ZeroCopy
         ArgumentException.ThrowIfNullOrEmpty(source);
         ArgumentException.ThrowIfNullOrEmpty(destination);
         options ??= s_defaultCopyOptions;
+        RefuseSameFifo(source, destination);
         using SafeFileHandle input = NativeFile.Open(source, OpenFlags.RDONLY | OpenFlags.NOCTTY, 0, out FdInfo from);
 
         using SafeFileHandle output = OpenCopyDestination(source, in from, destination, options);
@@ -61,6 +62,37 @@ public static partial class ZeroCopy
     }
 
     private static readonly CopyFileOptions s_defaultCopyOptions = new();
+
+    /// <summary>Refuses a FIFO copied onto itself before anything opens it for reading: that open would wait for a
+    /// writer that never comes, so the identity check after the opens would never run. Both paths are looked up with
+    /// O_PATH, which follows symlinks like the real opens and neither reads, writes nor waits; a path that cannot be
+    /// looked up is left to the real open to report.</summary>
+    /// <exception cref="SameFileException">The source is a FIFO, and the destination is the same FIFO.</exception>
+    private static void RefuseSameFifo(string source, string destination)
+    {
+        if (Identify(source) is not { Kind: FdKind.PIPE } fifo || Identify(destination) is not { } target ||
+            target.Device != fifo.Device || target.Inode != fifo.Inode)
+        {
+            return;
+        }
+
+        throw new SameFileException($"'{source}' and '{destination}' are the same file.", destination);
+    }
+
+    /// <summary>The kind and (st_dev, st_ino) of the file a path names, through an O_PATH descriptor; null when the
+    /// path cannot be looked up.</summary>
+    private static (FdKind Kind, ulong Device, ulong Inode)? Identify(string path)
+    {
+        int fd = NativeFile.TryOpenPath(path, OpenFlags.PATH, 0, out _);
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        using var handle = new SafeFileHandle(fd, ownsHandle: true);
+        FdInfo info = NativeFile.Query(handle);
+        return ((FdKind)unchecked((uint)info.kind), info.device, info.inode);
+    }
 
     /// <summary>Opens the destination without ever truncating, creating or chmod-ing what must not be: an existing
     /// file is opened as it is and checked first; only a file this call creates gets a mode.</summary>

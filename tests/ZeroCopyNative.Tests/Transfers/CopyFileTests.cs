@@ -39,6 +39,33 @@ public sealed class CopyFileTests
     }
 
     [Test]
+    public void AFifoOntoItselfIsRefusedBeforeItIsOpenedForReading()
+    {
+        // Opening the FIFO to read would wait for a writer that never comes; the refusal must come first.
+        using TempFolder folder = TestIo.Folder();
+        string fifo = folder.File("p");
+        Assert.That(Run("mkfifo", fifo), Is.EqualTo(0));
+        File.CreateSymbolicLink(folder.File("l"), fifo);
+
+        foreach (string destination in new[] { fifo, folder.File("l") })
+        {
+            Task copy = Task.Run(() => ZeroCopy.CopyFile(fifo, destination, new CopyFileOptions { Overwrite = true }));
+            if (Task.WaitAny([copy], TimeSpan.FromSeconds(10)) < 0)
+            {
+                // Release the blocked open so the test run can go on, then fail.
+                using (File.OpenHandle(fifo, FileMode.Open, FileAccess.Write))
+                {
+                }
+
+                Assert.Fail($"CopyFile({fifo}, {destination}) waited on the FIFO instead of refusing it");
+            }
+
+            var error = Assert.Throws<SameFileException>(() => copy.GetAwaiter().GetResult())!;
+            Assert.That(error.Message, Does.Contain("same file"));
+        }
+    }
+
+    [Test]
     public void ANewFileGetsTheSourcesModeMinusTheUmaskWithoutSpecialBits()
     {
         using TempFolder folder = TestIo.Folder();
@@ -159,9 +186,11 @@ public sealed class CopyFileTests
         throw new InvalidOperationException("no Umask line in /proc/self/status");
     }
 
-    private static int Link(string existing, string link)
+    private static int Link(string existing, string link) => Run("ln", existing, link);
+
+    private static int Run(string program, params string[] arguments)
     {
-        using var process = System.Diagnostics.Process.Start("ln", new[] { existing, link });
+        using var process = System.Diagnostics.Process.Start(program, arguments);
         process.WaitForExit();
         return process.ExitCode;
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Text;
 
@@ -18,10 +19,47 @@ internal static class RawArguments
     /// \xHH; null when every argument is valid, or when /proc/self/cmdline cannot be read or does not match.</summary>
     public static string? FirstInvalid(string[] args)
     {
+        foreach (string? shown in Shown(args))
+        {
+            if (shown != null)
+            {
+                return shown;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Remembers the arguments that are not valid UTF-8, for a command that refuses them one at a time
+    /// (zcn cat goes on with its other files, as cat does for a file it cannot open).</summary>
+    public static void RememberInvalid(string[] args)
+    {
+        string?[] shown = Shown(args);
+        for (int i = 0; i < shown.Length; i++)
+        {
+            if (shown[i] is { } escaped)
+            {
+                s_invalid[args[i]] = escaped;
+            }
+        }
+    }
+
+    /// <summary>How to show <paramref name="operand"/> when it is one of the arguments <see cref="RememberInvalid"/>
+    /// found not valid UTF-8; null otherwise. Compared by the decoded text: a name that really holds U+FFFD and reads
+    /// the same as an invalid one is refused too, which can only err on the side of touching nothing.</summary>
+    public static string? Invalid(string operand) => s_invalid.GetValueOrDefault(operand);
+
+    private static readonly Dictionary<string, string> s_invalid = new(StringComparer.Ordinal);
+
+    /// <summary>For each of <paramref name="args"/>: null when its bytes are valid UTF-8 (or cannot be checked: no
+    /// /proc/self/cmdline, or one that does not match), else the bytes with the invalid ones shown as \xHH.</summary>
+    private static string?[] Shown(string[] args)
+    {
+        var none = new string?[args.Length];
         // Every invalid byte became U+FFFD: without one there is nothing to check, and start-up reads nothing.
         if (!Array.Exists(args, a => a.Contains('\uFFFD', StringComparison.Ordinal)))
         {
-            return null;
+            return none;
         }
 
         byte[] cmdline;
@@ -31,25 +69,12 @@ internal static class RawArguments
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null;
+            return none;
         }
 
         // argv[0] is the program; the rest are args, each ended by a NUL.
         string?[] invalid = InvalidArguments(cmdline);
-        if (invalid.Length != args.Length + 1)
-        {
-            return null;
-        }
-
-        for (int i = 1; i < invalid.Length; i++)
-        {
-            if (invalid[i] is { } shown)
-            {
-                return shown;
-            }
-        }
-
-        return null;
+        return invalid.Length == args.Length + 1 ? invalid[1..] : none;
     }
 
     /// <summary>For each NUL-ended argument: null when it is valid UTF-8, else its bytes escaped.</summary>

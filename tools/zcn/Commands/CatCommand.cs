@@ -22,7 +22,8 @@ internal static class CatCommand
         "read/write otherwise (a terminal, an O_APPEND file). Each FILE is read until it ends. A FILE that is stdout\n" +
         "itself (zcn cat f >> f) is refused, as cat refuses it.\n" +
         "\n" +
-        "exit codes: 0 success, 1 some FILE could not be read or written (the message names the errno), 2 usage error\n";
+        "exit codes: 0 success, 1 some FILE could not be read or written (the message names the errno), 2 usage error,\n" +
+        "141 the reader of stdout went away (quietly, the status a shell shows for cat killed by SIGPIPE)\n";
 
     private static readonly Argument<string[]> Files = new("FILE") { Arity = ArgumentArity.ZeroOrMore };
 
@@ -32,6 +33,7 @@ internal static class CatCommand
         Copied,
         Skipped,
         OutputFailed,
+        ReaderGone,
     }
 
     public static Command Create()
@@ -61,6 +63,8 @@ internal static class CatCommand
                     break;
                 case Outcome.OutputFailed:
                     return Program.RuntimeError;
+                case Outcome.ReaderGone:
+                    return Program.ReaderGone;
             }
         }
 
@@ -88,6 +92,12 @@ internal static class CatCommand
                 return Skip(refusal);
             }
 
+            if (RawArguments.Invalid(file) is { } shown)
+            {
+                // A name .NET cannot pass unchanged: refused, rather than reading a different file.
+                return Skip($"'{shown}': {Errors.Name(Errno.EILSEQ)}: zcn can only take names that are valid UTF-8");
+            }
+
             ZeroCopy.Transfer(file, stdout);
             return Outcome.Copied;
         }
@@ -97,7 +107,7 @@ internal static class CatCommand
         }
         catch (ZeroCopyException e) when (e.Errno == Errno.EPIPE)
         {
-            return Outcome.OutputFailed; // the reader went away (zcn cat f | head): stop quietly, as cat does
+            return Outcome.ReaderGone; // the reader went away (zcn cat f | head): stop quietly, as cat does
         }
         catch (ZeroCopyException e) when (e.Errno is Errno.ENOSPC or Errno.EDQUOT or Errno.EFBIG)
         {

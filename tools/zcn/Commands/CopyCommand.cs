@@ -25,9 +25,11 @@ internal static class CopyCommand
         "\n" +
         "  --method M   auto (default), copy_file_range, sendfile, splice or readwrite\n" +
         "  --progress   show progress on stderr: a bar on a terminal, otherwise a line every 5 s and at the end\n" +
-        "  --force, -f  overwrite DST if it is an existing file (without it, that fails with exit code 1)\n" +
+        "  --force, -f  overwrite DST if it is an existing file (without it, that fails with exit code 1); with a\n" +
+        "               --method the kernel refuses, DST is left empty, as cp --reflink=always leaves it\n" +
         "\n" +
-        "exit codes: 0 copied, 1 runtime error (DST exists, I/O error: the message names the errno), 2 usage error\n";
+        "exit codes: 0 copied, 1 runtime error (DST exists, I/O error: the message names the errno), 2 usage error,\n" +
+        "141 the reader of DST (a pipe) went away (quietly, as for zcn cat)\n";
 
     private static readonly Argument<string> Source = new("SRC");
     private static readonly Argument<string> Destination = new("DST");
@@ -78,7 +80,7 @@ internal static class CopyCommand
         {
             // The reader of DST went away (zcn copy f /dev/stdout | head): stop quietly, as zcn cat does.
             progress?.Abandon();
-            return Program.RuntimeError;
+            return Program.ReaderGone;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
