@@ -181,6 +181,25 @@ printf 'a\n' >"$WORK/fa"; printf 'b\n' >"$WORK/fb"
 check "cat goes on past a name that is not UTF-8 (exit 1, got $cat_rc)" test "$cat_rc" -eq 1
 check "cat writes the other files" test "$(cat "$WORK/cat-out")" = $'a\nb'
 check "cat names the refused file and EILSEQ" grep -q 'caf\\xe9.*EILSEQ' "$WORK/cat-err"
+# A forced method the kernel refuses (copy_file_range out of procfs: EXDEV since Linux 5.19) leaves an existing
+# destination as it was: the method is tried on a nameless file beside it first.
+printf 'keep me\n' >"$WORK/kept"
+"$ZCN" copy -f --method copy_file_range /proc/version "$WORK/kept" 2>"$WORK/kept-err"; kept_rc=$?
+if [ "$kept_rc" -ne 0 ]; then
+  check "copy -f with a refused --method leaves DST intact" test "$(cat "$WORK/kept")" = 'keep me'
+  check "copy -f with a refused --method names the call" grep -q 'copy_file_range' "$WORK/kept-err"
+else
+  check "copy -f --method copy_file_range /proc/version copied it whole" cmp -s /proc/version "$WORK/kept"
+fi
+printf 'keep me\n' >"$WORK/kept2"
+printf abc | "$ZCN" copy -f --method sendfile /dev/stdin "$WORK/kept2" 2>/dev/null; kept_rc=$?
+if [ "$kept_rc" -ne 0 ]; then
+  check "copy -f --method sendfile from a pipe, refused, leaves DST intact" test "$(cat "$WORK/kept2")" = 'keep me'
+else
+  check "copy -f --method sendfile from a pipe copied it whole" test "$(cat "$WORK/kept2")" = 'abc'
+fi
+printf 'abcdef' | "$ZCN" copy -f --method splice /dev/stdin "$WORK/kept2"
+check "copy -f --method splice from a pipe loses no byte to its probe" test "$(cat "$WORK/kept2")" = 'abcdef'
 head -c 3000000 /dev/urandom > "$WORK/big-pipe"
 timeout 20 "$ZCN" copy "$WORK/big-pipe" /dev/stdout 2>"$WORK/err-pipe" | head -c 10 >/dev/null
 pipe_rc=${PIPESTATUS[0]}

@@ -20,8 +20,9 @@ public static partial class ZeroCopy
     /// <para>The destination: a new file is created (O_CREAT|O_EXCL) with the source's permission bits, which the
     /// kernel reduces by the umask, without set-uid, set-gid or sticky bits unless
     /// <see cref="CopyFileOptions.PreserveMode"/>. An existing regular file is replaced only with
-    /// <see cref="CopyFileOptions.Overwrite"/>: truncated after the identity check, keeping its own mode. An existing
-    /// device, FIFO or socket is written into as it is: never truncated, never chmod-ed.</para>
+    /// <see cref="CopyFileOptions.Overwrite"/>: truncated after the identity check (and, for a forced method, after a probe
+    /// of that method on a nameless file beside it, so that a method the kernel refuses leaves it intact), keeping its
+    /// own mode. An existing device, FIFO or socket is written into as it is: never truncated, never chmod-ed.</para>
     /// </remarks>
     /// <param name="source">The file to copy: any file that can be opened for reading, except a directory.</param>
     /// <param name="destination">The path to write: a new file, or an existing file, device, FIFO or socket.</param>
@@ -47,11 +48,20 @@ public static partial class ZeroCopy
         RefuseSameFifo(source, destination);
         using SafeFileHandle input = NativeFile.Open(source, OpenFlags.RDONLY | OpenFlags.NOCTTY, 0, out FdInfo from);
 
-        using SafeFileHandle output = OpenCopyDestination(source, in from, destination, options);
+        using SafeFileHandle output = OpenCopyDestination(source, in from, destination, options, out bool replace);
         var plan = new TransferPlan(null) { Method = options.Method, Progress = options.Progress, KeepHoles = options.KeepHoles };
         try
         {
-            return TransferHandles(input, 0, output, 0, in plan, out _, out _).ToResult();
+            ReadOnlySpan<byte> probed = default;
+            if (replace)
+            {
+                probed = ProbeForcedMethod(input, in from, destination, options);
+                NativeFile.Truncate(output, destination);
+                Write(probed, output, 0); // a streamed source's first byte, taken by the probe
+            }
+
+            TransferResult rest = TransferHandles(input, 0, output, probed.Length, in plan, out _, out _).ToResult();
+            return new TransferResult(rest.Bytes + probed.Length, rest.Method);
         }
         catch (ZeroCopyException e) when (e.Path == null)
         {
@@ -62,6 +72,52 @@ public static partial class ZeroCopy
     }
 
     private static readonly CopyFileOptions s_defaultCopyOptions = new();
+
+    /// <summary>
+    /// Before an existing file is truncated for a forced method: the method's first call, one byte, made on a nameless
+    /// file (O_TMPFILE) in the destination's folder, so on the same filesystem, where the kernel answers as it would for
+    /// the destination. A method the kernel refuses then fails the copy while the destination is still intact (the
+    /// nearest in cp, --reflink=always, truncates first and leaves it empty).
+    /// </summary>
+    /// <remarks>A source read at offsets (a regular file, a block device) is read at offset 0 and keeps its bytes. From
+    /// a stream (a pipe, a FIFO, a device) the byte the probe took is returned, for the caller to write first. Where the
+    /// folder's filesystem refuses O_TMPFILE, no probe is made. The nameless file is gone when its descriptor closes.
+    /// The chain (no forced method) needs no probe: it falls back instead of failing.</remarks>
+    /// <returns>The bytes the probe consumed from a streamed source (0 or 1); empty otherwise.</returns>
+    /// <exception cref="ZeroCopyException">The kernel refused the method (EXDEV, EINVAL, ...), with 0 bytes
+    /// done.</exception>
+    private static byte[] ProbeForcedMethod(SafeFileHandle input, in FdInfo from, string destination, CopyFileOptions options)
+    {
+        if (options.Method is not TransferMethod method || method == TransferMethod.ReadWrite)
+        {
+            return [];
+        }
+
+        string folder = Path.GetDirectoryName(destination) is { Length: > 0 } parent ? parent : ".";
+        int fd = NativeFile.TryOpenPath(folder, OpenFlags.TMPFILE | OpenFlags.RDWR, 0x180 /* 0600 */, out _);
+        if (fd < 0)
+        {
+            return [];
+        }
+
+        using var probe = new SafeFileHandle(fd, ownsHandle: true);
+        // Holes as data: a probe whose byte falls in a hole must still make the method's call.
+        var plan = new TransferPlan(null) { Method = method, Count = 1, KeepHoles = false };
+        long moved = TransferHandles(input, 0, probe, 0, in plan, out _, out _).Bytes;
+        var kind = (FdKind)unchecked((uint)from.kind);
+        if (moved == 0 || kind is FdKind.REGULAR or FdKind.BLOCKDEV)
+        {
+            return [];
+        }
+
+        byte[] taken = new byte[moved];
+        if (Read(probe, 0, taken) != taken.Length)
+        {
+            throw new ZeroCopyException("pread", Errno.EIO, 0);
+        }
+
+        return taken;
+    }
 
     /// <summary>Refuses a FIFO copied onto itself before anything opens it for reading: that open would wait for a
     /// writer that never comes, so the identity check after the opens would never run. Both paths are looked up with
@@ -95,9 +151,13 @@ public static partial class ZeroCopy
     }
 
     /// <summary>Opens the destination without ever truncating, creating or chmod-ing what must not be: an existing
-    /// file is opened as it is and checked first; only a file this call creates gets a mode.</summary>
-    private static SafeFileHandle OpenCopyDestination(string source, in FdInfo from, string destination, CopyFileOptions options)
+    /// file is opened as it is and checked first; only a file this call creates gets a mode. Sets
+    /// <paramref name="replace"/> when the destination is an existing regular file to be replaced: the caller truncates
+    /// it, once nothing predictable can fail the copy any more.</summary>
+    private static SafeFileHandle OpenCopyDestination(string source, in FdInfo from, string destination, CopyFileOptions options,
+                                                      out bool replace)
     {
+        replace = false;
         const OpenFlags Existing = OpenFlags.WRONLY | OpenFlags.NOCTTY;
         uint mode = from.mode & (options.PreserveMode ? 0xfffu : 0x1ffu); // 07777 or 0777
         for (int attempt = 0; ; attempt++)
@@ -105,7 +165,8 @@ public static partial class ZeroCopy
             int fd = NativeFile.TryOpenPath(destination, Existing, 0, out Errno error);
             if (fd >= 0)
             {
-                return CheckExistingDestination(new SafeFileHandle(fd, ownsHandle: true), source, in from, destination, options);
+                return CheckExistingDestination(new SafeFileHandle(fd, ownsHandle: true), source, in from, destination, options,
+                                                out replace);
             }
 
             if (error != Errno.ENOENT || attempt > 0)
@@ -135,8 +196,9 @@ public static partial class ZeroCopy
     }
 
     private static SafeFileHandle CheckExistingDestination(SafeFileHandle output, string source, in FdInfo from,
-                                                           string destination, CopyFileOptions options)
+                                                           string destination, CopyFileOptions options, out bool replace)
     {
+        replace = false;
         try
         {
             FdInfo to = NativeFile.Query(output);
@@ -152,7 +214,7 @@ public static partial class ZeroCopy
                     throw PathErrors.For(Errno.EEXIST, destination, "open");
                 }
 
-                NativeFile.Truncate(output, destination);
+                replace = true;
             }
 
             return output;

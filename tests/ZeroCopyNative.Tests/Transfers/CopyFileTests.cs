@@ -103,6 +103,80 @@ public sealed class CopyFileTests
     }
 
     [Test]
+    public void AForcedMethodTheKernelRefusesLeavesAnExistingDestinationIntact()
+    {
+        // copy_file_range out of procfs into ext4 or tmpfs: EXDEV since Linux 5.19 (two filesystem types). The method
+        // is tried on a nameless file beside the destination before the destination is truncated.
+        using TempFolder folder = TestIo.Folder();
+        string destination = folder.File("kept");
+        byte[] old = TestIo.Bytes(9000, 77);
+        File.WriteAllBytes(destination, old);
+        var options = new CopyFileOptions { Overwrite = true, Method = TransferMethod.CopyFileRange };
+
+        ZeroCopyException? refused = null;
+        try
+        {
+            ZeroCopy.CopyFile("/proc/version", destination, options);
+        }
+        catch (ZeroCopyException e)
+        {
+            refused = e;
+        }
+
+        if (refused == null)
+        {
+            Assert.That(Environment.OSVersion.Version, Is.LessThan(new Version(5, 19)),
+                        "copy_file_range out of procfs was accepted on a kernel that refuses it");
+            Assert.That(File.ReadAllBytes(destination), Is.EqualTo(File.ReadAllBytes("/proc/version")));
+            return;
+        }
+
+        Assert.That(refused.Operation, Is.EqualTo("copy_file_range"));
+        Assert.That(refused.BytesTransferred, Is.Zero);
+        Assert.That(File.ReadAllBytes(destination), Is.EqualTo(old), "the refused copy left the destination as it was");
+        Assert.That(Directory.GetFiles(folder.Path), Is.EqualTo(new[] { destination }), "the probe left no file behind");
+    }
+
+    [Test]
+    public void AForcedMethodOverAnExistingFileFromAPipe_IsTriedFirstAndLosesNoByte()
+    {
+        // From a stream the probe takes the first byte; the copy writes it first. sendfile cannot read a pipe (EINVAL):
+        // the destination stays as it was. splice can: the copy is whole.
+        using TempFolder folder = TestIo.Folder();
+        string destination = folder.File("kept");
+        byte[] old = TestIo.Bytes(9000, 78);
+        byte[] data = TestIo.Bytes(200_000, 79);
+        foreach (TransferMethod method in new[] { TransferMethod.SendFile, TransferMethod.Splice })
+        {
+            File.WriteAllBytes(destination, old);
+            (Microsoft.Win32.SafeHandles.SafeFileHandle reader, Microsoft.Win32.SafeHandles.SafeFileHandle writer) =
+                Reliability.Fds.RawPipe(capacity: 1 << 20);
+            using (reader)
+            {
+                using (writer)
+                {
+                    ZeroCopy.Write(data, writer);
+                }
+
+                var options = new CopyFileOptions { Overwrite = true, Method = method };
+                string source = $"/proc/self/fd/{reader.DangerousGetHandle()}";
+                try
+                {
+                    TransferResult result = ZeroCopy.CopyFile(source, destination, options);
+                    Assert.That(result.Bytes, Is.EqualTo(data.Length), method.ToString());
+                    Assert.That(File.ReadAllBytes(destination), Is.EqualTo(data), $"{method}: the copy is whole");
+                }
+                catch (ZeroCopyException e)
+                {
+                    Assert.That(method, Is.EqualTo(TransferMethod.SendFile), $"{method} was refused: {e.Message}");
+                    Assert.That(e.Errno, Is.EqualTo(Errno.EINVAL));
+                    Assert.That(File.ReadAllBytes(destination), Is.EqualTo(old), "the refused copy left the destination");
+                }
+            }
+        }
+    }
+
+    [Test]
     public void ADeviceDestinationIsWrittenIntoNeverTruncatedOrChmoded()
     {
         using TempFolder folder = TestIo.Folder();

@@ -25,8 +25,8 @@ internal static class CopyCommand
         "\n" +
         "  --method M   auto (default), copy_file_range, sendfile, splice or readwrite\n" +
         "  --progress   show progress on stderr: a bar on a terminal, otherwise a line every 5 s and at the end\n" +
-        "  --force, -f  overwrite DST if it is an existing file (without it, that fails with exit code 1); with a\n" +
-        "               --method the kernel refuses, DST is left empty, as cp --reflink=always leaves it\n" +
+        "  --force, -f  overwrite DST if it is an existing file (without it, that fails with exit code 1); a\n" +
+        "               --method the kernel refuses is found out first, on a nameless file, and DST is left as it was\n" +
         "\n" +
         "exit codes: 0 copied, 1 runtime error (DST exists, I/O error: the message names the errno), 2 usage error,\n" +
         "141 the reader of DST (a pipe) went away (quietly, as for zcn cat)\n";
