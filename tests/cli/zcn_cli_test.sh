@@ -200,6 +200,12 @@ else
 fi
 printf 'abcdef' | "$ZCN" copy -f --method splice /dev/stdin "$WORK/kept2"
 check "copy -f --method splice from a pipe loses no byte to its probe" test "$(cat "$WORK/kept2")" = 'abcdef'
+# A current directory whose name is not valid UTF-8: "copy a sub" still finds that sub is a directory.
+mkdir -p "$WORK/d"$'\xe9'/sub && printf 'in\n' >"$WORK/d"$'\xe9'/a
+(cd "$WORK/d"$'\xe9' && "$ZCN" copy a sub && "$ZCN" copy a .) 2>"$WORK/cwd-err"; cwd_rc=$?
+check "copy into a directory from a non-UTF-8 working directory (exit $cwd_rc: $(head -c 200 "$WORK/cwd-err"))" \
+  test "$cwd_rc" -eq 1 -a "$(cat "$WORK/d"$'\xe9'/sub/a)" = in
+check "copy a . is refused as the same file" grep -q "same file" "$WORK/cwd-err"
 head -c 3000000 /dev/urandom > "$WORK/big-pipe"
 timeout 20 "$ZCN" copy "$WORK/big-pipe" /dev/stdout 2>"$WORK/err-pipe" | head -c 10 >/dev/null
 pipe_rc=${PIPESTATUS[0]}

@@ -58,7 +58,7 @@ internal static class CopyCommand
             return Fail(refusal);
         }
 
-        if (Directory.Exists(destination))
+        if (Directory.Exists(ThroughCwd(destination)))
         {
             destination = Path.Combine(destination, Path.GetFileName(Path.TrimEndingDirectorySeparator(source)));
         }
@@ -102,6 +102,13 @@ internal static class CopyCommand
         return StandardStreams.Borrowed(path) is { } closed ? $"'{path}': {Errors.Name(Errno.EBADF)}: {closed} is closed" : null;
     }
 
+    /// <summary>A relative path as .NET's own file checks must be given it: through /proc/self/cwd. They resolve a
+    /// relative path against the working directory's name decoded as UTF-8, and a directory whose name is not valid
+    /// UTF-8 comes back mangled (a different path, which does not exist); the kernel resolves /proc/self/cwd itself.
+    /// The copy's own opens pass relative paths to the kernel unchanged and need none of this.</summary>
+    private static string ThroughCwd(string path) =>
+        Path.IsPathRooted(path) || !Directory.Exists("/proc/self/cwd") ? path : Path.Join("/proc/self/cwd", path);
+
     private static TransferMethod? MethodOf(string? name) => name switch
     {
         "copy_file_range" => TransferMethod.CopyFileRange,
@@ -117,7 +124,7 @@ internal static class CopyCommand
     {
         try
         {
-            var file = new FileInfo(source);
+            var file = new FileInfo(ThroughCwd(source));
             return file.Exists && file.Length > 0 ? file.Length : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
