@@ -90,8 +90,7 @@ internal struct AsyncPump
                 result = SpliceLoop.Run(From.Fd, input, To.Fd, output, limit, SpliceFlags.NONBLOCK | ExtraFlags, ref Meter,
                                         wait: false);
                 // EAGAIN does not say which end was short: ask (only then) which one is not ready.
-                next = Settle(in result, sourceWaits: result.Error != Errno.EAGAIN ? null
-                                                     : Readiness.SourceWaits(From.Fd, To.Fd));
+                next = Settle(in result, sourceWaits: Readiness.SourceWaits(result.Error, From.Fd, To.Fd));
                 break;
             case TransferMethod.SpliceThroughPipe:
                 next = ThroughPipe(input, output, limit, out result);

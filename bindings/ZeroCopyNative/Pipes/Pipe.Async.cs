@@ -280,7 +280,7 @@ public sealed partial class Pipe
                     throw new ZeroCopyException("splice", result.Error, moved);
                 }
 
-                if (result.Failed && sourceWaits is bool source)
+                if (sourceWaits is bool source)
                 {
                     await (source ? sourceEnd.WaitAsync(Interest.Read, sourceSeen, cancellationToken, destinationEnd.Handle)
                                   : destinationEnd.WaitAsync(Interest.Write, destinationSeen, cancellationToken, sourceEnd.Handle))
@@ -327,8 +327,8 @@ public sealed partial class Pipe
         }
 
         offset = offset.HasValue ? position : null;
-        sourceWaits = result.Error != Errno.EAGAIN ? null
-                    : into ? Readiness.SourceWaits(outside.Fd, mine.Fd) : Readiness.SourceWaits(mine.Fd, outside.Fd);
+        sourceWaits = into ? Readiness.SourceWaits(result.Error, outside.Fd, mine.Fd)
+                           : Readiness.SourceWaits(result.Error, mine.Fd, outside.Fd);
         return result;
     }
 

@@ -362,7 +362,7 @@ public sealed partial class Pipe : IDisposable
     internal DescriptorScope EnterWriter() => EnterEnd(_writer);
 
     /// <summary>Borrows one of this pipe's ends, with the pipe's own disposed check.</summary>
-    internal DescriptorScope EnterEnd(SafeFileHandle end)
+    private DescriptorScope EnterEnd(SafeFileHandle end)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (end.IsClosed)

@@ -66,6 +66,23 @@ internal static class NativeFile
         return fd < 0 ? -1 : fd;
     }
 
+    /// <summary>What a path names, through an O_PATH descriptor: no read or write access is needed, a FIFO does not
+    /// block, a directory answers as a file does, and symlinks are followed as an open follows them.</summary>
+    /// <returns>False when the path cannot be looked up (then <paramref name="info"/> is default).</returns>
+    public static bool TryQueryPath(string path, out FdInfo info)
+    {
+        info = default;
+        int fd = TryOpenPath(path, OpenFlags.PATH, 0, out _);
+        if (fd < 0)
+        {
+            return false;
+        }
+
+        using var handle = new SafeFileHandle(fd, ownsHandle: true);
+        info = Query(fd);
+        return true;
+    }
+
     /// <summary>fstat(2) and fcntl(F_GETFL) of a handle.</summary>
     /// <exception cref="ZeroCopyException">The query failed (EBADF).</exception>
     public static FdInfo Query(SafeHandle handle)

@@ -20,15 +20,16 @@ internal static class Readiness
         return error != 0 || sourceFd < 0 ? error : Wait(sourceFd, PollEvents.POLLIN);
     }
 
-    /// <summary>After a call between two descriptors answered EAGAIN, which end an asynchronous operation must wait for:
+    /// <summary>After a call between two descriptors answered <paramref name="error"/> (null unless EAGAIN), which end an asynchronous operation must wait for:
     /// the source when it has nothing to read, else the destination when it has no room, else neither (null: both
     /// are ready now, because the end that was short became ready between the call and this check, so the caller
     /// calls again at once). EAGAIN does not say which end was short, and guessing wrong would wait on an end that
     /// is ready, or one epoll cannot watch at all (a regular file, which poll always reports ready).</summary>
     /// <returns>True: wait for the source to be readable; false: for the destination to be writable; null: call
     /// again.</returns>
-    public static bool? SourceWaits(int sourceFd, int destinationFd) =>
-        !IsReady(sourceFd, PollEvents.POLLIN) ? true : !IsReady(destinationFd, PollEvents.POLLOUT) ? false : null;
+    public static bool? SourceWaits(Errno error, int sourceFd, int destinationFd) =>
+        error != Errno.EAGAIN ? null
+        : !IsReady(sourceFd, PollEvents.POLLIN) ? true : !IsReady(destinationFd, PollEvents.POLLOUT) ? false : null;
 
     /// <summary>Whether <paramref name="fd"/> is ready for <paramref name="events"/> right now (poll with timeout 0).</summary>
     public static bool IsReady(int fd, PollEvents events)

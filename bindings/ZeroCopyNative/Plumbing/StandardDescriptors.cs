@@ -72,17 +72,8 @@ public static class StandardDescriptors
             return false;
         }
 
-        // O_PATH: no read or write access is needed to compare identities, a FIFO does not block, and a directory is
-        // as comparable as a file. A path that cannot be opened is not the descriptor's file.
-        int fd2 = NativeFile.TryOpenPath(path, OpenFlags.PATH, 0, out _);
-        if (fd2 < 0)
-        {
-            return false;
-        }
-
-        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd2, ownsHandle: true);
-        FdInfo named = NativeFile.Query(fd2);
-        return named.device == open.device && named.inode == open.inode;
+        // A path that cannot be looked up is not the descriptor's file.
+        return NativeFile.TryQueryPath(path, out FdInfo named) && named.device == open.device && named.inode == open.inode;
     }
 
     /// <summary>zcn_fd_query of a number that may be closed: false on EBADF.</summary>

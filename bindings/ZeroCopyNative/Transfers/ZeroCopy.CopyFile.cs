@@ -55,13 +55,16 @@ public static partial class ZeroCopy
             ReadOnlySpan<byte> probed = default;
             if (replace)
             {
-                probed = ProbeForcedMethod(input, in from, destination, options);
+                probed = ProbeForcedMethod(input, in from, output, destination, options.Method);
                 NativeFile.Truncate(output, destination);
                 Write(probed, output, 0); // a streamed source's first byte, taken by the probe
             }
 
             TransferResult rest = TransferHandles(input, 0, output, probed.Length, in plan, out _, out _).ToResult();
-            return new TransferResult(rest.Bytes + probed.Length, rest.Method);
+            // A one-byte stream went out whole in the probe, by the forced method.
+            return rest.Bytes == 0 && probed.Length > 0 && options.Method is TransferMethod forced
+                ? new TransferResult(probed.Length, forced)
+                : new TransferResult(rest.Bytes + probed.Length, rest.Method);
         }
         catch (ZeroCopyException e) when (e.Path == null)
         {
@@ -81,14 +84,16 @@ public static partial class ZeroCopy
     /// </summary>
     /// <remarks>A source read at offsets (a regular file, a block device) is read at offset 0 and keeps its bytes. From
     /// a stream (a pipe, a FIFO, a device) the byte the probe took is returned, for the caller to write first. Where the
-    /// folder's filesystem refuses O_TMPFILE, no probe is made. The nameless file is gone when its descriptor closes.
+    /// folder's filesystem refuses O_TMPFILE, or the folder is not on the destination's filesystem (a symlinked
+    /// destination), no probe is made. The nameless file is gone when its descriptor closes.
     /// The chain (no forced method) needs no probe: it falls back instead of failing.</remarks>
     /// <returns>The bytes the probe consumed from a streamed source (0 or 1); empty otherwise.</returns>
-    /// <exception cref="ZeroCopyException">The kernel refused the method (EXDEV, EINVAL, ...), with 0 bytes
-    /// done.</exception>
-    private static byte[] ProbeForcedMethod(SafeFileHandle input, in FdInfo from, string destination, CopyFileOptions options)
+    /// <exception cref="ZeroCopyException">The kernel refused the method (EXDEV, EINVAL, EOPNOTSUPP, ENOSYS), with 0
+    /// bytes done. Any other failure of the probe is left for the copy to meet.</exception>
+    private static byte[] ProbeForcedMethod(SafeFileHandle input, in FdInfo from, SafeFileHandle output, string destination,
+                                            TransferMethod? forced)
     {
-        if (options.Method is not TransferMethod method || method == TransferMethod.ReadWrite)
+        if (forced is not TransferMethod method || method == TransferMethod.ReadWrite)
         {
             return [];
         }
@@ -101,9 +106,26 @@ public static partial class ZeroCopy
         }
 
         using var probe = new SafeFileHandle(fd, ownsHandle: true);
+        if (NativeFile.Query(probe).device != NativeFile.Query(output).device)
+        {
+            return []; // the destination is a symlink into another filesystem: the folder's answer would not be its
+        }
+
         // Holes as data: a probe whose byte falls in a hole must still make the method's call.
         var plan = new TransferPlan(null) { Method = method, Count = 1, KeepHoles = false };
-        long moved = TransferHandles(input, 0, probe, 0, in plan, out _, out _).Bytes;
+        long moved;
+        try
+        {
+            moved = TransferHandles(input, 0, probe, 0, in plan, out _, out _).Bytes;
+        }
+        catch (ZeroCopyException e) when (e.BytesTransferred == 0 && e.Errno is not (Errno.EXDEV or Errno.EINVAL
+                                              or Errno.EOPNOTSUPP or Errno.ENOSYS))
+        {
+            // Not a refusal of the method (ENOSPC or EDQUOT for the probe's own block, say): the copy decides, as it
+            // did without a probe; truncating the destination may be what frees the room it needs.
+            return [];
+        }
+
         var kind = (FdKind)unchecked((uint)from.kind);
         if (moved == 0 || kind is FdKind.REGULAR or FdKind.BLOCKDEV)
         {
@@ -111,13 +133,13 @@ public static partial class ZeroCopy
         }
 
         byte[] taken = new byte[moved];
-        if (Read(probe, 0, taken) != taken.Length)
-        {
-            throw new ZeroCopyException("pread", Errno.EIO, 0);
-        }
-
+        _ = Read(probe, 0, taken); // the byte just written to a private file
         return taken;
     }
+
+    /// <summary>The refusal of a copy of a file onto itself, named by both paths.</summary>
+    private static SameFileException SameFile(string source, string destination) =>
+        new($"'{source}' and '{destination}' are the same file.", destination);
 
     /// <summary>Refuses a FIFO copied onto itself before anything opens it for reading: that open would wait for a
     /// writer that never comes, so the identity check after the opens would never run. Both paths are looked up with
@@ -126,28 +148,12 @@ public static partial class ZeroCopy
     /// <exception cref="SameFileException">The source is a FIFO, and the destination is the same FIFO.</exception>
     private static void RefuseSameFifo(string source, string destination)
     {
-        if (Identify(source) is not { Kind: FdKind.PIPE } fifo || Identify(destination) is not { } target ||
-            target.Device != fifo.Device || target.Inode != fifo.Inode)
+        if (NativeFile.TryQueryPath(source, out FdInfo fifo) && (FdKind)unchecked((uint)fifo.kind) == FdKind.PIPE &&
+            NativeFile.TryQueryPath(destination, out FdInfo target) &&
+            target.device == fifo.device && target.inode == fifo.inode)
         {
-            return;
+            throw SameFile(source, destination);
         }
-
-        throw new SameFileException($"'{source}' and '{destination}' are the same file.", destination);
-    }
-
-    /// <summary>The kind and (st_dev, st_ino) of the file a path names, through an O_PATH descriptor; null when the
-    /// path cannot be looked up.</summary>
-    private static (FdKind Kind, ulong Device, ulong Inode)? Identify(string path)
-    {
-        int fd = NativeFile.TryOpenPath(path, OpenFlags.PATH, 0, out _);
-        if (fd < 0)
-        {
-            return null;
-        }
-
-        using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        FdInfo info = NativeFile.Query(handle);
-        return ((FdKind)unchecked((uint)info.kind), info.device, info.inode);
     }
 
     /// <summary>Opens the destination without ever truncating, creating or chmod-ing what must not be: an existing
@@ -204,7 +210,7 @@ public static partial class ZeroCopy
             FdInfo to = NativeFile.Query(output);
             if (to.device == from.device && to.inode == from.inode)
             {
-                throw new SameFileException($"'{source}' and '{destination}' are the same file.", destination);
+                throw SameFile(source, destination);
             }
 
             if ((FdKind)unchecked((uint)to.kind) == FdKind.REGULAR)

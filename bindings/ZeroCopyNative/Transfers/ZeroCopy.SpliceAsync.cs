@@ -106,6 +106,8 @@ public static partial class ZeroCopy
         {
             while (true)
             {
+                // Also on the path that calls again at once, without a wait that could notice it.
+                cancellationToken.ThrowIfCancellationRequested();
                 int sourceSeen = sourceEnd.Sequence(Interest.Read);
                 int destinationSeen = destinationEnd.Sequence(Interest.Write);
                 LoopResult result;
@@ -114,7 +116,7 @@ public static partial class ZeroCopy
                 using (DescriptorScope output = DescriptorScope.Borrow(destination))
                 {
                     result = TeeLoop.Run(input.Fd, output.Fd, count, flags, wait: false);
-                    sourceWaits = result.Error != Errno.EAGAIN ? null : Readiness.SourceWaits(input.Fd, output.Fd);
+                    sourceWaits = Readiness.SourceWaits(result.Error, input.Fd, output.Fd);
                 }
 
                 if (result.Error != Errno.EAGAIN)
