@@ -639,7 +639,8 @@ int main(int argc, char **argv)
     if (*g_scenario == '\0' || *g_method == '\0') usage("--scenario and --method are required");
     if (block == 0) usage("--block must be above 0");
     signal(SIGPIPE, SIG_IGN);
-    if (zcn_bench_start_idle_thread() != 0) fail("pthread_create", -EAGAIN);
+    int idle_error = zcn_bench_start_idle_thread();
+    if (idle_error != 0) fail("pthread_create", -idle_error);
 
     int is = 0;
 #define IS(s, m) (strcmp(g_scenario, s) == 0 && strcmp(g_method, m) == 0 && (is = 1))

@@ -95,7 +95,8 @@ int main(int argc, char **argv)
     }
     if (file == NULL) usage("--file is required");
     if (block == 0 || calls <= 0 || rounds <= 0 || rounds > MAX_ROUNDS) usage("bad --block, --calls or --rounds");
-    if (zcn_bench_start_idle_thread() != 0) fail("pthread_create", -ZCN_EAGAIN);
+    int idle_error = zcn_bench_start_idle_thread();
+    if (idle_error != 0) fail("pthread_create", -idle_error);
 
     int32_t in_fd = zcn_open(file, ZCN_O_RDONLY, 0);
     if (in_fd < 0) fail("open", in_fd);

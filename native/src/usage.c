@@ -1,8 +1,6 @@
 /* usage.c - zcn_getrusage: getrusage(2) in fixed-width fields. */
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "zcn_internal.h"
 
@@ -20,8 +18,8 @@ int32_t zcn_getrusage(int32_t who, zcn_usage *out) {
     }
     memset(out, 0, sizeof *out);
     struct rusage usage;
-    /* The system call, not the C library's wrapper: the kernel alone decides which values of who it accepts. */
-    int32_t status = zcn_status(syscall(SYS_getrusage, who, &usage));
+    /* The C library passes who to the kernel unchanged: the kernel alone decides which values it accepts. */
+    int32_t status = zcn_status(getrusage(who, &usage));
     if (status < 0) {
         return status;
     }

@@ -36,6 +36,9 @@
     syscall(SYS_splice, (fd_in), (off_in), (fd_out), (off_out), (len), (flags))
 #define ZCN_SYS_TEE(fd_in, fd_out, len, flags) syscall(SYS_tee, (fd_in), (fd_out), (len), (flags))
 #define ZCN_SYS_VMSPLICE(fd, iov, nr_segs, flags) syscall(SYS_vmsplice, (fd), (iov), (nr_segs), (flags))
+/* The ZCN_SYS_* calls pass their arguments through syscall(2)'s variadic list, which matches the kernel's registers
+ * only on a 64-bit ABI (a 32-bit one splits 64-bit offsets into register pairs). */
+_Static_assert(sizeof(long) == 8, "the ZCN_SYS_* calls assume a 64-bit ABI");
 
 /* Converts a -1/errno result into the library's -errno convention (64-bit results). */
 static inline int64_t zcn_result64(int64_t result) {

@@ -30,7 +30,7 @@ public static class Program
         var rest = new List<string>(args);
         string? cBench = TakeOption(rest, "--c-bench") ?? Environment.GetEnvironmentVariable("ZCN_BENCH_PERCALL");
         bool longRun = rest.Remove("--long");
-        if (!rest.Exists(a => a.StartsWith("--filter", StringComparison.Ordinal)))
+        if (!rest.Exists(a => a.StartsWith("--filter", StringComparison.Ordinal) || a == "-f"))
         {
             // Every benchmark unless --filter picks some: without a filter the switcher asks on the console, and with
             // no console to answer it selects nothing.

@@ -58,8 +58,7 @@ internal static class Program
             else if (RawArguments.FirstInvalid(args) is { } invalid)
             {
                 // A name .NET cannot pass unchanged: refused, rather than reading or creating a different file.
-                Errors.WriteLine("zcn", $"'{invalid}': {Errors.Name(Interop.Errno.EILSEQ)}: zcn can only take names " +
-                                        "that are valid UTF-8");
+                Errors.WriteLine("zcn", RawArguments.Refusing(invalid));
                 return RuntimeError;
             }
 

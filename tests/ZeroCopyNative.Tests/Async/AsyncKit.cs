@@ -183,7 +183,6 @@ internal static class AsyncKit
     public static bool Readable(SafeHandle handle) =>
         (Zcn.poll(Fd(handle), (int)PollEvents.POLLIN, 0) & (int)PollEvents.POLLIN) != 0;
 
-
     /// <summary>Waits (bounded) until a socket or pipe end can no longer take a write: the operation writing into it is
     /// then parked on it.</summary>
     public static void WaitUntilFull(SafeHandle handle, string what)

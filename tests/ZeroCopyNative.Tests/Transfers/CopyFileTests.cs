@@ -44,7 +44,7 @@ public sealed class CopyFileTests
         // Opening the FIFO to read would wait for a writer that never comes; the refusal must come first.
         using TempFolder folder = TestIo.Folder();
         string fifo = folder.File("p");
-        Assert.That(Run("mkfifo", fifo), Is.EqualTo(0));
+        Assert.That(ChildProcess.RunProgram("mkfifo", fifo).Code, Is.EqualTo(0));
         File.CreateSymbolicLink(folder.File("l"), fifo);
 
         foreach (string destination in new[] { fifo, folder.File("l") })
@@ -260,12 +260,5 @@ public sealed class CopyFileTests
         throw new InvalidOperationException("no Umask line in /proc/self/status");
     }
 
-    private static int Link(string existing, string link) => Run("ln", existing, link);
-
-    private static int Run(string program, params string[] arguments)
-    {
-        using var process = System.Diagnostics.Process.Start(program, arguments);
-        process.WaitForExit();
-        return process.ExitCode;
-    }
+    private static int Link(string existing, string link) => ChildProcess.RunProgram("ln", existing, link).Code;
 }

@@ -318,7 +318,6 @@ internal static unsafe class ManagedRunner
 
         long syscalls = 0;
         Measurement m;
-        long faults; // read in each branch, once its probe has started
         try
         {
             if (method == "readwrite")
@@ -326,7 +325,6 @@ internal static unsafe class ManagedRunner
                 using var data = new AlignedBuffer(block, 4096);
                 Span<byte> span = data.Span;
                 Probe probe = Probe.Start();
-                faults = Probe.MinorFaults();
                 consumer.Start();
                 for (long sent = 0; sent < size;)
                 {
@@ -339,7 +337,7 @@ internal static unsafe class ManagedRunner
 
                 pipe.CompleteWriting();
                 consumer.WaitDone();
-                m = probe.Stop(drained, syscalls + consumerCalls);
+                m = probe.Stop(drained, syscalls + consumerCalls, countFaults: true);
             }
             else if (method == "vmsplice-unsafe-null")
             {
@@ -352,7 +350,6 @@ internal static unsafe class ManagedRunner
                 try
                 {
                     Probe probe = Probe.Start();
-                    faults = Probe.MinorFaults();
                     consumer.Start();
                     int next = 0;
                     for (long sent = 0; sent < size;)
@@ -370,7 +367,7 @@ internal static unsafe class ManagedRunner
 
                     pipe.CompleteWriting();
                     consumer.WaitDone();
-                    m = probe.Stop(drained, syscalls + consumerCalls);
+                    m = probe.Stop(drained, syscalls + consumerCalls, countFaults: true);
                 }
                 finally
                 {
@@ -391,7 +388,6 @@ internal static unsafe class ManagedRunner
                 }
 
                 Probe probe = Probe.Start();
-                faults = Probe.MinorFaults();
                 consumer.Start();
                 receiver?.Start();
                 for (long sent = 0; sent < size;)
@@ -419,7 +415,7 @@ internal static unsafe class ManagedRunner
                     receiver!.WaitDone();
                 }
 
-                m = probe.Stop(drained, syscalls + consumerCalls);
+                m = probe.Stop(drained, syscalls + consumerCalls, countFaults: true);
             }
         }
         finally
@@ -434,7 +430,7 @@ internal static unsafe class ManagedRunner
             throw new InvalidOperationException($"the receiver got {received} of {m.Bytes} bytes");
         }
 
-        return m with { MinorFaults = Probe.MinorFaults() - faults };
+        return m;
     }
 
     private static Measurement AnonymousPipe(BenchFiles files)

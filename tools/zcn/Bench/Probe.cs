@@ -47,19 +47,21 @@ internal readonly struct Probe
 
     public static Probe Start() => new(Stopwatch.GetTimestamp(), Usage());
 
-    /// <summary>Ends the sample; the wall time stops first, so reading the counters is not timed.</summary>
-    public Measurement Stop(long bytes, long syscalls, long residentBytes = -1)
+    /// <summary>Ends the sample; the wall time stops first, so reading the counters is not timed. With
+    /// <paramref name="countFaults"/>, the minor page faults of the loop too (memory-to-pipe), as the C reference counts
+    /// them.</summary>
+    public Measurement Stop(long bytes, long syscalls, long residentBytes = -1, bool countFaults = false)
     {
         long end = Stopwatch.GetTimestamp();
         ResourceUsage now = Usage();
         return new Measurement(bytes, Stopwatch.GetElapsedTime(_start, end).TotalSeconds,
                                (now.user_us - _usage.user_us) / 1e6, (now.system_us - _usage.system_us) / 1e6,
                                now.voluntary_switches - _usage.voluntary_switches,
-                               now.involuntary_switches - _usage.involuntary_switches, syscalls, residentBytes);
+                               now.involuntary_switches - _usage.involuntary_switches, syscalls, residentBytes)
+        {
+            MinorFaults = countFaults ? now.minor_faults - _usage.minor_faults : null,
+        };
     }
-
-    /// <summary>Minor page faults of this process so far (getrusage's ru_minflt, every thread).</summary>
-    public static long MinorFaults() => Usage().minor_faults;
 
     private static unsafe ResourceUsage Usage()
     {

@@ -39,17 +39,37 @@ internal static class RawArguments
         {
             if (shown[i] is { } escaped)
             {
-                s_invalid[args[i]] = escaped;
+                if (!s_invalid.TryGetValue(args[i], out Queue<string>? same))
+                {
+                    s_invalid[args[i]] = same = new Queue<string>();
+                }
+
+                same.Enqueue(escaped);
             }
         }
     }
 
-    /// <summary>How to show <paramref name="operand"/> when it is one of the arguments <see cref="RememberInvalid"/>
-    /// found not valid UTF-8; null otherwise. Compared by the decoded text: a name that really holds U+FFFD and reads
-    /// the same as an invalid one is refused too, which can only err on the side of touching nothing.</summary>
-    public static string? Invalid(string operand) => s_invalid.GetValueOrDefault(operand);
+    /// <summary>The refusal of <paramref name="operand"/> when it is one of the arguments
+    /// <see cref="RememberInvalid"/> found not valid UTF-8, for a command that takes its operands in order; null
+    /// otherwise. Two invalid names can decode to the same text (every invalid byte becomes U+FFFD), so each text keeps
+    /// its arguments in order, and each refusal shows its own bytes. A name that really holds U+FFFD and reads the same
+    /// as an invalid one is refused too, which can only err on the side of touching nothing.</summary>
+    public static string? Refusal(string operand)
+    {
+        if (!s_invalid.TryGetValue(operand, out Queue<string>? same))
+        {
+            return null;
+        }
 
-    private static readonly Dictionary<string, string> s_invalid = new(StringComparer.Ordinal);
+        // The last one stays: the same name given again is refused again, with its bytes.
+        return Refusing(same.Count > 1 ? same.Dequeue() : same.Peek());
+    }
+
+    /// <summary>The one message for a name .NET cannot pass unchanged.</summary>
+    public static string Refusing(string shown) =>
+        $"'{shown}': {Errors.Name(Interop.Errno.EILSEQ)}: zcn can only take names that are valid UTF-8";
+
+    private static readonly Dictionary<string, Queue<string>> s_invalid = new(StringComparer.Ordinal);
 
     /// <summary>For each of <paramref name="args"/>: null when its bytes are valid UTF-8 (or cannot be checked: no
     /// /proc/self/cmdline, or one that does not match), else the bytes with the invalid ones shown as \xHH.</summary>

@@ -55,7 +55,10 @@ internal static class ZcnCommandLine
     /// <summary>Prints the help of the command that was parsed, on stdout.</summary>
     public static int PrintHelp(ParseResult parsed)
     {
-        Console.Out.Write(parsed.CommandResult.Command.Description);
+        string help = parsed.CommandResult.Command.Description ?? "";
+        Console.Out.Write(help.Contains(Commands.BenchCommand.MethodListMarker, StringComparison.Ordinal)
+            ? help.Replace(Commands.BenchCommand.MethodListMarker, Bench.Catalog.MethodList, StringComparison.Ordinal)
+            : help);
         return Program.Success;
     }
 

@@ -92,10 +92,9 @@ internal static class CatCommand
                 return Skip(refusal);
             }
 
-            if (RawArguments.Invalid(file) is { } shown)
+            if (RawArguments.Refusal(file) is { } invalid)
             {
-                // A name .NET cannot pass unchanged: refused, rather than reading a different file.
-                return Skip($"'{shown}': {Errors.Name(Errno.EILSEQ)}: zcn can only take names that are valid UTF-8");
+                return Skip(invalid); // a name .NET cannot pass unchanged: refused, rather than reading a different file
             }
 
             ZeroCopy.Transfer(file, stdout);
